@@ -1,0 +1,15 @@
+package io.fedlora.client.train;
+
+/**
+ * Local LoRA training, as the agent's round loop sees it. One implementation trains a real model
+ * with DJL; tests use a fast deterministic one. Implementations hold the loaded base model and are
+ * reused across rounds.
+ */
+public interface LocalTrainer extends AutoCloseable {
+
+    /** Trains from {@code request.startAdapter()} and returns {@code adapter_after - adapter_before}. */
+    TrainOutcome train(TrainRequest request) throws Exception;
+
+    @Override
+    default void close() throws Exception {}
+}

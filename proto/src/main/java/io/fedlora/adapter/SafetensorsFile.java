@@ -1,0 +1,226 @@
+package io.fedlora.adapter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the safetensors format (an 8-byte little-endian header length, a JSON header, then raw
+ * little-endian tensor bytes). F32, F16 and BF16 tensors are returned as float32: the DJL engine
+ * aborts on BF16, so conversion happens here, in Java. Each tensor is mapped on its own, so files
+ * larger than 2 GB are fine as long as a single tensor is below 2 G elements.
+ */
+public final class SafetensorsFile {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
+
+    /** Where one tensor lives in the file. */
+    public record Entry(String name, String dtype, long[] shape, long begin, long end) {
+        public long[] shape() {
+            return shape.clone();
+        }
+    }
+
+    private final Path file;
+    private final long dataStart;
+    private final Map<String, Entry> entries;
+    private final Map<String, String> metadata;
+
+    private SafetensorsFile(Path file, long dataStart, Map<String, Entry> entries, Map<String, String> metadata) {
+        this.file = file;
+        this.dataStart = dataStart;
+        this.entries = entries;
+        this.metadata = metadata;
+    }
+
+    /** Parses and validates the header; tensor bytes are read lazily. */
+    public static SafetensorsFile open(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new SafetensorsFormatException(file, "file not found");
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8) {
+                throw new SafetensorsFormatException(file, "truncated: " + size + " bytes, no header length");
+            }
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, 0);
+            long headerLen = lenBuf.flip().getLong();
+            if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES || 8 + headerLen > size) {
+                throw new SafetensorsFormatException(file, "header length " + headerLen
+                        + " is invalid for a file of " + size + " bytes (truncated header?)");
+            }
+            ByteBuffer header = ByteBuffer.allocate((int) headerLen);
+            readFully(ch, header, 8);
+            long dataStart = 8 + headerLen;
+            return parse(file, new String(header.array(), StandardCharsets.UTF_8), dataStart, size - dataStart);
+        }
+    }
+
+    private static SafetensorsFile parse(Path file, String headerJson, long dataStart, long dataLen)
+            throws SafetensorsFormatException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(headerJson);
+        } catch (IOException e) {
+            throw new SafetensorsFormatException(file, "header is not valid JSON: " + e.getMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new SafetensorsFormatException(file, "header is not a JSON object");
+        }
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            String name = f.getKey();
+            JsonNode node = f.getValue();
+            if (name.equals("__metadata__")) {
+                node.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                continue;
+            }
+            entries.put(name, parseEntry(file, name, node, dataLen));
+        }
+        return new SafetensorsFile(file, dataStart, Collections.unmodifiableMap(entries),
+                Collections.unmodifiableMap(metadata));
+    }
+
+    private static Entry parseEntry(Path file, String name, JsonNode node, long dataLen)
+            throws SafetensorsFormatException {
+        JsonNode dtype = node.get("dtype");
+        JsonNode shape = node.get("shape");
+        JsonNode offsets = node.get("data_offsets");
+        if (dtype == null || shape == null || !shape.isArray() || offsets == null || offsets.size() != 2) {
+            throw new SafetensorsFormatException(file, "tensor " + name + ": needs dtype, shape and data_offsets[2]");
+        }
+        long[] dims = new long[shape.size()];
+        for (int i = 0; i < dims.length; i++) {
+            dims[i] = shape.get(i).asLong(-1);
+            if (dims[i] < 0) {
+                throw new SafetensorsFormatException(file, "tensor " + name + ": bad dimension " + shape.get(i));
+            }
+        }
+        long begin = offsets.get(0).asLong(-1);
+        long end = offsets.get(1).asLong(-1);
+        int width = dtypeWidth(dtype.asText());
+        if (width < 0) {
+            throw new SafetensorsFormatException(file, "tensor " + name + ": unsupported dtype " + dtype.asText()
+                    + " (supported: F32, F16, BF16)");
+        }
+        long needed;
+        try {
+            needed = Math.multiplyExact(TensorData.elementCount(dims), width);
+        } catch (ArithmeticException e) {
+            throw new SafetensorsFormatException(file, "tensor " + name + ": shape too large");
+        }
+        if (begin < 0 || end < begin || end > dataLen || end - begin != needed) {
+            throw new SafetensorsFormatException(file, "tensor " + name + ": data_offsets [" + begin + ", " + end
+                    + "] do not match shape/dtype (" + needed + " bytes) within " + dataLen + " data bytes");
+        }
+        return new Entry(name, dtype.asText(), dims, begin, end);
+    }
+
+    private static int dtypeWidth(String dtype) {
+        return switch (dtype) {
+            case "F32" -> 4;
+            case "F16", "BF16" -> 2;
+            default -> -1;
+        };
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public Map<String, Entry> entries() {
+        return entries;
+    }
+
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    public boolean has(String name) {
+        return entries.containsKey(name);
+    }
+
+    /** Reads one tensor as float32. */
+    public TensorData read(String name) throws IOException {
+        Entry e = entries.get(name);
+        if (e == null) {
+            throw new SafetensorsFormatException(file, "tensor " + name + " not found");
+        }
+        long count = TensorData.elementCount(e.shape);
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new SafetensorsFormatException(file, "tensor " + name + " has more than 2^31 elements");
+        }
+        float[] out = new float[(int) count];
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin, e.end - e.begin)
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            switch (e.dtype) {
+                case "F32" -> buf.asFloatBuffer().get(out);
+                case "F16" -> {
+                    for (int i = 0; i < out.length; i++) {
+                        out[i] = halfToFloat(buf.getShort());
+                    }
+                }
+                case "BF16" -> {
+                    for (int i = 0; i < out.length; i++) {
+                        out[i] = Float.intBitsToFloat((buf.getShort() & 0xffff) << 16);
+                    }
+                }
+                default -> throw new SafetensorsFormatException(file, "tensor " + name + ": dtype " + e.dtype);
+            }
+        }
+        return new TensorData(name, e.shape, out);
+    }
+
+    /** Reads every tensor, in header order. */
+    public List<TensorData> readAll() throws IOException {
+        List<TensorData> all = new ArrayList<>(entries.size());
+        for (String name : entries.keySet()) {
+            all.add(read(name));
+        }
+        return all;
+    }
+
+    static float halfToFloat(short h) {
+        int bits = h & 0xffff;
+        int sign = (bits & 0x8000) << 16;
+        int exp = (bits >>> 10) & 0x1f;
+        int mant = bits & 0x3ff;
+        if (exp == 0) {
+            // zero or subnormal
+            float v = mant * 0x1p-24f;
+            return sign != 0 ? -v : v;
+        }
+        if (exp == 31) {
+            return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
+        }
+        return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, pos);
+            if (n < 0) {
+                throw new IOException("unexpected end of file");
+            }
+            pos += n;
+        }
+    }
+}
