@@ -1,0 +1,124 @@
+package io.fedlora.client.agent;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * What an agent needs to run. Build with {@link #builder}; every problem is reported at once.
+ *
+ * @param coordinatorTarget {@code host:port} of the coordinator (used by {@link AgentNode#start(AgentConfig, io.fedlora.client.train.LocalTrainer)})
+ * @param stateDir where the node id ({@code node-id}) and cached adapters ({@code adapters/}) are kept
+ * @param nodeName a human-readable name shown to operators
+ * @param baseModelSha256 hex sha256 of the local base model's weights; tasks for another model are refused
+ * @param numExamples size of the local data set, reported at registration
+ * @param device "cpu" or "cuda", reported at registration
+ * @param initialBackoff first reconnect delay; doubles per failed attempt, with jitter
+ * @param maxBackoff cap on the reconnect delay
+ * @param heartbeatTimeout a Connect stream silent this long is presumed dead and reopened
+ * @param callTimeout deadline for unary calls and for each adapter download or upload
+ */
+public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeName, String baseModelSha256,
+        long numExamples, String device, Duration initialBackoff, Duration maxBackoff, Duration heartbeatTimeout,
+        Duration callTimeout) {
+
+    private static final Pattern SHA = Pattern.compile("[0-9a-f]{64}");
+
+    public AgentConfig {
+        List<String> p = new ArrayList<>();
+        if (coordinatorTarget == null || coordinatorTarget.isBlank()) {
+            p.add("coordinatorTarget: required (host:port)");
+        }
+        if (stateDir == null) {
+            p.add("stateDir: required");
+        }
+        if (nodeName == null || nodeName.isBlank()) {
+            p.add("nodeName: required");
+        }
+        if (baseModelSha256 == null || !SHA.matcher(baseModelSha256).matches()) {
+            p.add("baseModelSha256: must be 64 lowercase hex characters");
+        }
+        if (numExamples < 0) {
+            p.add("numExamples: must be >= 0, got " + numExamples);
+        }
+        if (device == null || device.isBlank()) {
+            p.add("device: required");
+        }
+        if (!positive(initialBackoff)) {
+            p.add("initialBackoff: must be positive");
+        }
+        if (!positive(maxBackoff) || (positive(initialBackoff) && maxBackoff.compareTo(initialBackoff) < 0)) {
+            p.add("maxBackoff: must be positive and >= initialBackoff");
+        }
+        if (!positive(heartbeatTimeout)) {
+            p.add("heartbeatTimeout: must be positive");
+        }
+        if (!positive(callTimeout)) {
+            p.add("callTimeout: must be positive");
+        }
+        if (!p.isEmpty()) {
+            throw new IllegalArgumentException("invalid agent config: " + String.join("; ", p));
+        }
+    }
+
+    private static boolean positive(Duration d) {
+        return d != null && !d.isNegative() && !d.isZero();
+    }
+
+    public static Builder builder(String coordinatorTarget, Path stateDir, String nodeName, String baseModelSha256) {
+        return new Builder(coordinatorTarget, stateDir, nodeName, baseModelSha256);
+    }
+
+    public static final class Builder {
+        private final String target;
+        private final Path stateDir;
+        private final String nodeName;
+        private final String model;
+        private long numExamples;
+        private String device = "cpu";
+        private Duration initialBackoff = Duration.ofMillis(200);
+        private Duration maxBackoff = Duration.ofSeconds(5);
+        private Duration heartbeatTimeout = Duration.ofSeconds(20);
+        private Duration callTimeout = Duration.ofMinutes(2);
+
+        private Builder(String target, Path stateDir, String nodeName, String model) {
+            this.target = target;
+            this.stateDir = stateDir;
+            this.nodeName = nodeName;
+            this.model = model;
+        }
+
+        public Builder numExamples(long v) {
+            numExamples = v;
+            return this;
+        }
+
+        public Builder device(String v) {
+            device = v;
+            return this;
+        }
+
+        public Builder backoff(Duration initial, Duration max) {
+            initialBackoff = initial;
+            maxBackoff = max;
+            return this;
+        }
+
+        public Builder heartbeatTimeout(Duration v) {
+            heartbeatTimeout = v;
+            return this;
+        }
+
+        public Builder callTimeout(Duration v) {
+            callTimeout = v;
+            return this;
+        }
+
+        public AgentConfig build() {
+            return new AgentConfig(target, stateDir, nodeName, model, numExamples, device, initialBackoff, maxBackoff,
+                    heartbeatTimeout, callTimeout);
+        }
+    }
+}

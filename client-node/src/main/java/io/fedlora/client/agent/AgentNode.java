@@ -1,0 +1,550 @@
+package io.fedlora.client.agent;
+
+import com.google.protobuf.ByteString;
+import io.fedlora.adapter.AtomicFiles;
+import io.fedlora.adapter.FlatAdapter;
+import io.fedlora.adapter.Sha256;
+import io.fedlora.client.train.LocalTrainer;
+import io.fedlora.client.train.TrainOutcome;
+import io.fedlora.client.train.TrainRequest;
+import io.fedlora.proto.v1.AgentEvent;
+import io.fedlora.proto.v1.AgentServiceGrpc;
+import io.fedlora.proto.v1.CancelTask;
+import io.fedlora.proto.v1.Chunk;
+import io.fedlora.proto.v1.ConnectRequest;
+import io.fedlora.proto.v1.FetchAdapterRequest;
+import io.fedlora.proto.v1.RegisterRequest;
+import io.fedlora.proto.v1.SubmitUpdateResponse;
+import io.fedlora.proto.v1.TrainTask;
+import io.fedlora.proto.v1.UpdateEncoding;
+import io.fedlora.proto.v1.UpdateHeader;
+import io.fedlora.proto.v1.UpdateUpload;
+import io.grpc.Channel;
+import io.grpc.Deadline;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * A client node's agent: registers (keeping its id across restarts), holds a Connect stream open,
+ * and for each TrainTask fetches the global adapter, trains locally with the {@link LocalTrainer}
+ * and uploads the delta. When the coordinator goes away it reconnects with capped, jittered
+ * exponential backoff, forever, until {@link #close()}.
+ *
+ * <p>Threads: one control thread (register/connect/reconnect) and one worker that runs tasks one
+ * at a time. The trainer belongs to the caller, who closes it after closing the agent.
+ */
+public final class AgentNode implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(AgentNode.class);
+    static final int CHUNK_BYTES = 1 << 20;
+    private static final int MAX_REMEMBERED_TASKS = 1024;
+
+    private final AgentConfig config;
+    private final LocalTrainer trainer;
+    private final Channel channel;
+    private final ManagedChannel ownedChannel;
+    private final AgentServiceGrpc.AgentServiceBlockingStub blocking;
+    private final AgentServiceGrpc.AgentServiceStub async;
+    private final AdapterCache cache;
+    private final Path nodeIdFile;
+    private final Backoff backoff;
+    private final Thread control;
+    private final ExecutorService worker;
+    private final Object sleeper = new Object();
+    private final AtomicLong lastEventNanos = new AtomicLong();
+    /** Tasks seen (job/round), so a task re-sent after a reconnect is not trained twice. */
+    private final Set<String> seenTasks = Collections.synchronizedSet(Collections.newSetFromMap(
+            new LinkedHashMap<>() {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> e) {
+                    return size() > MAX_REMEMBERED_TASKS;
+                }
+            }));
+    private final Set<String> cancelledTasks = Collections.synchronizedSet(Collections.newSetFromMap(
+            new LinkedHashMap<>() {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> e) {
+                    return size() > MAX_REMEMBERED_TASKS;
+                }
+            }));
+
+    private volatile boolean closed;
+    private volatile boolean connected;
+    private volatile String nodeId;
+    private volatile ClientCallStreamObserver<ConnectRequest> stream;
+
+    private AgentNode(AgentConfig config, LocalTrainer trainer, Channel channel, ManagedChannel owned) throws IOException {
+        this.config = config;
+        this.trainer = trainer;
+        this.channel = channel;
+        this.ownedChannel = owned;
+        this.blocking = AgentServiceGrpc.newBlockingStub(channel);
+        this.async = AgentServiceGrpc.newStub(channel);
+        Files.createDirectories(config.stateDir());
+        this.cache = new AdapterCache(config.stateDir().resolve("adapters"));
+        this.nodeIdFile = config.stateDir().resolve("node-id");
+        this.nodeId = Files.exists(nodeIdFile) ? Files.readString(nodeIdFile, StandardCharsets.UTF_8).trim() : "";
+        this.backoff = new Backoff(config.initialBackoff(), config.maxBackoff(), RandomGenerator.of("L64X128MixRandom"));
+        this.worker = Executors.newSingleThreadExecutor(r -> daemon(r, "agent-worker-" + config.nodeName()));
+        this.control = daemon(this::controlLoop, "agent-control-" + config.nodeName());
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Starts an agent with its own plaintext channel to {@code config.coordinatorTarget()}, closed by {@link #close()}. */
+    public static AgentNode start(AgentConfig config, LocalTrainer trainer) throws IOException {
+        ManagedChannel ch = Grpc.newChannelBuilder(config.coordinatorTarget(), InsecureChannelCredentials.create())
+                .maxInboundMessageSize(CHUNK_BYTES + (64 << 10))
+                .build();
+        try {
+            AgentNode a = new AgentNode(config, trainer, ch, ch);
+            a.control.start();
+            return a;
+        } catch (IOException | RuntimeException e) {
+            ch.shutdownNow();
+            throw e;
+        }
+    }
+
+    /** Starts an agent on a channel the caller made and will close (tests, TLS channels). */
+    public static AgentNode start(AgentConfig config, LocalTrainer trainer, Channel channel) throws IOException {
+        AgentNode a = new AgentNode(config, trainer, channel, null);
+        a.control.start();
+        return a;
+    }
+
+    /** The id the coordinator assigned; empty before the first registration of a fresh state dir. */
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /** Whether the Connect stream is open (the coordinator's first heartbeat has arrived). */
+    public boolean isConnected() {
+        return connected;
+    }
+
+    /** Waits until connected; false on timeout. */
+    public boolean awaitConnected(Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!connected) {
+            if (System.nanoTime() > end || closed) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
+    }
+
+    // ---- connection management ----
+
+    private void controlLoop() {
+        int attempt = 0;
+        while (!closed) {
+            try {
+                resetChannelBackoff();
+                register();
+                if (runConnectStream()) {
+                    attempt = 0; // the stream was established: start the next backoff from the beginning
+                }
+            } catch (StatusRuntimeException e) {
+                if (!closed) {
+                    log.warn("coordinator {} unreachable or refused: {}", config.coordinatorTarget(), e.getStatus());
+                }
+            } catch (IOException e) {
+                log.error("cannot persist the node id in {}", config.stateDir(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.error("agent control loop error", e);
+            }
+            if (closed) {
+                return;
+            }
+            Duration d = backoff.delay(attempt++);
+            log.info("reconnecting in {} ms", d.toMillis());
+            synchronized (sleeper) {
+                if (!closed) {
+                    try {
+                        sleeper.wait(Math.max(1, d.toMillis()));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    private void resetChannelBackoff() {
+        // Our own backoff paces reconnection; the channel's must not add a second delay on top.
+        if (channel instanceof ManagedChannel mc) {
+            mc.resetConnectBackoff();
+        }
+    }
+
+    private void register() throws IOException {
+        String id = blocking.withDeadlineAfter(config.callTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .register(RegisterRequest.newBuilder()
+                        .setNodeId(nodeId)
+                        .setNodeName(config.nodeName())
+                        .addBaseModelSha256(config.baseModelSha256())
+                        .setNumExamples(config.numExamples())
+                        .setDevice(config.device())
+                        .build())
+                .getNodeId();
+        if (!id.equals(nodeId)) {
+            AtomicFiles.writeString(nodeIdFile, id);
+            if (!nodeId.isEmpty()) {
+                log.warn("coordinator did not know node id {}; now registered as {}", nodeId, id);
+            }
+            nodeId = id;
+        }
+        MDC.put("node", id);
+    }
+
+    /** Holds the Connect stream until it ends; true when it had been established. */
+    private boolean runConnectStream() throws InterruptedException {
+        CompletableFuture<Status> ended = new CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicBoolean established = new java.util.concurrent.atomic.AtomicBoolean();
+        lastEventNanos.set(System.nanoTime());
+        async.connect(ConnectRequest.newBuilder().setNodeId(nodeId).build(),
+                new ClientResponseObserver<ConnectRequest, AgentEvent>() {
+                    @Override
+                    public void beforeStart(ClientCallStreamObserver<ConnectRequest> s) {
+                        stream = s;
+                    }
+
+                    @Override
+                    public void onNext(AgentEvent e) {
+                        lastEventNanos.set(System.nanoTime());
+                        if (!connected) {
+                            connected = true;
+                            established.set(true);
+                            log.info("connected to coordinator {} as node {}", config.coordinatorTarget(), nodeId);
+                        }
+                        onEvent(e);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        ended.complete(Status.fromThrowable(t));
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        ended.complete(Status.UNAVAILABLE.withDescription("coordinator ended the stream"));
+                    }
+                });
+        if (closed) {
+            stream.cancel("agent closing", null);
+        }
+        long timeoutNanos = config.heartbeatTimeout().toNanos();
+        Status status;
+        while (true) {
+            try {
+                status = ended.get(Math.max(10, config.heartbeatTimeout().toMillis() / 4), TimeUnit.MILLISECONDS);
+                break;
+            } catch (TimeoutException e) {
+                if (System.nanoTime() - lastEventNanos.get() > timeoutNanos) {
+                    log.warn("no heartbeat from the coordinator for {} s; reconnecting", config.heartbeatTimeout().toSeconds());
+                    stream.cancel("heartbeat timeout", null);
+                }
+            } catch (ExecutionException e) {
+                status = Status.fromThrowable(e.getCause());
+                break;
+            }
+        }
+        boolean wasConnected = connected;
+        connected = false;
+        if (!closed) {
+            log.warn("connection to coordinator lost{}: {}", wasConnected ? "" : " before it was established", status);
+        }
+        return established.get();
+    }
+
+    // ---- tasks ----
+
+    private void onEvent(AgentEvent e) {
+        switch (e.getEventCase()) {
+            case TRAIN -> {
+                TrainTask t = e.getTrain();
+                if (seenTasks.add(key(t.getJobId(), t.getRound()))) {
+                    worker.execute(() -> runTask(t));
+                } else {
+                    log.debug("task for job {} round {} already taken; ignoring the repeat", t.getJobId(), t.getRound());
+                }
+            }
+            case CANCEL -> {
+                CancelTask c = e.getCancel();
+                cancelledTasks.add(key(c.getJobId(), c.getRound()));
+                log.info("job {} round {} cancelled by the coordinator: {}", c.getJobId(), c.getRound(), c.getReason());
+            }
+            default -> { }
+        }
+    }
+
+    private static String key(String job, int round) {
+        return job + "/" + round;
+    }
+
+    private void runTask(TrainTask t) {
+        MDC.put("node", nodeId);
+        MDC.put("job", t.getJobId());
+        MDC.put("round", Integer.toString(t.getRound()));
+        try {
+            if (!t.getBaseModelSha256().equals(config.baseModelSha256())) {
+                // Training another model's adapter would produce garbage; the coordinator counts us as absent.
+                log.warn("refusing job {} round {}: it is for base model {}, this node has {}", t.getJobId(),
+                        t.getRound(), t.getBaseModelSha256(), config.baseModelSha256());
+                return;
+            }
+            if (isCancelled(t) || pastDeadline(t)) {
+                log.info("skipping job {} round {}: cancelled or past its deadline", t.getJobId(), t.getRound());
+                return;
+            }
+            FlatAdapter start = FlatAdapter.fromSafetensors(t.getAdapterLayout(), adapter(t));
+            TrainOutcome out = trainer.train(new TrainRequest(t.getJobId(), t.getRound(), start, t.getLora(),
+                    t.getTraining()));
+            if (out.delta().length != start.values().length) {
+                throw new IllegalStateException("trainer returned " + out.delta().length + " values, adapter has "
+                        + start.values().length);
+            }
+            if (isCancelled(t) || pastDeadline(t)) {
+                log.warn("job {} round {}: trained in {} s but the round is over; not uploading", t.getJobId(),
+                        t.getRound(), String.format("%.1f", out.trainSeconds()));
+                return;
+            }
+            submit(t, out);
+            log.info("job {} round {}: update accepted (loss {}, {} steps, {} examples, {} s training)", t.getJobId(),
+                    t.getRound(), String.format("%.4f", out.meanLoss()), out.steps(), out.numExamples(),
+                    String.format("%.2f", out.trainSeconds()));
+        } catch (StatusRuntimeException e) {
+            log.warn("job {} round {}: coordinator refused or failed: {}", t.getJobId(), t.getRound(), e.getStatus());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.error("job {} round {}: task failed", t.getJobId(), t.getRound(), e);
+        } finally {
+            MDC.clear();
+        }
+    }
+
+    private boolean isCancelled(TrainTask t) {
+        return closed || cancelledTasks.contains(key(t.getJobId(), t.getRound()));
+    }
+
+    private static boolean pastDeadline(TrainTask t) {
+        return t.getDeadlineUnixMs() > 0 && System.currentTimeMillis() > t.getDeadlineUnixMs();
+    }
+
+    /** The task's adapter from the cache, or downloaded (retrying while the coordinator is unavailable). */
+    private byte[] adapter(TrainTask t) throws IOException, InterruptedException {
+        var cached = cache.get(t.getAdapterSha256());
+        if (cached.isPresent()) {
+            return cached.get();
+        }
+        byte[] b = retryWhileUnavailable(t, () -> fetch(t));
+        cache.put(t.getAdapterSha256(), b);
+        return b;
+    }
+
+    private byte[] fetch(TrainTask t) {
+        Iterator<Chunk> it = blocking.withDeadlineAfter(config.callTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .fetchAdapter(FetchAdapterRequest.newBuilder().setNodeId(nodeId).setJobId(t.getJobId())
+                        .setAdapterVersion(t.getAdapterVersion()).build());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long total = -1;
+        while (it.hasNext()) {
+            Chunk c = it.next();
+            if (total < 0) {
+                total = c.getTotalSize();
+                if (total < 0 || total > Integer.MAX_VALUE - 64) {
+                    throw Status.DATA_LOSS.withDescription("adapter of " + total + " bytes is too large").asRuntimeException();
+                }
+            }
+            if (c.getOffset() != out.size() || c.getTotalSize() != total || out.size() + (long) c.getData().size() > total) {
+                throw Status.DATA_LOSS.withDescription("adapter chunks out of order or inconsistent at offset "
+                        + c.getOffset()).asRuntimeException();
+            }
+            out.writeBytes(c.getData().toByteArray());
+        }
+        byte[] b = out.toByteArray();
+        if (b.length != total || !Sha256.hex(b).equals(t.getAdapterSha256())) {
+            throw Status.DATA_LOSS.withDescription("downloaded adapter does not match sha256 " + t.getAdapterSha256())
+                    .asRuntimeException();
+        }
+        return b;
+    }
+
+    private void submit(TrainTask t, TrainOutcome out) throws InterruptedException {
+        byte[] payload = FlatAdapter.toLittleEndian(out.delta());
+        UpdateHeader header = UpdateHeader.newBuilder()
+                .setNodeId(nodeId)
+                .setJobId(t.getJobId())
+                .setRound(t.getRound())
+                .setBaseAdapterVersion(t.getAdapterVersion())
+                .setNumExamples(out.numExamples())
+                .setEncoding(UpdateEncoding.UPDATE_ENCODING_PLAINTEXT_F32)
+                .setElementCount(out.delta().length)
+                .setPayloadSha256(Sha256.hex(payload))
+                .setTrainLoss(out.meanLoss())
+                .setTrainSeconds(out.trainSeconds())
+                .build();
+        try {
+            retryWhileUnavailable(t, () -> upload(header, payload));
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
+                return; // an earlier attempt got through; only its reply was lost
+            }
+            throw e;
+        }
+    }
+
+    private Boolean upload(UpdateHeader header, byte[] payload) {
+        CompletableFuture<SubmitUpdateResponse> reply = new CompletableFuture<>();
+        async.withDeadline(Deadline.after(config.callTimeout().toMillis(), TimeUnit.MILLISECONDS))
+                .submitUpdate(new ClientResponseObserver<UpdateUpload, SubmitUpdateResponse>() {
+                    private ClientCallStreamObserver<UpdateUpload> requests;
+                    private int offset = -1; // -1: header not sent yet
+                    private boolean done;
+
+                    @Override
+                    public void beforeStart(ClientCallStreamObserver<UpdateUpload> r) {
+                        requests = r;
+                        r.setOnReadyHandler(this::drain);
+                    }
+
+                    /** Sends while the transport can take more, so a large payload is never queued whole. */
+                    private synchronized void drain() {
+                        while (!done && requests.isReady()) {
+                            if (offset < 0) {
+                                requests.onNext(UpdateUpload.newBuilder().setHeader(header).build());
+                                offset = 0;
+                            } else if (offset < payload.length) {
+                                int n = Math.min(CHUNK_BYTES, payload.length - offset);
+                                requests.onNext(UpdateUpload.newBuilder()
+                                        .setPayload(ByteString.copyFrom(payload, offset, n)).build());
+                                offset += n;
+                            } else {
+                                done = true;
+                                requests.onCompleted();
+                            }
+                        }
+                    }
+
+                    @Override
+                    public void onNext(SubmitUpdateResponse r) {
+                        reply.complete(r);
+                    }
+
+                    @Override
+                    public synchronized void onError(Throwable t) {
+                        done = true;
+                        reply.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        reply.completeExceptionally(Status.INTERNAL.withDescription("no reply to upload").asRuntimeException());
+                    }
+                });
+        try {
+            SubmitUpdateResponse r = reply.get(config.callTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+            if (!r.getAccepted()) {
+                throw Status.FAILED_PRECONDITION.withDescription("coordinator did not accept the update").asRuntimeException();
+            }
+            return Boolean.TRUE;
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof StatusRuntimeException s ? s : Status.fromThrowable(e.getCause()).asRuntimeException();
+        } catch (TimeoutException e) {
+            throw Status.DEADLINE_EXCEEDED.withDescription("upload timed out").asRuntimeException();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+        }
+    }
+
+    /** Retries a call while the coordinator is UNAVAILABLE, with backoff, until the task's deadline or close. */
+    private <T> T retryWhileUnavailable(TrainTask t, java.util.function.Supplier<T> call) throws InterruptedException {
+        int attempt = 0;
+        while (true) {
+            try {
+                return call.get();
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || isCancelled(t) || pastDeadline(t)) {
+                    throw e;
+                }
+                Duration d = backoff.delay(attempt++);
+                log.info("coordinator unavailable ({}); retrying in {} ms", e.getStatus().getDescription(), d.toMillis());
+                Thread.sleep(Math.max(1, d.toMillis()));
+            }
+        }
+    }
+
+    /** Stops reconnecting, ends the stream, stops the worker (interrupting a training step), closes an owned channel. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        synchronized (sleeper) {
+            sleeper.notifyAll();
+        }
+        ClientCallStreamObserver<ConnectRequest> s = stream;
+        if (s != null) {
+            s.cancel("agent closing", null);
+        }
+        worker.shutdownNow();
+        try {
+            control.join(5000);
+            if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.warn("training did not stop within 5 s of close");
+            }
+            if (ownedChannel != null) {
+                ownedChannel.shutdown();
+                if (!ownedChannel.awaitTermination(5, TimeUnit.SECONDS)) {
+                    ownedChannel.shutdownNow();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            if (ownedChannel != null) {
+                ownedChannel.shutdownNow();
+            }
+        }
+        connected = false;
+    }
+}

@@ -1,0 +1,213 @@
+package io.fedlora.client.agent;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fedlora.adapter.FlatAdapter;
+import io.fedlora.adapter.LoraLayouts;
+import io.fedlora.adapter.LoraLayouts.LlamaDims;
+import io.fedlora.adapter.Sha256;
+import io.fedlora.client.train.LocalTrainer;
+import io.fedlora.client.train.TrainOutcome;
+import io.fedlora.client.train.TrainRequest;
+import io.fedlora.proto.v1.AdapterLayout;
+import io.fedlora.proto.v1.AgentEvent;
+import io.fedlora.proto.v1.LoraConfig;
+import io.fedlora.proto.v1.TrainTask;
+import io.fedlora.proto.v1.TrainingConfig;
+import io.fedlora.proto.v1.UpdateEncoding;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentNodeTest {
+
+    static final String MODEL = "ab".repeat(32);
+    /** 10 layers × (q, v) × rank 4 × 2048: 327,680 values, a 1.3 MB payload, so two chunks. */
+    static final AdapterLayout LAYOUT =
+            LoraLayouts.llama(new LlamaDims(10, 2048, 4096, 16, 16, 128), 4, List.of("q_proj", "v_proj"));
+
+    /** Deterministic: the delta depends only on the round and the index. */
+    static final class FakeTrainer implements LocalTrainer {
+        final List<TrainRequest> requests = new CopyOnWriteArrayList<>();
+
+        static float[] delta(int round, int n) {
+            float[] d = new float[n];
+            for (int i = 0; i < n; i++) {
+                d[i] = (float) (round * 0.01 + (i % 13) * 1e-4);
+            }
+            return d;
+        }
+
+        @Override
+        public TrainOutcome train(TrainRequest r) {
+            requests.add(r);
+            return new TrainOutcome(delta(r.round(), r.startAdapter().values().length), 42, 1.0 / r.round(), 3, 0.01);
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    @TempDir
+    Path stateDir;
+
+    private final String serverName = InProcessServerBuilder.generateName();
+    private FakeCoordinator fake;
+    private Server server;
+    private ManagedChannel channel;
+    private FakeTrainer trainer;
+    private AgentNode agent;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        fake = new FakeCoordinator();
+        server = InProcessServerBuilder.forName(serverName).addService(fake).build().start();
+        channel = InProcessChannelBuilder.forName(serverName).build();
+        trainer = new FakeTrainer();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (agent != null) {
+            agent.close();
+        }
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    private AgentNode startAgent() throws Exception {
+        AgentConfig cfg = AgentConfig.builder("in-process", stateDir, "node-a", MODEL).numExamples(42)
+                .backoff(Duration.ofMillis(20), Duration.ofMillis(200)).heartbeatTimeout(Duration.ofSeconds(30))
+                .callTimeout(Duration.ofSeconds(10)).build();
+        AgentNode a = AgentNode.start(cfg, trainer, channel);
+        assertTrue(a.awaitConnected(Duration.ofSeconds(10)));
+        return a;
+    }
+
+    private static void await(String what, BooleanSupplier c) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private TrainTask task(int round, String model) {
+        String sha = fake.addAdapter("job", round - 1, FlatAdapter.initial(LAYOUT, 7));
+        return TrainTask.newBuilder().setJobId("job").setRound(round).setAdapterVersion(round - 1).setAdapterSha256(sha)
+                .setBaseModelSha256(model).setAdapterLayout(LAYOUT)
+                .setLora(LoraConfig.newBuilder().setRank(4).setAlpha(8))
+                .setTraining(TrainingConfig.newBuilder().setLocalSteps(3).setBatchSize(2).setLearningRate(1e-3))
+                .setDeadlineUnixMs(System.currentTimeMillis() + 60_000).build();
+    }
+
+    private void push(TrainTask t) {
+        fake.push(agent.nodeId(), AgentEvent.newBuilder().setTrain(t).build());
+    }
+
+    @Test
+    void trainsOnTaskAndUploadsTheDeltaInChunks() throws Exception {
+        agent = startAgent();
+        var reg = fake.registrations.get(0);
+        assertEquals("", reg.getNodeId());
+        assertEquals(List.of(MODEL), reg.getBaseModelSha256List());
+        assertEquals(42, reg.getNumExamples());
+        assertEquals(agent.nodeId(), Files.readString(stateDir.resolve("node-id")).trim());
+
+        TrainTask t = task(1, MODEL);
+        push(t);
+        await("upload", () -> fake.uploads.size() == 1);
+        FakeCoordinator.Upload u = fake.uploads.get(0);
+        int n = (int) LoraLayouts.totalElements(LAYOUT);
+        byte[] expected = FlatAdapter.toLittleEndian(FakeTrainer.delta(1, n));
+        assertArrayEquals(expected, u.payload());
+        assertTrue(u.chunkSizes().size() >= 2 && u.chunkSizes().stream().allMatch(s -> s <= 1 << 20), u.chunkSizes().toString());
+        assertEquals(agent.nodeId(), u.header().getNodeId());
+        assertEquals("job", u.header().getJobId());
+        assertEquals(1, u.header().getRound());
+        assertEquals(0, u.header().getBaseAdapterVersion());
+        assertEquals(UpdateEncoding.UPDATE_ENCODING_PLAINTEXT_F32, u.header().getEncoding());
+        assertEquals(n, u.header().getElementCount());
+        assertEquals(Sha256.hex(expected), u.header().getPayloadSha256());
+        assertEquals(42, u.header().getNumExamples());
+        assertArrayEquals(FlatAdapter.initial(LAYOUT, 7).values(), trainer.requests.get(0).startAdapter().values());
+        assertTrue(Files.exists(stateDir.resolve("adapters").resolve(t.getAdapterSha256() + ".safetensors")));
+
+        // The same task again (as after a reconnect) is not trained twice.
+        push(t);
+        Thread.sleep(200);
+        assertEquals(1, trainer.requests.size());
+    }
+
+    @Test
+    void refusesTasksForAnotherBaseModel() throws Exception {
+        agent = startAgent();
+        push(task(1, "cd".repeat(32)));
+        Thread.sleep(300);
+        assertEquals(0, trainer.requests.size());
+        assertEquals(0, fake.fetches.get());
+        push(task(2, MODEL));
+        await("upload", () -> fake.uploads.size() == 1);
+    }
+
+    @Test
+    void keepsItsIdAndAdapterCacheAcrossAgentRestarts() throws Exception {
+        agent = startAgent();
+        String id = agent.nodeId();
+        TrainTask t1 = task(1, MODEL);
+        push(t1);
+        await("first upload", () -> fake.uploads.size() == 1);
+        agent.close();
+
+        agent = startAgent();
+        assertEquals(id, agent.nodeId());
+        assertEquals(id, fake.registrations.get(fake.registrations.size() - 1).getNodeId());
+        // Round 2 trains from the same adapter bytes: served from the cache, not downloaded again.
+        TrainTask t2 = t1.toBuilder().setRound(2).build();
+        push(t2);
+        await("second upload", () -> fake.uploads.size() == 2);
+        assertEquals(1, fake.fetches.get());
+    }
+
+    @Test
+    void reconnectsAfterTheCoordinatorRestarts() throws Exception {
+        agent = startAgent();
+        String id = agent.nodeId();
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        await("disconnect", () -> !agent.isConnected());
+        Thread.sleep(300); // a few failed attempts while it is down
+
+        fake = new FakeCoordinator();
+        server = InProcessServerBuilder.forName(serverName).addService(fake).build().start();
+        assertTrue(agent.awaitConnected(Duration.ofSeconds(10)), "agent did not reconnect");
+        assertEquals(id, fake.registrations.get(0).getNodeId());
+        push(task(1, MODEL));
+        await("upload after reconnect", () -> fake.uploads.size() == 1);
+    }
+
+    @Test
+    void backoffGrowsAndIsCapped() {
+        Backoff b = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5), java.util.random.RandomGenerator.of("L64X128MixRandom"));
+        for (int i = 0; i < 30; i++) {
+            Duration d = b.delay(i);
+            long cap = Math.min(5000, 200L << Math.min(i, 20));
+            assertTrue(d.toMillis() >= cap / 2 - 1 && d.toMillis() <= cap, i + ": " + d);
+        }
+    }
+}

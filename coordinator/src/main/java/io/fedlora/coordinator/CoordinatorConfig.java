@@ -1,0 +1,136 @@
+package io.fedlora.coordinator;
+
+import io.fedlora.coordinator.round.RoundTiming;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ServerCredentials;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything a coordinator needs to start. Build with {@link #builder(Path)}; every problem is
+ * reported at once by {@link Builder#build()}.
+ *
+ * @param dataDir where the database ({@code fedlora.mv.db}) and adapter blobs ({@code blobs/}) live
+ * @param host address to bind; default 127.0.0.1 while the transport is plaintext
+ * @param port TCP port; 0 picks a free one (see {@link CoordinatorServer#port()})
+ * @param credentials transport security; plaintext until TLS/mTLS is wired (a later issue)
+ * @param heartbeatInterval how often connected nodes get a heartbeat on their Connect stream
+ * @param shutdownTimeout bound on the whole of {@link CoordinatorServer#close()}
+ * @param maxInboundMessageBytes largest message accepted; uploads come in 1 MiB chunks
+ * @param clock the time source for timestamps and round deadlines
+ * @param roundTiming how the round loop paces itself
+ */
+public record CoordinatorConfig(Path dataDir, String host, int port, ServerCredentials credentials,
+        Duration heartbeatInterval, Duration shutdownTimeout, int maxInboundMessageBytes, InstantSource clock,
+        RoundTiming roundTiming) {
+
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 7070;
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+    /** One 1 MiB chunk plus framing and headroom. */
+    public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = (1 << 20) + (64 << 10);
+
+    public CoordinatorConfig {
+        List<String> p = new ArrayList<>();
+        if (dataDir == null) {
+            p.add("dataDir: required");
+        }
+        if (host == null || host.isBlank()) {
+            p.add("host: required");
+        }
+        if (port < 0 || port > 65535) {
+            p.add("port: must be in 0..65535, got " + port);
+        }
+        if (credentials == null) {
+            p.add("credentials: required");
+        }
+        if (heartbeatInterval == null || heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
+            p.add("heartbeatInterval: must be positive, got " + heartbeatInterval);
+        }
+        if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
+            p.add("shutdownTimeout: must not be negative, got " + shutdownTimeout);
+        }
+        if (maxInboundMessageBytes < (1 << 20) + 1024) {
+            p.add("maxInboundMessageBytes: must fit a 1 MiB chunk plus framing (>= " + ((1 << 20) + 1024)
+                    + "), got " + maxInboundMessageBytes);
+        }
+        if (clock == null) {
+            p.add("clock: required");
+        }
+        if (roundTiming == null) {
+            p.add("roundTiming: required");
+        }
+        if (!p.isEmpty()) {
+            throw new IllegalArgumentException("invalid coordinator config: " + String.join("; ", p));
+        }
+    }
+
+    public static Builder builder(Path dataDir) {
+        return new Builder(dataDir);
+    }
+
+    public static final class Builder {
+        private final Path dataDir;
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private ServerCredentials credentials = InsecureServerCredentials.create();
+        private Duration heartbeatInterval = DEFAULT_HEARTBEAT;
+        private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+        private int maxInboundMessageBytes = DEFAULT_MAX_INBOUND_MESSAGE_BYTES;
+        private InstantSource clock = InstantSource.system();
+        private RoundTiming roundTiming = RoundTiming.defaults();
+
+        private Builder(Path dataDir) {
+            this.dataDir = dataDir;
+        }
+
+        public Builder host(String v) {
+            host = v;
+            return this;
+        }
+
+        public Builder port(int v) {
+            port = v;
+            return this;
+        }
+
+        public Builder credentials(ServerCredentials v) {
+            credentials = v;
+            return this;
+        }
+
+        public Builder heartbeatInterval(Duration v) {
+            heartbeatInterval = v;
+            return this;
+        }
+
+        public Builder shutdownTimeout(Duration v) {
+            shutdownTimeout = v;
+            return this;
+        }
+
+        public Builder maxInboundMessageBytes(int v) {
+            maxInboundMessageBytes = v;
+            return this;
+        }
+
+        public Builder clock(InstantSource v) {
+            clock = v;
+            return this;
+        }
+
+        public Builder roundTiming(RoundTiming v) {
+            roundTiming = v;
+            return this;
+        }
+
+        public CoordinatorConfig build() {
+            return new CoordinatorConfig(dataDir, host, port, credentials, heartbeatInterval, shutdownTimeout,
+                    maxInboundMessageBytes, clock, roundTiming);
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package io.fedlora.coordinator;
+
+import io.fedlora.coordinator.round.ConnectedNodes;
+import io.fedlora.coordinator.round.JobEvents;
+import io.fedlora.coordinator.round.JobListener;
+import io.fedlora.coordinator.round.RoundScheduler;
+import io.fedlora.coordinator.service.AdminServiceImpl;
+import io.fedlora.coordinator.service.AgentServiceImpl;
+import io.fedlora.coordinator.store.BlobStore;
+import io.fedlora.coordinator.store.FileBlobStore;
+import io.fedlora.coordinator.store.H2Store;
+import io.fedlora.coordinator.store.JobRecord;
+import io.fedlora.coordinator.store.Store;
+import io.fedlora.proto.v1.Job;
+import io.fedlora.proto.v1.RoundSummary;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running coordinator: store, round scheduler and the gRPC agent and admin services. Start with
+ * {@link #start(CoordinatorConfig)}; {@link #close()} stops everything in reverse order of start,
+ * bounded by the configured shutdown timeout, and rethrows the first failure.
+ */
+public final class CoordinatorServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(CoordinatorServer.class);
+
+    private final CoordinatorConfig config;
+    private final Deque<Step> stops = new ArrayDeque<>();
+    private Store store;
+    private Jobs jobs;
+    private JobEvents events;
+    private ConnectedNodes nodes;
+    private RoundScheduler scheduler;
+    private Server server;
+    private boolean closed;
+
+    @FunctionalInterface
+    private interface Step {
+        void run(Duration budget) throws Exception;
+    }
+
+    private CoordinatorServer(CoordinatorConfig config) {
+        this.config = config;
+    }
+
+    /** Starts a coordinator listening on {@code config.host():config.port()} with {@code config.credentials()}. */
+    public static CoordinatorServer start(CoordinatorConfig config) throws IOException {
+        return start(config, NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()),
+                config.credentials()));
+    }
+
+    /**
+     * Starts a coordinator on a server builder supplied by the caller (tests pass an in-process one;
+     * a TLS-configured builder works the same). Message limits are set here.
+     */
+    public static CoordinatorServer start(CoordinatorConfig config, ServerBuilder<?> builder) throws IOException {
+        CoordinatorServer s = new CoordinatorServer(config);
+        try {
+            s.doStart(builder);
+            return s;
+        } catch (IOException | RuntimeException e) {
+            try {
+                s.close();
+            } catch (RuntimeException e2) {
+                e.addSuppressed(e2);
+            }
+            throw e;
+        }
+    }
+
+    private void doStart(ServerBuilder<?> builder) throws IOException {
+        store = H2Store.open(config.dataDir());
+        stops.push(b -> store.close());
+        BlobStore blobs = new FileBlobStore(config.dataDir().resolve("blobs"));
+        jobs = new Jobs(store, blobs, config.clock());
+        events = new JobEvents();
+        nodes = new ConnectedNodes();
+        scheduler = new RoundScheduler(store, blobs, nodes, events, config.clock(), config.roundTiming());
+        // Stopping the server is split around the scheduler: refuse new calls first, stop the round
+        // loops, end the Connect streams, then wait for the calls still in flight.
+        stops.push(b -> {
+            if (server != null) {
+                awaitServer(b);
+            }
+        });
+        stops.push(b -> nodes.closeAll("coordinator shutting down"));
+        stops.push(scheduler::close);
+
+        server = builder
+                .addService(new AgentServiceImpl(store, jobs, nodes, scheduler, config.clock()))
+                .addService(new AdminServiceImpl(jobs, scheduler, events, store, nodes, config.clock()))
+                .maxInboundMessageSize(config.maxInboundMessageBytes())
+                .build()
+                .start();
+        stops.push(b -> server.shutdown());
+
+        ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "coordinator-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = config.heartbeatInterval().toMillis();
+        heartbeats.scheduleAtFixedRate(() -> nodes.heartbeat(config.clock().millis()), every, every, TimeUnit.MILLISECONDS);
+        stops.push(b -> {
+            heartbeats.shutdownNow();
+            heartbeats.awaitTermination(b.toMillis(), TimeUnit.MILLISECONDS);
+        });
+
+        scheduler.resumeRunningJobs();
+        log.info("coordinator listening on port {} (data in {})", server.getPort(), config.dataDir().toAbsolutePath());
+    }
+
+    private void awaitServer(Duration budget) throws InterruptedException {
+        if (!server.awaitTermination(budget.toMillis(), TimeUnit.MILLISECONDS)) {
+            server.shutdownNow();
+            server.awaitTermination(Math.min(1000, budget.toMillis()), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The bound port (useful with port 0); -1 for transports without one (in-process). */
+    public int port() {
+        return server.getPort();
+    }
+
+    /** Creating and reading jobs directly, for an embedding CLI or tests. */
+    public Jobs jobs() {
+        return jobs;
+    }
+
+    /** Starts a created job, as the admin StartJob call does. */
+    public Job startJob(String jobId) {
+        return scheduler.startJob(jobId).toProto();
+    }
+
+    /** Waits until the job reaches a terminal state (completed or failed) and returns it. */
+    public Job awaitJob(String jobId, Duration timeout) throws InterruptedException, TimeoutException {
+        CompletableFuture<Job> done = new CompletableFuture<>();
+        AutoCloseable sub = events.subscribe(jobId, new JobListener() {
+            @Override
+            public void onRoundEnded(RoundSummary summary) {}
+
+            @Override
+            public void onJobEnded(JobRecord job) {
+                done.complete(job.toProto());
+            }
+        });
+        try {
+            JobRecord now = jobs.get(jobId);
+            if (now.isTerminal()) {
+                return now.toProto();
+            }
+            return done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            try {
+                sub.close();
+            } catch (Exception ignored) {
+                // Unsubscribing cannot fail meaningfully.
+            }
+        }
+    }
+
+    /** Stops in reverse order of start within the shutdown timeout; rethrows the first failure. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
+        Exception first = null;
+        while (!stops.isEmpty()) {
+            Step s = stops.pop();
+            try {
+                s.run(Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                if (first == null) {
+                    first = e;
+                }
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        log.info("coordinator stopped");
+        if (first instanceof RuntimeException re) {
+            throw re;
+        }
+        if (first instanceof IOException io) {
+            throw new UncheckedIOException(io);
+        }
+        if (first != null) {
+            throw new IllegalStateException("coordinator shutdown failed", first);
+        }
+    }
+}

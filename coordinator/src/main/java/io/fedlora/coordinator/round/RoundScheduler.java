@@ -1,0 +1,215 @@
+package io.fedlora.coordinator.round;
+
+import io.fedlora.adapter.FlatAdapter;
+import io.fedlora.adapter.Sha256;
+import io.fedlora.coordinator.CoordinatorException.FailedPrecondition;
+import io.fedlora.coordinator.CoordinatorException.InvalidArgument;
+import io.fedlora.coordinator.CoordinatorException.NotFound;
+import io.fedlora.coordinator.CoordinatorException.Unavailable;
+import io.fedlora.coordinator.JobConfigValidator;
+import io.fedlora.coordinator.store.BlobStore;
+import io.fedlora.coordinator.store.JobRecord;
+import io.fedlora.coordinator.store.Store;
+import io.fedlora.coordinator.strategy.FedAvg;
+import io.fedlora.coordinator.strategy.Strategy;
+import io.fedlora.proto.v1.JobConfig;
+import io.fedlora.proto.v1.JobState;
+import io.fedlora.proto.v1.UpdateEncoding;
+import io.fedlora.proto.v1.UpdateHeader;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs every RUNNING job's round loop and routes what nodes send back to it. Both the gRPC
+ * service and in-memory simulated clients submit through {@link #submitUpdate}, so an update is
+ * validated the same way whatever carried it.
+ */
+public final class RoundScheduler implements AutoCloseable, CohortTransport.Listener {
+
+    private static final Logger log = LoggerFactory.getLogger(RoundScheduler.class);
+
+    private final Store store;
+    private final BlobStore blobs;
+    private final CohortTransport transport;
+    private final JobEvents events;
+    private final InstantSource clock;
+    private final RoundTiming timing;
+    private final Map<String, JobRun> runs = new ConcurrentHashMap<>();
+    private boolean closed;
+
+    public RoundScheduler(Store store, BlobStore blobs, CohortTransport transport, JobEvents events,
+            InstantSource clock, RoundTiming timing) {
+        this.store = store;
+        this.blobs = blobs;
+        this.transport = transport;
+        this.events = events;
+        this.clock = clock;
+        this.timing = timing;
+        transport.setListener(this);
+    }
+
+    /** After a restart: rounds cut off by the stop are marked aborted, and RUNNING jobs resume. */
+    public synchronized void resumeRunningJobs() {
+        int aborted = store.abortRunningRounds("coordinator restarted", clock.millis());
+        if (aborted > 0) {
+            log.info("marked {} interrupted round(s) as aborted", aborted);
+        }
+        for (JobRecord j : store.jobs()) {
+            if (j.state() == JobState.JOB_STATE_RUNNING) {
+                log.info("resuming job {} at {} of {} rounds", j.jobId(), j.completedRounds(), j.config().getRounds());
+                launch(j);
+            }
+        }
+    }
+
+    /** CREATED → RUNNING, and its round loop starts. */
+    public synchronized JobRecord startJob(String jobId) {
+        if (closed) {
+            throw new Unavailable("coordinator is shutting down");
+        }
+        JobRecord j = store.job(jobId).orElseThrow(() -> new NotFound("job_id: no job '" + jobId + "'"));
+        if (j.state() != JobState.JOB_STATE_CREATED) {
+            throw new FailedPrecondition("job " + jobId + " cannot start: it is " + j.state().name()
+                    .replace("JOB_STATE_", "").toLowerCase());
+        }
+        store.setJobState(jobId, JobState.JOB_STATE_RUNNING, "");
+        JobRecord running = store.job(jobId).orElseThrow();
+        launch(running);
+        log.info("job {} started", jobId);
+        return running;
+    }
+
+    private void launch(JobRecord j) {
+        JobRun run = new JobRun(j, store, blobs, transport, strategyFor(j.config()), clock, timing, events);
+        runs.put(j.jobId(), run);
+        run.start();
+    }
+
+    static Strategy strategyFor(JobConfig cfg) {
+        return switch (cfg.getStrategy()) {
+            case STRATEGY_FEDAVG, STRATEGY_UNSPECIFIED -> new FedAvg();
+            default -> throw new InvalidArgument("strategy: unsupported " + cfg.getStrategy());
+        };
+    }
+
+    /**
+     * Checks an update's header before its payload is read, so a node does not upload megabytes
+     * that would be refused. Returns the payload size in bytes the header promises.
+     */
+    public long checkUpdateHeader(UpdateHeader h) {
+        return runFor(h).elementCount() * 4;
+    }
+
+    /** Validates an update completely and, if it is acceptable, adds it to its round. */
+    public void submitUpdate(UpdateHeader h, byte[] payload) {
+        JobRun run = runFor(h);
+        long expected = run.elementCount() * 4;
+        if (payload.length != expected) {
+            throw new InvalidArgument("payload: got " + payload.length + " bytes, element_count "
+                    + h.getElementCount() + " needs " + expected);
+        }
+        if (!Sha256.hex(payload).equals(h.getPayloadSha256())) {
+            throw new InvalidArgument("payload_sha256: does not match the payload received");
+        }
+        float[] delta = FlatAdapter.fromLittleEndian(payload);
+        for (int i = 0; i < delta.length; i++) {
+            if (!Float.isFinite(delta[i])) {
+                throw new InvalidArgument("payload: element " + i + " is not a finite number");
+            }
+        }
+        run.accept(h, delta);
+    }
+
+    /** Field checks, then job and node existence, then job state, then round state. */
+    private JobRun runFor(UpdateHeader h) {
+        List<String> bad = new ArrayList<>();
+        if (h.getJobId().isBlank()) {
+            bad.add("job_id: must not be empty");
+        }
+        if (h.getNodeId().isBlank()) {
+            bad.add("node_id: must not be empty");
+        }
+        if (!bad.isEmpty()) {
+            throw new InvalidArgument(String.join("; ", bad));
+        }
+        JobRecord job = store.job(h.getJobId())
+                .orElseThrow(() -> new NotFound("job_id: no job '" + h.getJobId() + "'"));
+        if (store.node(h.getNodeId()).isEmpty()) {
+            throw new NotFound("node_id: no registered node '" + h.getNodeId() + "'");
+        }
+        if (h.getEncoding() != UpdateEncoding.UPDATE_ENCODING_PLAINTEXT_F32) {
+            bad.add("encoding: unsupported " + h.getEncoding() + " (this coordinator accepts UPDATE_ENCODING_PLAINTEXT_F32)");
+        }
+        long need = io.fedlora.adapter.LoraLayouts.totalElements(job.config().getAdapterLayout());
+        if (h.getElementCount() != need) {
+            bad.add("element_count: the job's adapter has " + need + " elements, got " + h.getElementCount());
+        }
+        if (h.getNumExamples() <= 0) {
+            bad.add("num_examples: must be > 0, got " + h.getNumExamples());
+        }
+        if (!JobConfigValidator.isSha256Hex(h.getPayloadSha256())) {
+            bad.add("payload_sha256: must be 64 lowercase hex characters");
+        }
+        if (!Double.isFinite(h.getTrainLoss())) {
+            bad.add("train_loss: must be a finite number");
+        }
+        if (!(h.getTrainSeconds() >= 0) || !Double.isFinite(h.getTrainSeconds())) {
+            bad.add("train_seconds: must be a finite number >= 0");
+        }
+        if (!bad.isEmpty()) {
+            throw new InvalidArgument(String.join("; ", bad));
+        }
+        if (job.state() != JobState.JOB_STATE_RUNNING) {
+            throw new FailedPrecondition("job_id: job " + job.jobId() + " is not running (it is "
+                    + job.state().name().replace("JOB_STATE_", "").toLowerCase() + ")");
+        }
+        JobRun run = runs.get(job.jobId());
+        if (run == null) {
+            throw new Unavailable("job " + job.jobId() + " is not being scheduled by this coordinator right now");
+        }
+        run.checkRoundState(h);
+        return run;
+    }
+
+    @Override
+    public void onConnected(String nodeId) {
+        runs.values().forEach(r -> r.onConnected(nodeId));
+    }
+
+    @Override
+    public void onDisconnected(String nodeId) {
+        runs.values().forEach(r -> r.onDisconnected(nodeId));
+    }
+
+    /** Stops every round loop (their open rounds are recorded as aborted), waiting up to {@code timeout} in all. */
+    public void close(Duration timeout) {
+        List<JobRun> toStop;
+        synchronized (this) {
+            closed = true;
+            toStop = List.copyOf(runs.values());
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (JobRun r : toStop) {
+            try {
+                if (!r.stop(Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())))) {
+                    log.warn("round loop of job {} did not stop in time", r.jobId());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        runs.clear();
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(10));
+    }
+}

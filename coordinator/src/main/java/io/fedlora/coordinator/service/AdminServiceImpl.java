@@ -1,0 +1,223 @@
+package io.fedlora.coordinator.service;
+
+import io.fedlora.coordinator.CoordinatorException.InvalidArgument;
+import io.fedlora.coordinator.Jobs;
+import io.fedlora.coordinator.round.CohortTransport;
+import io.fedlora.coordinator.round.JobEvents;
+import io.fedlora.coordinator.round.JobListener;
+import io.fedlora.coordinator.round.RoundScheduler;
+import io.fedlora.coordinator.store.JobRecord;
+import io.fedlora.coordinator.store.NodeRecord;
+import io.fedlora.coordinator.store.Store;
+import io.fedlora.proto.v1.AdminServiceGrpc;
+import io.fedlora.proto.v1.Chunk;
+import io.fedlora.proto.v1.CreateJobRequest;
+import io.fedlora.proto.v1.DownloadAdapterRequest;
+import io.fedlora.proto.v1.Job;
+import io.fedlora.proto.v1.JobRef;
+import io.fedlora.proto.v1.ListJobsRequest;
+import io.fedlora.proto.v1.ListJobsResponse;
+import io.fedlora.proto.v1.ListNodesRequest;
+import io.fedlora.proto.v1.ListNodesResponse;
+import io.fedlora.proto.v1.ListRoundsResponse;
+import io.fedlora.proto.v1.Node;
+import io.fedlora.proto.v1.RoundState;
+import io.fedlora.proto.v1.RoundSummary;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** The operator-facing API. */
+public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBase {
+
+    private final Jobs jobs;
+    private final RoundScheduler scheduler;
+    private final JobEvents events;
+    private final Store store;
+    private final CohortTransport transport;
+    private final InstantSource clock;
+
+    public AdminServiceImpl(Jobs jobs, RoundScheduler scheduler, JobEvents events, Store store,
+            CohortTransport transport, InstantSource clock) {
+        this.jobs = jobs;
+        this.scheduler = scheduler;
+        this.events = events;
+        this.store = store;
+        this.transport = transport;
+        this.clock = clock;
+    }
+
+    @Override
+    public void createJob(CreateJobRequest req, StreamObserver<Job> obs) {
+        StatusMapper.unary(obs, () -> {
+            if (!req.hasConfig()) {
+                throw new InvalidArgument("config: missing");
+            }
+            return jobs.create(req.getConfig()).toProto();
+        });
+    }
+
+    @Override
+    public void startJob(JobRef req, StreamObserver<Job> obs) {
+        StatusMapper.unary(obs, () -> {
+            jobs.get(req.getJobId());
+            return scheduler.startJob(req.getJobId()).toProto();
+        });
+    }
+
+    @Override
+    public void getJob(JobRef req, StreamObserver<Job> obs) {
+        StatusMapper.unary(obs, () -> jobs.get(req.getJobId()).toProto());
+    }
+
+    @Override
+    public void listJobs(ListJobsRequest req, StreamObserver<ListJobsResponse> obs) {
+        StatusMapper.unary(obs, () -> ListJobsResponse.newBuilder()
+                .addAllJobs(jobs.list().stream().map(JobRecord::toProto).toList()).build());
+    }
+
+    @Override
+    public void listRounds(JobRef req, StreamObserver<ListRoundsResponse> obs) {
+        StatusMapper.unary(obs, () -> ListRoundsResponse.newBuilder().addAllRounds(jobs.rounds(req.getJobId())).build());
+    }
+
+    /**
+     * Replays the rounds that have already ended, then streams each round as it ends, and completes
+     * when the job ends (at once if it already has). Subscribing before reading the history means
+     * no round can fall between the two.
+     */
+    @Override
+    public void watchJob(JobRef req, StreamObserver<RoundSummary> responses) {
+        ServerCallStreamObserver<RoundSummary> obs = (ServerCallStreamObserver<RoundSummary>) responses;
+        try {
+            jobs.get(req.getJobId());
+        } catch (RuntimeException e) {
+            obs.onError(StatusMapper.toStatus(e));
+            return;
+        }
+        Watch w = new Watch(obs);
+        AutoCloseable sub = events.subscribe(req.getJobId(), w);
+        obs.setOnCancelHandler(() -> {
+            w.cancel();
+            closeQuietly(sub);
+        });
+        try {
+            JobRecord job = jobs.get(req.getJobId());
+            List<RoundSummary> ended = store.rounds(req.getJobId()).stream()
+                    .filter(r -> r.getState() != RoundState.ROUND_STATE_RUNNING).toList();
+            w.replay(ended, job.isTerminal());
+        } catch (RuntimeException e) {
+            closeQuietly(sub);
+            w.fail(e);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // Unsubscribing cannot fail in a way the caller could act on.
+        }
+    }
+
+    /** One WatchJob stream: buffers live events until the replay is sent, then forwards them. */
+    private static final class Watch implements JobListener {
+        private final ServerCallStreamObserver<RoundSummary> obs;
+        private final Set<Integer> sent = new HashSet<>();
+        private final List<RoundSummary> buffered = new ArrayList<>();
+        private boolean replayed;
+        private boolean jobEnded;
+        private boolean done;
+
+        Watch(ServerCallStreamObserver<RoundSummary> obs) {
+            this.obs = obs;
+        }
+
+        synchronized void replay(List<RoundSummary> history, boolean terminal) {
+            for (RoundSummary r : history) {
+                emit(r);
+            }
+            for (RoundSummary r : buffered) {
+                emit(r);
+            }
+            buffered.clear();
+            replayed = true;
+            if (terminal || jobEnded) {
+                complete();
+            }
+        }
+
+        private void emit(RoundSummary r) {
+            if (!done && sent.add(r.getRound())) {
+                obs.onNext(r);
+            }
+        }
+
+        private void complete() {
+            if (!done) {
+                done = true;
+                obs.onCompleted();
+            }
+        }
+
+        synchronized void cancel() {
+            done = true;
+        }
+
+        synchronized void fail(RuntimeException e) {
+            if (!done) {
+                done = true;
+                obs.onError(StatusMapper.toStatus(e));
+            }
+        }
+
+        @Override
+        public synchronized void onRoundEnded(RoundSummary summary) {
+            if (replayed) {
+                emit(summary);
+            } else {
+                buffered.add(summary);
+            }
+        }
+
+        @Override
+        public synchronized void onJobEnded(JobRecord job) {
+            jobEnded = true;
+            if (replayed) {
+                complete();
+            }
+        }
+    }
+
+    @Override
+    public void listNodes(ListNodesRequest req, StreamObserver<ListNodesResponse> obs) {
+        StatusMapper.unary(obs, () -> {
+            ListNodesResponse.Builder b = ListNodesResponse.newBuilder();
+            long now = clock.millis();
+            for (NodeRecord n : store.nodes()) {
+                boolean connected = transport.isConnected(n.nodeId());
+                b.addNodes(Node.newBuilder()
+                        .setNodeId(n.nodeId())
+                        .setNodeName(n.nodeName())
+                        .setConnected(connected)
+                        .setLastSeenUnixMs(connected ? now : n.lastSeenUnixMs())
+                        .setNumExamples(n.numExamples())
+                        .addAllBaseModelSha256(n.baseModels()));
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public void downloadAdapter(DownloadAdapterRequest req, StreamObserver<Chunk> responses) {
+        try {
+            ChunkStreamer.stream(jobs.adapter(req.getJobId(), req.getVersion()), responses);
+        } catch (RuntimeException e) {
+            responses.onError(StatusMapper.toStatus(e));
+        }
+    }
+}

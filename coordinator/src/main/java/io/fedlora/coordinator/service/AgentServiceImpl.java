@@ -1,0 +1,243 @@
+package io.fedlora.coordinator.service;
+
+import io.fedlora.coordinator.CoordinatorException.InvalidArgument;
+import io.fedlora.coordinator.CoordinatorException.NotFound;
+import io.fedlora.coordinator.JobConfigValidator;
+import io.fedlora.coordinator.Jobs;
+import io.fedlora.coordinator.round.ConnectedNodes;
+import io.fedlora.coordinator.round.RoundScheduler;
+import io.fedlora.coordinator.store.NodeRecord;
+import io.fedlora.coordinator.store.Store;
+import io.fedlora.proto.v1.AgentEvent;
+import io.fedlora.proto.v1.AgentServiceGrpc;
+import io.fedlora.proto.v1.Chunk;
+import io.fedlora.proto.v1.ConnectRequest;
+import io.fedlora.proto.v1.FetchAdapterRequest;
+import io.fedlora.proto.v1.Heartbeat;
+import io.fedlora.proto.v1.MetricsReport;
+import io.fedlora.proto.v1.RegisterRequest;
+import io.fedlora.proto.v1.RegisterResponse;
+import io.fedlora.proto.v1.ReportMetricsResponse;
+import io.fedlora.proto.v1.SubmitUpdateResponse;
+import io.fedlora.proto.v1.UpdateHeader;
+import io.fedlora.proto.v1.UpdateUpload;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/** The agent-facing API: registration, the Connect push stream, adapter download, update upload. */
+public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBase {
+
+    private static final Logger log = LoggerFactory.getLogger(AgentServiceImpl.class);
+
+    /** Largest payload message accepted in an upload. */
+    static final int MAX_PAYLOAD_CHUNK = 1 << 20;
+
+    private final Store store;
+    private final Jobs jobs;
+    private final ConnectedNodes nodes;
+    private final RoundScheduler scheduler;
+    private final InstantSource clock;
+
+    public AgentServiceImpl(Store store, Jobs jobs, ConnectedNodes nodes, RoundScheduler scheduler, InstantSource clock) {
+        this.store = store;
+        this.jobs = jobs;
+        this.nodes = nodes;
+        this.scheduler = scheduler;
+        this.clock = clock;
+    }
+
+    @Override
+    public void register(RegisterRequest req, StreamObserver<RegisterResponse> obs) {
+        StatusMapper.unary(obs, () -> {
+            List<String> bad = new ArrayList<>();
+            if (req.getNodeName().isBlank()) {
+                bad.add("node_name: must not be empty");
+            }
+            for (int i = 0; i < req.getBaseModelSha256Count(); i++) {
+                if (!JobConfigValidator.isSha256Hex(req.getBaseModelSha256(i))) {
+                    bad.add("base_model_sha256[" + i + "]: must be 64 lowercase hex characters");
+                }
+            }
+            if (req.getNumExamples() < 0) {
+                bad.add("num_examples: must be >= 0, got " + req.getNumExamples());
+            }
+            if (!bad.isEmpty()) {
+                throw new InvalidArgument(String.join("; ", bad));
+            }
+            String id = req.getNodeId();
+            if (id.isEmpty() || store.node(id).isEmpty()) {
+                if (!id.isEmpty()) {
+                    // E.g. the coordinator's data was reset: the node gets a fresh id and stores it.
+                    log.info("node id {} is unknown here; assigning a new one", id);
+                }
+                id = UUID.randomUUID().toString();
+            }
+            store.upsertNode(new NodeRecord(id, req.getNodeName(), req.getBaseModelSha256List(), req.getNumExamples(),
+                    req.getDevice(), clock.millis()));
+            log.info("node {} registered as '{}' ({} examples, {} base models)", id, req.getNodeName(),
+                    req.getNumExamples(), req.getBaseModelSha256Count());
+            return RegisterResponse.newBuilder().setNodeId(id).build();
+        });
+    }
+
+    @Override
+    public void connect(ConnectRequest req, StreamObserver<AgentEvent> responses) {
+        NodeRecord node;
+        try {
+            node = requireNode(req.getNodeId());
+        } catch (RuntimeException e) {
+            responses.onError(StatusMapper.toStatus(e));
+            return;
+        }
+        ServerCallStreamObserver<AgentEvent> obs = (ServerCallStreamObserver<AgentEvent>) responses;
+        GrpcClientChannel channel = new GrpcClientChannel(obs);
+        obs.setOnCancelHandler(() -> {
+            channel.markClosed();
+            nodes.detach(node.nodeId(), channel);
+            touch(node.nodeId());
+        });
+        // The first heartbeat tells the agent its stream is established.
+        channel.send(AgentEvent.newBuilder().setHeartbeat(Heartbeat.newBuilder().setServerTimeMs(clock.millis())).build());
+        touch(node.nodeId());
+        nodes.attach(node, channel);
+    }
+
+    private void touch(String nodeId) {
+        try {
+            store.touchNode(nodeId, clock.millis());
+        } catch (RuntimeException e) {
+            log.warn("could not record last-seen time of node {}", nodeId, e);
+        }
+    }
+
+    private NodeRecord requireNode(String nodeId) {
+        if (nodeId.isBlank()) {
+            throw new InvalidArgument("node_id: must not be empty");
+        }
+        return store.node(nodeId).orElseThrow(() -> new NotFound("node_id: no registered node '" + nodeId + "'"));
+    }
+
+    @Override
+    public void fetchAdapter(FetchAdapterRequest req, StreamObserver<Chunk> responses) {
+        try {
+            requireNode(req.getNodeId());
+            ChunkStreamer.stream(jobs.adapter(req.getJobId(), req.getAdapterVersion()), responses);
+        } catch (RuntimeException e) {
+            responses.onError(StatusMapper.toStatus(e));
+        }
+    }
+
+    @Override
+    public StreamObserver<UpdateUpload> submitUpdate(StreamObserver<SubmitUpdateResponse> responses) {
+        return new UploadReceiver(responses);
+    }
+
+    /** Reassembles one upload: header first (checked before any payload is buffered), then payload chunks. */
+    private final class UploadReceiver implements StreamObserver<UpdateUpload> {
+        private final StreamObserver<SubmitUpdateResponse> responses;
+        private UpdateHeader header;
+        private byte[] payload;
+        private int filled;
+        private boolean finished;
+
+        UploadReceiver(StreamObserver<SubmitUpdateResponse> responses) {
+            this.responses = responses;
+        }
+
+        @Override
+        public void onNext(UpdateUpload part) {
+            if (finished) {
+                return;
+            }
+            try {
+                if (header == null) {
+                    if (!part.hasHeader()) {
+                        throw new InvalidArgument("header: the first message of an upload must be its header");
+                    }
+                    UpdateHeader h = part.getHeader();
+                    long size = scheduler.checkUpdateHeader(h);
+                    header = h;
+                    payload = new byte[Math.toIntExact(size)];
+                    return;
+                }
+                if (part.hasHeader()) {
+                    throw new InvalidArgument("header: sent more than once");
+                }
+                int n = part.getPayload().size();
+                if (n > MAX_PAYLOAD_CHUNK) {
+                    throw new InvalidArgument("payload: a chunk of " + n + " bytes exceeds the 1 MiB limit");
+                }
+                if (filled + (long) n > payload.length) {
+                    throw new InvalidArgument("payload: longer than element_count * 4 = " + payload.length + " bytes");
+                }
+                part.getPayload().copyTo(payload, filled);
+                filled += n;
+            } catch (RuntimeException e) {
+                fail(e);
+            }
+        }
+
+        private void fail(RuntimeException e) {
+            finished = true;
+            payload = null;
+            if (header != null) {
+                log.info("update from node {} for job {} round {} refused: {}", header.getNodeId(),
+                        header.getJobId(), header.getRound(), e.getMessage());
+            }
+            responses.onError(StatusMapper.toStatus(e));
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            finished = true;
+            payload = null;
+        }
+
+        @Override
+        public void onCompleted() {
+            if (finished) {
+                return;
+            }
+            try {
+                if (header == null) {
+                    throw new InvalidArgument("header: upload ended without a header");
+                }
+                if (filled != payload.length) {
+                    throw new InvalidArgument("payload: got " + filled + " bytes, element_count "
+                            + header.getElementCount() + " needs " + payload.length);
+                }
+                MDC.put("job", header.getJobId());
+                MDC.put("round", Integer.toString(header.getRound()));
+                MDC.put("node", header.getNodeId());
+                scheduler.submitUpdate(header, payload);
+                touch(header.getNodeId());
+            } catch (RuntimeException e) {
+                fail(e);
+                return;
+            } finally {
+                MDC.clear();
+            }
+            finished = true;
+            payload = null;
+            responses.onNext(SubmitUpdateResponse.newBuilder().setAccepted(true).build());
+            responses.onCompleted();
+        }
+    }
+
+    @Override
+    public void reportMetrics(MetricsReport req, StreamObserver<ReportMetricsResponse> obs) {
+        StatusMapper.unary(obs, () -> {
+            requireNode(req.getNodeId());
+            log.debug("metrics from node {} for job {} round {}: {}", req.getNodeId(), req.getJobId(), req.getRound(),
+                    req.getMetricsMap());
+            return ReportMetricsResponse.getDefaultInstance();
+        });
+    }
+}

@@ -1,0 +1,377 @@
+package io.fedlora.coordinator.store;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.fedlora.proto.v1.JobConfig;
+import io.fedlora.proto.v1.JobState;
+import io.fedlora.proto.v1.RoundState;
+import io.fedlora.proto.v1.RoundSummary;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The embedded default store: an H2 file database {@code <dataDir>/fedlora} over plain JDBC. The
+ * schema is versioned: each entry of {@link #MIGRATIONS} runs once, in order, in a transaction.
+ * One connection, used under this object's lock: the coordinator writes a few rows per round.
+ */
+public final class H2Store implements Store {
+
+    /** Index i holds the statements that move the schema from version i to i+1. Append only. */
+    private static final List<List<String>> MIGRATIONS = List.of(List.of(
+            """
+            CREATE TABLE jobs (
+              job_id VARCHAR(64) PRIMARY KEY,
+              config VARBINARY NOT NULL,
+              state VARCHAR(32) NOT NULL,
+              completed_rounds INT NOT NULL,
+              latest_version INT NOT NULL,
+              latest_sha256 CHAR(64) NOT NULL,
+              created_ms BIGINT NOT NULL,
+              failure_reason VARCHAR NOT NULL)""",
+            """
+            CREATE TABLE rounds (
+              job_id VARCHAR(64) NOT NULL REFERENCES jobs(job_id),
+              round INT NOT NULL,
+              state VARCHAR(32) NOT NULL,
+              summary VARBINARY NOT NULL,
+              PRIMARY KEY (job_id, round))""",
+            """
+            CREATE TABLE adapter_versions (
+              job_id VARCHAR(64) NOT NULL REFERENCES jobs(job_id),
+              version INT NOT NULL,
+              sha256 CHAR(64) NOT NULL,
+              size_bytes BIGINT NOT NULL,
+              created_ms BIGINT NOT NULL,
+              PRIMARY KEY (job_id, version))""",
+            """
+            CREATE TABLE nodes (
+              node_id VARCHAR(64) PRIMARY KEY,
+              node_name VARCHAR NOT NULL,
+              base_models VARCHAR NOT NULL,
+              num_examples BIGINT NOT NULL,
+              device VARCHAR NOT NULL,
+              last_seen_ms BIGINT NOT NULL)"""));
+
+    private final Connection conn;
+
+    private H2Store(Connection conn) {
+        this.conn = conn;
+    }
+
+    /** Opens (creating if needed) the database under {@code dataDir} and brings its schema up to date. */
+    public static H2Store open(Path dataDir) {
+        String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("fedlora") + ";DB_CLOSE_ON_EXIT=FALSE";
+        try {
+            Connection c = DriverManager.getConnection(url, "fedlora", "");
+            H2Store s = new H2Store(c);
+            try {
+                s.migrate();
+            } catch (SQLException | RuntimeException e) {
+                c.close();
+                throw e;
+            }
+            return s;
+        } catch (SQLException e) {
+            throw new StoreException("cannot open the store at " + dataDir, e);
+        }
+    }
+
+    public static int schemaVersion() {
+        return MIGRATIONS.size();
+    }
+
+    private synchronized void migrate() throws SQLException {
+        try (Statement st = conn.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS schema_version (version INT NOT NULL)");
+            int current;
+            try (ResultSet rs = st.executeQuery("SELECT MAX(version) FROM schema_version")) {
+                rs.next();
+                current = rs.getInt(1);
+            }
+            if (current > MIGRATIONS.size()) {
+                throw new StoreException("store schema version " + current + " is newer than this coordinator ("
+                        + MIGRATIONS.size() + ")");
+            }
+            for (int v = current; v < MIGRATIONS.size(); v++) {
+                conn.setAutoCommit(false);
+                try {
+                    for (String sql : MIGRATIONS.get(v)) {
+                        st.execute(sql);
+                    }
+                    st.execute("INSERT INTO schema_version VALUES (" + (v + 1) + ")");
+                    conn.commit();
+                } catch (SQLException e) {
+                    conn.rollback();
+                    throw e;
+                } finally {
+                    conn.setAutoCommit(true);
+                }
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run() throws SQLException;
+    }
+
+    private synchronized <T> T tx(String what, SqlWork<T> work) {
+        try {
+            conn.setAutoCommit(false);
+            try {
+                T t = work.run();
+                conn.commit();
+                return t;
+            } catch (SQLException | RuntimeException e) {
+                conn.rollback();
+                throw e;
+            } finally {
+                conn.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("store failed to " + what, e);
+        }
+    }
+
+    @Override
+    public void insertJob(JobRecord j, AdapterVersion initial) {
+        tx("insert job " + j.jobId(), () -> {
+            try (PreparedStatement ps = conn.prepareStatement("INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, j.jobId());
+                ps.setBytes(2, j.config().toByteArray());
+                ps.setString(3, j.state().name());
+                ps.setInt(4, j.completedRounds());
+                ps.setInt(5, j.latestVersion());
+                ps.setString(6, j.latestSha256());
+                ps.setLong(7, j.createdUnixMs());
+                ps.setString(8, j.failureReason());
+                ps.executeUpdate();
+            }
+            insertVersion(initial);
+            return null;
+        });
+    }
+
+    private void insertVersion(AdapterVersion v) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO adapter_versions VALUES (?, ?, ?, ?, ?)")) {
+            ps.setString(1, v.jobId());
+            ps.setInt(2, v.version());
+            ps.setString(3, v.sha256());
+            ps.setLong(4, v.sizeBytes());
+            ps.setLong(5, v.createdUnixMs());
+            ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public Optional<JobRecord> job(String jobId) {
+        return tx("read job", () -> {
+            List<JobRecord> l = queryJobs("SELECT * FROM jobs WHERE job_id = ?", jobId);
+            return l.stream().findFirst();
+        });
+    }
+
+    @Override
+    public List<JobRecord> jobs() {
+        return tx("list jobs", () -> queryJobs("SELECT * FROM jobs ORDER BY created_ms, job_id"));
+    }
+
+    private List<JobRecord> queryJobs(String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(sql)) {
+            bind(ps, args);
+            List<JobRecord> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new JobRecord(rs.getString("job_id"), parseConfig(rs.getBytes("config")),
+                            JobState.valueOf(rs.getString("state")), rs.getInt("completed_rounds"),
+                            rs.getInt("latest_version"), rs.getString("latest_sha256"), rs.getLong("created_ms"),
+                            rs.getString("failure_reason")));
+                }
+            }
+            return out;
+        }
+    }
+
+    private static JobConfig parseConfig(byte[] b) {
+        try {
+            return JobConfig.parseFrom(b);
+        } catch (InvalidProtocolBufferException e) {
+            throw new StoreException("stored job config is unreadable", e);
+        }
+    }
+
+    private static void bind(PreparedStatement ps, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            ps.setObject(i + 1, args[i]);
+        }
+    }
+
+    private int update(String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(sql)) {
+            bind(ps, args);
+            return ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public void setJobState(String jobId, JobState state, String failureReason) {
+        tx("update job state", () -> update("UPDATE jobs SET state = ?, failure_reason = ? WHERE job_id = ?",
+                state.name(), failureReason == null ? "" : failureReason, jobId));
+    }
+
+    @Override
+    public void insertRound(RoundSummary r) {
+        tx("insert round", () -> update("INSERT INTO rounds VALUES (?, ?, ?, ?)",
+                r.getJobId(), r.getRound(), r.getState().name(), r.toByteArray()));
+    }
+
+    @Override
+    public void endRound(RoundSummary r) {
+        tx("end round", () -> updateRound(r));
+    }
+
+    private int updateRound(RoundSummary r) throws SQLException {
+        int n = update("UPDATE rounds SET state = ?, summary = ? WHERE job_id = ? AND round = ?",
+                r.getState().name(), r.toByteArray(), r.getJobId(), r.getRound());
+        if (n != 1) {
+            throw new StoreException("round " + r.getRound() + " of job " + r.getJobId() + " was never started");
+        }
+        return n;
+    }
+
+    @Override
+    public void completeRound(RoundSummary r, AdapterVersion published) {
+        tx("complete round", () -> {
+            updateRound(r);
+            insertVersion(published);
+            return update("UPDATE jobs SET completed_rounds = completed_rounds + 1, latest_version = ?,"
+                    + " latest_sha256 = ? WHERE job_id = ?", published.version(), published.sha256(), r.getJobId());
+        });
+    }
+
+    @Override
+    public List<RoundSummary> rounds(String jobId) {
+        return tx("list rounds", () -> {
+            try (PreparedStatement ps = conn.prepareStatement(
+                    "SELECT summary FROM rounds WHERE job_id = ? ORDER BY round")) {
+                ps.setString(1, jobId);
+                List<RoundSummary> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(RoundSummary.parseFrom(rs.getBytes(1)));
+                    }
+                } catch (InvalidProtocolBufferException e) {
+                    throw new StoreException("stored round summary is unreadable", e);
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public int lastRound(String jobId) {
+        return tx("read last round", () -> {
+            try (PreparedStatement ps = conn.prepareStatement("SELECT COALESCE(MAX(round), 0) FROM rounds WHERE job_id = ?")) {
+                ps.setString(1, jobId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            }
+        });
+    }
+
+    @Override
+    public int abortRunningRounds(String reason, long endedUnixMs) {
+        return tx("abort interrupted rounds", () -> {
+            List<RoundSummary> running = new ArrayList<>();
+            try (PreparedStatement ps = conn.prepareStatement("SELECT summary FROM rounds WHERE state = ?")) {
+                ps.setString(1, RoundState.ROUND_STATE_RUNNING.name());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        running.add(RoundSummary.parseFrom(rs.getBytes(1)));
+                    }
+                } catch (InvalidProtocolBufferException e) {
+                    throw new StoreException("stored round summary is unreadable", e);
+                }
+            }
+            for (RoundSummary r : running) {
+                updateRound(r.toBuilder().setState(RoundState.ROUND_STATE_ABORTED).setAbortReason(reason)
+                        .setEndedUnixMs(endedUnixMs).build());
+            }
+            return running.size();
+        });
+    }
+
+    @Override
+    public Optional<AdapterVersion> adapterVersion(String jobId, int version) {
+        return tx("read adapter version", () -> {
+            try (PreparedStatement ps = conn.prepareStatement(
+                    "SELECT sha256, size_bytes, created_ms FROM adapter_versions WHERE job_id = ? AND version = ?")) {
+                ps.setString(1, jobId);
+                ps.setInt(2, version);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(new AdapterVersion(jobId, version, rs.getString(1), rs.getLong(2), rs.getLong(3)));
+                }
+            }
+        });
+    }
+
+    @Override
+    public void upsertNode(NodeRecord n) {
+        tx("register node", () -> update("MERGE INTO nodes KEY (node_id) VALUES (?, ?, ?, ?, ?, ?)",
+                n.nodeId(), n.nodeName(), String.join(",", n.baseModels()), n.numExamples(), n.device(),
+                n.lastSeenUnixMs()));
+    }
+
+    @Override
+    public Optional<NodeRecord> node(String nodeId) {
+        return tx("read node", () -> queryNodes("SELECT * FROM nodes WHERE node_id = ?", nodeId).stream().findFirst());
+    }
+
+    @Override
+    public List<NodeRecord> nodes() {
+        return tx("list nodes", () -> queryNodes("SELECT * FROM nodes ORDER BY node_name, node_id"));
+    }
+
+    private List<NodeRecord> queryNodes(String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(sql)) {
+            bind(ps, args);
+            List<NodeRecord> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String models = rs.getString("base_models");
+                    out.add(new NodeRecord(rs.getString("node_id"), rs.getString("node_name"),
+                            models.isEmpty() ? List.of() : Arrays.asList(models.split(",")),
+                            rs.getLong("num_examples"), rs.getString("device"), rs.getLong("last_seen_ms")));
+                }
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public void touchNode(String nodeId, long lastSeenUnixMs) {
+        tx("touch node", () -> update("UPDATE nodes SET last_seen_ms = ? WHERE node_id = ?", lastSeenUnixMs, nodeId));
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            conn.close();
+        } catch (SQLException e) {
+            throw new StoreException("cannot close the store", e);
+        }
+    }
+}

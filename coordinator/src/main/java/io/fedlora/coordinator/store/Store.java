@@ -1,0 +1,59 @@
+package io.fedlora.coordinator.store;
+
+import io.fedlora.proto.v1.JobState;
+import io.fedlora.proto.v1.RoundSummary;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The coordinator's durable state: jobs, rounds, registered nodes and adapter versions. Adapter
+ * bytes live in a {@link BlobStore}; this holds only their hashes. Implementations are
+ * thread-safe. Never holds secrets or individual client updates.
+ */
+public interface Store extends AutoCloseable {
+
+    /** Stores a new job together with its version-0 adapter, atomically. */
+    void insertJob(JobRecord job, AdapterVersion initial);
+
+    Optional<JobRecord> job(String jobId);
+
+    /** All jobs, oldest first. */
+    List<JobRecord> jobs();
+
+    void setJobState(String jobId, JobState state, String failureReason);
+
+    /** Records a round that has just started (state RUNNING). */
+    void insertRound(RoundSummary running);
+
+    /** Records how a round ended without publishing (ABORTED). */
+    void endRound(RoundSummary ended);
+
+    /**
+     * Records a completed round with the adapter version it published, and moves the job's latest
+     * version and completed-round count forward, atomically.
+     */
+    void completeRound(RoundSummary completed, AdapterVersion published);
+
+    /** The job's rounds in order. */
+    List<RoundSummary> rounds(String jobId);
+
+    /** The highest round number used by the job, 0 when none. */
+    int lastRound(String jobId);
+
+    /** Marks rounds left RUNNING (by a coordinator that stopped) as ABORTED; returns how many. */
+    int abortRunningRounds(String reason, long endedUnixMs);
+
+    Optional<AdapterVersion> adapterVersion(String jobId, int version);
+
+    /** Inserts or replaces a node's registration. */
+    void upsertNode(NodeRecord node);
+
+    Optional<NodeRecord> node(String nodeId);
+
+    List<NodeRecord> nodes();
+
+    void touchNode(String nodeId, long lastSeenUnixMs);
+
+    @Override
+    void close();
+}

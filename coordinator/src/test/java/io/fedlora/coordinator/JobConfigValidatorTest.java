@@ -1,0 +1,49 @@
+package io.fedlora.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fedlora.proto.v1.AdapterLayout;
+import io.fedlora.proto.v1.JobConfig;
+import io.fedlora.proto.v1.TensorSpec;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class JobConfigValidatorTest {
+
+    @Test
+    void validConfigHasNoProblems() {
+        assertEquals(List.of(), JobConfigValidator.problems(Fixtures.config(2, 3, 2, 10)));
+    }
+
+    @Test
+    void reportsEveryProblemWithItsField() {
+        JobConfig.Builder b = Fixtures.config(2, 3, 2, 10).toBuilder()
+                .setRounds(0).setMinClients(3).setClientsPerRound(2).setRoundDeadlineSeconds(0)
+                .setBaseModelSha256("XYZ");
+        b.getLoraBuilder().setRank(0);
+        b.getTrainingBuilder().setLearningRate(Double.NaN);
+        List<String> p = JobConfigValidator.problems(b.build());
+        String all = String.join("\n", p);
+        for (String field : List.of("rounds:", "clients_per_round:", "round_deadline_seconds:", "base_model_sha256:",
+                "lora.rank:", "training.learning_rate:")) {
+            assertTrue(all.contains(field), () -> "missing " + field + " in\n" + all);
+        }
+    }
+
+    @Test
+    void checksLayoutShapesAgainstRank() {
+        AdapterLayout bad = AdapterLayout.newBuilder()
+                .addTensors(TensorSpec.newBuilder().setName("x.lora_A.weight").addShape(3).addShape(16))
+                .addTensors(TensorSpec.newBuilder().setName("x.lora_A.weight").addShape(4).addShape(16))
+                .addTensors(TensorSpec.newBuilder().setName("y.lora_B.weight").addShape(16))
+                .build();
+        String all = String.join("\n", JobConfigValidator.problems(Fixtures.config(bad, 1, 1, 1, 10)));
+        assertTrue(all.contains("adapter_layout.tensors[0].shape: lora_A rows"), all);
+        assertTrue(all.contains("adapter_layout.tensors[1].name: duplicate"), all);
+        assertTrue(all.contains("adapter_layout.tensors[2].shape"), all);
+        String empty = String.join("\n", JobConfigValidator.problems(
+                Fixtures.config(AdapterLayout.getDefaultInstance(), 1, 1, 1, 10)));
+        assertTrue(empty.contains("adapter_layout.tensors: must not be empty"), empty);
+    }
+}

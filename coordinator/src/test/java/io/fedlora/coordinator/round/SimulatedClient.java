@@ -1,0 +1,87 @@
+package io.fedlora.coordinator.round;
+
+import io.fedlora.adapter.FlatAdapter;
+import io.fedlora.adapter.Sha256;
+import io.fedlora.coordinator.AdapterBlob;
+import io.fedlora.coordinator.Fixtures;
+import io.fedlora.coordinator.Jobs;
+import io.fedlora.coordinator.store.NodeRecord;
+import io.fedlora.proto.v1.AgentEvent;
+import io.fedlora.proto.v1.TrainTask;
+import io.fedlora.proto.v1.UpdateEncoding;
+import io.fedlora.proto.v1.UpdateHeader;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A client in the same JVM, talking to the coordinator through the in-memory transport seam. */
+final class SimulatedClient {
+
+    enum Behaviour { RESPOND, SILENT, DROP_ON_TASK }
+
+    final NodeRecord node;
+    volatile Behaviour behaviour;
+    private final Jobs jobs;
+    private final RoundScheduler scheduler;
+    private final ConnectedNodes nodes;
+    private final InMemoryClientChannel channel;
+    final AtomicInteger submitted = new AtomicInteger();
+    final AtomicInteger tasks = new AtomicInteger();
+    final List<Throwable> errors = new CopyOnWriteArrayList<>();
+
+    SimulatedClient(NodeRecord node, Behaviour behaviour, Jobs jobs, RoundScheduler scheduler, ConnectedNodes nodes,
+            Executor executor) {
+        this.node = node;
+        this.behaviour = behaviour;
+        this.jobs = jobs;
+        this.scheduler = scheduler;
+        this.nodes = nodes;
+        this.channel = new InMemoryClientChannel(this::onEvent, executor);
+    }
+
+    void connect() {
+        nodes.attach(node, channel);
+    }
+
+    private void onEvent(AgentEvent e) {
+        if (!e.hasTrain()) {
+            return;
+        }
+        tasks.incrementAndGet();
+        TrainTask t = e.getTrain();
+        switch (behaviour) {
+            case SILENT -> { }
+            case DROP_ON_TASK -> nodes.detach(node.nodeId(), channel);
+            case RESPOND -> {
+                try {
+                    AdapterBlob blob = jobs.adapter(t.getJobId(), t.getAdapterVersion());
+                    if (!blob.sha256().equals(t.getAdapterSha256())) {
+                        throw new AssertionError("adapter sha mismatch");
+                    }
+                    FlatAdapter start = FlatAdapter.fromSafetensors(t.getAdapterLayout(), blob.data());
+                    float[] d = Fixtures.delta(node.nodeName(), t.getRound(), start.values().length);
+                    scheduler.submitUpdate(header(t, d), FlatAdapter.toLittleEndian(d));
+                    submitted.incrementAndGet();
+                } catch (Throwable ex) {
+                    errors.add(ex);
+                }
+            }
+        }
+    }
+
+    UpdateHeader header(TrainTask t, float[] d) {
+        return UpdateHeader.newBuilder()
+                .setNodeId(node.nodeId())
+                .setJobId(t.getJobId())
+                .setRound(t.getRound())
+                .setBaseAdapterVersion(t.getAdapterVersion())
+                .setNumExamples(node.numExamples())
+                .setEncoding(UpdateEncoding.UPDATE_ENCODING_PLAINTEXT_F32)
+                .setElementCount(d.length)
+                .setPayloadSha256(Sha256.hex(FlatAdapter.toLittleEndian(d)))
+                .setTrainLoss(2.0 + node.numExamples() * 0.01)
+                .setTrainSeconds(0.5)
+                .build();
+    }
+}

@@ -1,0 +1,141 @@
+package io.fedlora.deploy.cli;
+
+import com.google.protobuf.util.JsonFormat;
+import io.fedlora.adapter.FlatAdapter;
+import io.fedlora.adapter.PeftAdapterDir;
+import io.fedlora.deploy.jobs.AdapterDownload;
+import io.fedlora.deploy.jobs.JobOptions;
+import io.fedlora.proto.v1.AdminServiceGrpc;
+import io.fedlora.proto.v1.CreateJobRequest;
+import io.fedlora.proto.v1.DownloadAdapterRequest;
+import io.fedlora.proto.v1.Job;
+import io.fedlora.proto.v1.JobRef;
+import io.fedlora.proto.v1.ListNodesRequest;
+import io.fedlora.proto.v1.RoundSummary;
+import io.grpc.ManagedChannel;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Operator commands against a running coordinator's admin API. */
+@Command(name = "admin", mixinStandardHelpOptions = true, description = "Administer jobs on a coordinator.",
+        subcommands = {AdminCommand.CreateJob.class, AdminCommand.StartJob.class, AdminCommand.ShowJob.class,
+            AdminCommand.Rounds.class, AdminCommand.Nodes.class, AdminCommand.Download.class})
+public final class AdminCommand {
+
+    abstract static class Base implements Callable<Integer> {
+        @Mixin
+        CoordinatorAddress address;
+
+        @Override
+        public Integer call() throws Exception {
+            ManagedChannel ch = address.open();
+            try {
+                return run(AdminServiceGrpc.newBlockingStub(ch));
+            } finally {
+                CoordinatorAddress.close(ch);
+            }
+        }
+
+        abstract Integer run(AdminServiceGrpc.AdminServiceBlockingStub admin) throws Exception;
+    }
+
+    @Command(name = "create-job", mixinStandardHelpOptions = true,
+            description = "Create a fine-tuning job for a base model (prints the job id).")
+    static final class CreateJob extends Base {
+        @Mixin
+        JobOptions job;
+
+        @Option(names = "--start", description = "Start the job right away.")
+        boolean start;
+
+        @Override
+        Integer run(AdminServiceGrpc.AdminServiceBlockingStub admin) throws Exception {
+            Job created = admin.createJob(CreateJobRequest.newBuilder().setConfig(job.toConfig()).build());
+            if (start) {
+                created = admin.startJob(JobRef.newBuilder().setJobId(created.getJobId()).build());
+            }
+            System.out.println(created.getJobId());
+            return 0;
+        }
+    }
+
+    @Command(name = "start-job", mixinStandardHelpOptions = true, description = "Start a created job.")
+    static final class StartJob extends Base {
+        @Option(names = "--job", required = true, description = "Job id.")
+        String jobId;
+
+        @Override
+        Integer run(AdminServiceGrpc.AdminServiceBlockingStub admin) throws Exception {
+            Job j = admin.startJob(JobRef.newBuilder().setJobId(jobId).build());
+            System.out.println(j.getJobId() + " " + j.getState());
+            return 0;
+        }
+    }
+
+    @Command(name = "job", mixinStandardHelpOptions = true, description = "Show a job's status as JSON.")
+    static final class ShowJob extends Base {
+        @Option(names = "--job", required = true, description = "Job id.")
+        String jobId;
+
+        @Override
+        Integer run(AdminServiceGrpc.AdminServiceBlockingStub admin) throws Exception {
+            System.out.println(JsonFormat.printer().print(admin.getJob(JobRef.newBuilder().setJobId(jobId).build())));
+            return 0;
+        }
+    }
+
+    @Command(name = "rounds", mixinStandardHelpOptions = true, description = "List a job's rounds.")
+    static final class Rounds extends Base {
+        @Option(names = "--job", required = true, description = "Job id.")
+        String jobId;
+
+        @Override
+        Integer run(AdminServiceGrpc.AdminServiceBlockingStub admin) {
+            System.out.printf("%-6s %-10s %-8s %-10s %-10s %-8s%n", "round", "state", "clients", "examples", "loss", "version");
+            for (RoundSummary r : admin.listRounds(JobRef.newBuilder().setJobId(jobId).build()).getRoundsList()) {
+                System.out.printf("%-6d %-10s %-8d %-10d %-10.4f %-8d%s%n", r.getRound(),
+                        r.getState().name().replace("ROUND_STATE_", ""), r.getContributingNodesCount(),
+                        r.getTotalExamples(), r.getTrainLoss(), r.getAdapterVersion(),
+                        r.getAbortReason().isEmpty() ? "" : "  " + r.getAbortReason());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "nodes", mixinStandardHelpOptions = true, description = "List registered client nodes.")
+    static final class Nodes extends Base {
+        @Override
+        Integer run(AdminServiceGrpc.AdminServiceBlockingStub admin) {
+            admin.listNodes(ListNodesRequest.getDefaultInstance()).getNodesList().forEach(n -> System.out.printf(
+                    "%s %-16s %s examples=%d%n", n.getNodeId(), n.getNodeName(),
+                    n.getConnected() ? "connected" : "offline", n.getNumExamples()));
+            return 0;
+        }
+    }
+
+    @Command(name = "download-adapter", mixinStandardHelpOptions = true,
+            description = "Download an adapter version as a PEFT directory.")
+    static final class Download extends Base {
+        @Option(names = "--job", required = true, description = "Job id.")
+        String jobId;
+
+        @Option(names = "--version", defaultValue = "-1", description = "Adapter version; -1 = latest (default).")
+        int version;
+
+        @Option(names = "--out", required = true, description = "Output directory (PEFT layout).")
+        Path out;
+
+        @Override
+        Integer run(AdminServiceGrpc.AdminServiceBlockingStub admin) throws Exception {
+            Job job = admin.getJob(JobRef.newBuilder().setJobId(jobId).build());
+            FlatAdapter adapter = AdapterDownload.fetch(admin, job,
+                    DownloadAdapterRequest.newBuilder().setJobId(jobId).setVersion(version).build());
+            PeftAdapterDir.write(out, adapter, job.getConfig().getLora(), job.getConfig().getBaseModelId());
+            System.out.println("adapter written to " + out.toAbsolutePath());
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package io.fedlora.deploy.jobs;
+
+import io.fedlora.adapter.CheckpointFiles;
+import io.fedlora.adapter.LoraLayouts;
+import io.fedlora.client.model.LlamaConfig;
+import io.fedlora.proto.v1.AggregationMode;
+import io.fedlora.proto.v1.JobConfig;
+import io.fedlora.proto.v1.LoraConfig;
+import io.fedlora.proto.v1.Strategy;
+import io.fedlora.proto.v1.TrainingConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** A job's configuration as command-line options; the base model's identity and shapes come from its directory. */
+public final class JobOptions {
+
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "Base model directory (config.json, model.safetensors); its sha256 names the model in the job.")
+    public Path model;
+
+    @Option(names = "--name", defaultValue = "job", description = "Job name (default: ${DEFAULT-VALUE}).")
+    public String name;
+
+    @Option(names = "--rounds", defaultValue = "5", description = "Rounds (default: ${DEFAULT-VALUE}).")
+    public int rounds;
+
+    @Option(names = "--clients-per-round", defaultValue = "4", description = "Cohort size (default: ${DEFAULT-VALUE}).")
+    public int clientsPerRound;
+
+    @Option(names = "--min-clients", defaultValue = "2",
+            description = "Fewest contributions for a round to count (default: ${DEFAULT-VALUE}).")
+    public int minClients;
+
+    @Option(names = "--deadline-seconds", defaultValue = "120", description = "Round deadline (default: ${DEFAULT-VALUE}).")
+    public int deadlineSeconds;
+
+    @Option(names = "--rank", defaultValue = "8", description = "LoRA rank (default: ${DEFAULT-VALUE}).")
+    public int rank;
+
+    @Option(names = "--alpha", defaultValue = "16", description = "LoRA alpha (default: ${DEFAULT-VALUE}).")
+    public double alpha;
+
+    @Option(names = "--dropout", defaultValue = "0.0", description = "LoRA dropout (default: ${DEFAULT-VALUE}).")
+    public double dropout;
+
+    @Option(names = "--targets", defaultValue = "q_proj,v_proj", split = ",",
+            description = "LoRA target modules (default: ${DEFAULT-VALUE}).")
+    public List<String> targets;
+
+    @Option(names = "--aggregation", defaultValue = "exact",
+            description = "exact (A frozen at a job seed, only B trained: the sum is exact) or inexact (average A and B). Default: ${DEFAULT-VALUE}.")
+    public String aggregation;
+
+    @Option(names = "--a-seed", defaultValue = "1", description = "Seed of the frozen A (default: ${DEFAULT-VALUE}).")
+    public long aSeed;
+
+    @Option(names = "--local-steps", defaultValue = "20", description = "Optimizer steps per round (default: ${DEFAULT-VALUE}).")
+    public int localSteps;
+
+    @Option(names = "--batch-size", defaultValue = "16", description = "Examples per step (default: ${DEFAULT-VALUE}).")
+    public int batchSize;
+
+    @Option(names = "--lr", defaultValue = "0.003", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    public double learningRate;
+
+    @Option(names = "--max-seq-len", defaultValue = "64", description = "Longest tokenized example (default: ${DEFAULT-VALUE}).")
+    public int maxSeqLen;
+
+    @Option(names = "--train-seed", defaultValue = "7", description = "Seed of local batch sampling (default: ${DEFAULT-VALUE}).")
+    public long trainSeed;
+
+    public JobConfig toConfig() throws IOException {
+        LlamaConfig cfg = LlamaConfig.read(model);
+        AggregationMode mode = switch (aggregation) {
+            case "exact" -> AggregationMode.AGGREGATION_MODE_EXACT_FROZEN_A;
+            case "inexact" -> AggregationMode.AGGREGATION_MODE_INEXACT_BOTH;
+            default -> throw new IllegalArgumentException("--aggregation must be exact or inexact, got '" + aggregation + "'");
+        };
+        LoraConfig lora = LoraConfig.newBuilder().setRank(rank).setAlpha(alpha).setDropout(dropout)
+                .addAllTargetModules(targets).setAggregationMode(mode).setASeed(aSeed).build();
+        return JobConfig.newBuilder()
+                .setName(name)
+                .setBaseModelId(model.toAbsolutePath().normalize().getFileName().toString())
+                .setBaseModelSha256(CheckpointFiles.sha256(model))
+                .setLora(lora)
+                .setTraining(TrainingConfig.newBuilder().setLocalSteps(localSteps).setBatchSize(batchSize)
+                        .setLearningRate(learningRate).setMaxSeqLen(maxSeqLen).setSeed(trainSeed))
+                .setRounds(rounds)
+                .setClientsPerRound(clientsPerRound)
+                .setMinClients(minClients)
+                .setRoundDeadlineSeconds(deadlineSeconds)
+                .setStrategy(Strategy.STRATEGY_FEDAVG)
+                .setAdapterLayout(LoraLayouts.llama(cfg.loraDims(), rank, targets))
+                .build();
+    }
+}

@@ -1,0 +1,38 @@
+package io.fedlora.deploy.local;
+
+import io.fedlora.adapter.AtomicFiles;
+import io.fedlora.adapter.FlatAdapter;
+import io.fedlora.client.train.LocalTrainer;
+import io.fedlora.client.train.TrainOutcome;
+import io.fedlora.client.train.TrainRequest;
+import java.nio.file.Path;
+
+/**
+ * Keeps a copy of each update on the client's own disk, for end-to-end tests that check the
+ * coordinator's aggregate against the clients' own values. Only enabled by the client's
+ * {@code --record-updates DIR} testing flag; nothing here reaches the coordinator.
+ */
+public final class RecordingTrainer implements LocalTrainer {
+
+    private final LocalTrainer delegate;
+    private final Path dir;
+
+    public RecordingTrainer(LocalTrainer delegate, Path dir) {
+        this.delegate = delegate;
+        this.dir = dir;
+    }
+
+    @Override
+    public TrainOutcome train(TrainRequest request) throws Exception {
+        TrainOutcome outcome = delegate.train(request);
+        String stem = request.jobId() + "-round" + request.round();
+        AtomicFiles.write(dir.resolve(stem + ".f32"), FlatAdapter.toLittleEndian(outcome.delta()));
+        AtomicFiles.writeString(dir.resolve(stem + ".examples"), Long.toString(outcome.numExamples()));
+        return outcome;
+    }
+
+    @Override
+    public void close() throws Exception {
+        delegate.close();
+    }
+}
