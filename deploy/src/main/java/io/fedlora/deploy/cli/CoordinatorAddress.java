@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 /** The {@code --coordinator HOST:PORT} option shared by commands that talk to a coordinator. */
 public final class CoordinatorAddress {
 
-    @Option(names = "--coordinator", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7443",
+    @Option(names = "--coordinator", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7070",
             description = "Coordinator address (default: ${DEFAULT-VALUE}).")
     String target;
 
@@ -22,6 +22,14 @@ public final class CoordinatorAddress {
 
     ManagedChannel open() {
         return open(target);
+    }
+
+    public static void closeQuietly(ManagedChannel channel) {
+        try {
+            close(channel);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     static void close(ManagedChannel channel) throws InterruptedException {

@@ -72,7 +72,7 @@ public final class JobOptions {
     public long trainSeed;
 
     public JobConfig toConfig() throws IOException {
-        LlamaConfig cfg = LlamaConfig.read(model);
+        LlamaConfig cfg = LlamaConfig.readDir(model);
         AggregationMode mode = switch (aggregation) {
             case "exact" -> AggregationMode.AGGREGATION_MODE_EXACT_FROZEN_A;
             case "inexact" -> AggregationMode.AGGREGATION_MODE_INEXACT_BOTH;
@@ -92,7 +92,7 @@ public final class JobOptions {
                 .setMinClients(minClients)
                 .setRoundDeadlineSeconds(deadlineSeconds)
                 .setStrategy(Strategy.STRATEGY_FEDAVG)
-                .setAdapterLayout(LoraLayouts.llama(cfg.loraDims(), rank, targets))
+                .setAdapterLayout(LoraLayouts.llama(cfg.dims(), rank, targets))
                 .build();
     }
 }

@@ -40,19 +40,20 @@ public final class JavaProcess implements AutoCloseable {
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("-Xss4m");
         cmd.add("-XX:+UseSerialGC");
-        for (String p : List.of("ai.djl.offline", "ai.djl.default_engine", "fedlora.home", "ai.djl.pytorch.num_threads")) {
+        for (String p : List.of("ai.djl.offline", "ai.djl.default_engine", "fedlora.home")) {
             String v = System.getProperty(p);
             if (v != null) {
                 cmd.add("-D" + p + "=" + v);
             }
         }
+        // Several trainers share this machine's cores: one intra-op thread each avoids oversubscription.
+        cmd.add("-Dai.djl.pytorch.num_threads=" + System.getProperty("fedlora.child.threads", "1"));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.fedlora.deploy.Fedlora");
         cmd.addAll(fedloraArgs);
         Files.createDirectories(log.toAbsolutePath().getParent());
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        // Several trainers share this machine's cores: one intra-op thread each avoids oversubscription.
         pb.environment().putIfAbsent("OMP_NUM_THREADS", "1");
         JavaProcess p = new JavaProcess(name, pb.start(), log, awaitedLine);
         p.pumpOutput();

@@ -1,0 +1,362 @@
+package io.fedlora.client.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fedlora.adapter.LoraTarget;
+import io.fedlora.adapter.SafetensorsFile;
+import io.fedlora.adapter.SafetensorsWriter;
+import io.fedlora.adapter.TensorData;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A Llama-family decoder (Llama, Qwen2, Mistral) as explicit NDArray computation over weights that
+ * keep their Hugging Face names and [out, in] orientation.
+ *
+ * <p>Written as plain NDArray ops with weights held in a name map rather than DJL Blocks and
+ * Parameters: LoRA training swaps per-round adapters in and out of specific projections, and
+ * pretraining makes every weight trainable; both are a matter of which arrays have
+ * {@code setRequiresGradient(true)}, with one forward for all of them.
+ *
+ * <p>Op results land in the manager of their first operand, so {@link #forward} always starts from
+ * the caller's token array: pass tokens created in a per-step sub-manager and every activation is
+ * freed with it.
+ */
+public final class LlamaModel implements AutoCloseable {
+
+    public static final String WEIGHTS_FILE = "model.safetensors";
+    private static final String INDEX_FILE = "model.safetensors.index.json";
+    private static final float MASKED = -1e9f;
+
+    private final LlamaConfig config;
+    private final NDManager manager;
+    private final Map<String, NDArray> weights;
+
+    private LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> weights) {
+        this.config = config;
+        this.manager = manager;
+        this.weights = Collections.unmodifiableMap(weights);
+    }
+
+    /** Hugging Face names and shapes of every weight this model needs, in a stable order. */
+    public static Map<String, long[]> expectedShapes(LlamaConfig c) {
+        Map<String, long[]> s = new LinkedHashMap<>();
+        long h = c.hiddenSize();
+        long q = (long) c.numAttentionHeads() * c.headDim();
+        long kv = (long) c.numKeyValueHeads() * c.headDim();
+        s.put("model.embed_tokens.weight", new long[] {c.vocabSize(), h});
+        for (int i = 0; i < c.numHiddenLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            s.put(p + "input_layernorm.weight", new long[] {h});
+            s.put(p + "self_attn.q_proj.weight", new long[] {q, h});
+            s.put(p + "self_attn.k_proj.weight", new long[] {kv, h});
+            s.put(p + "self_attn.v_proj.weight", new long[] {kv, h});
+            s.put(p + "self_attn.o_proj.weight", new long[] {h, q});
+            if (hasQkvBias(c)) {
+                s.put(p + "self_attn.q_proj.bias", new long[] {q});
+                s.put(p + "self_attn.k_proj.bias", new long[] {kv});
+                s.put(p + "self_attn.v_proj.bias", new long[] {kv});
+            }
+            if (c.attentionBias()) {
+                s.put(p + "self_attn.o_proj.bias", new long[] {h});
+            }
+            s.put(p + "post_attention_layernorm.weight", new long[] {h});
+            s.put(p + "mlp.gate_proj.weight", new long[] {c.intermediateSize(), h});
+            s.put(p + "mlp.up_proj.weight", new long[] {c.intermediateSize(), h});
+            s.put(p + "mlp.down_proj.weight", new long[] {h, c.intermediateSize()});
+        }
+        s.put("model.norm.weight", new long[] {h});
+        if (!c.tieWordEmbeddings()) {
+            s.put("lm_head.weight", new long[] {c.vocabSize(), h});
+        }
+        return s;
+    }
+
+    /** Qwen2 always has q/k/v biases; Llama and Mistral only with {@code attention_bias}. */
+    private static boolean hasQkvBias(LlamaConfig c) {
+        return c.attentionBias() || c.modelType().equals("qwen2");
+    }
+
+    /** Loads {@code config.json} and the safetensors weights (one file or a sharded index) from a model directory. */
+    public static LlamaModel load(Path modelDir, NDManager parent) throws IOException {
+        LlamaConfig config = LlamaConfig.readDir(modelDir);
+        Map<String, Path> fileOf = weightFiles(modelDir);
+        Map<Path, SafetensorsFile> opened = new HashMap<>();
+        NDManager m = parent.newSubManager();
+        try {
+            Map<String, NDArray> w = new LinkedHashMap<>();
+            for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
+                String name = e.getKey();
+                Path file = fileOf.getOrDefault(name, modelDir.resolve(WEIGHTS_FILE));
+                SafetensorsFile st = opened.get(file);
+                if (st == null) {
+                    st = SafetensorsFile.open(file);
+                    opened.put(file, st);
+                }
+                if (!st.has(name)) {
+                    throw new ModelFormatException(file, "tensor " + name + " is missing");
+                }
+                TensorData t = st.read(name);
+                if (!Arrays.equals(t.shape(), e.getValue())) {
+                    throw new ModelFormatException(file, "tensor " + name + " has shape " + Arrays.toString(t.shape())
+                            + ", config.json implies " + Arrays.toString(e.getValue()));
+                }
+                w.put(name, OwnedArrays.of(m, t.values(), new Shape(t.shape())));
+            }
+            return new LlamaModel(config, m, w);
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    private static Map<String, Path> weightFiles(Path dir) throws IOException {
+        Path index = dir.resolve(INDEX_FILE);
+        if (!Files.isRegularFile(index)) {
+            if (!Files.isRegularFile(dir.resolve(WEIGHTS_FILE))) {
+                throw new ModelFormatException(dir, "no " + WEIGHTS_FILE + " or " + INDEX_FILE);
+            }
+            return Map.of();
+        }
+        JsonNode map = new ObjectMapper().readTree(index.toFile()).get("weight_map");
+        if (map == null || !map.isObject()) {
+            throw new ModelFormatException(index, "field weight_map: missing or not an object");
+        }
+        Map<String, Path> out = new HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            out.put(e.getKey(), dir.resolve(e.getValue().asText()));
+        }
+        return out;
+    }
+
+    /**
+     * A randomly initialised model: linear weights and embeddings N(0, 0.02²) (the Hugging Face
+     * Llama initialiser), with the output projections of each residual branch scaled down by
+     * 1/sqrt(2·layers) (GPT-2 style) so a deep stack starts near the identity; norms are one.
+     * Deterministic for a seed on every JVM.
+     */
+    public static LlamaModel random(LlamaConfig config, long seed, NDManager parent) {
+        NDManager m = parent.newSubManager();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Map<String, NDArray> w = new LinkedHashMap<>();
+        double residualScale = 1.0 / Math.sqrt(2.0 * config.numHiddenLayers());
+        for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
+            String name = e.getKey();
+            int n = Math.toIntExact(TensorData.elementCount(e.getValue()));
+            float[] v = new float[n];
+            if (name.endsWith("norm.weight")) {
+                Arrays.fill(v, 1f);
+            } else if (!name.endsWith(".bias")) {
+                double std = 0.02;
+                if (name.endsWith("o_proj.weight") || name.endsWith("down_proj.weight")) {
+                    std *= residualScale;
+                }
+                for (int i = 0; i < n; i++) {
+                    v[i] = (float) (gaussian(rnd) * std);
+                }
+            }
+            w.put(name, OwnedArrays.of(m, v, new Shape(e.getValue())));
+        }
+        return new LlamaModel(config, m, w);
+    }
+
+    private static double gaussian(SplittableRandom rnd) {
+        double u = 1.0 - rnd.nextDouble();
+        double v = rnd.nextDouble();
+        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    }
+
+    /** Writes {@code config.json} and a float32 {@code model.safetensors} into {@code dir}. */
+    public void save(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        config.write(dir.resolve("config.json"));
+        List<TensorData> tensors = new ArrayList<>();
+        for (Map.Entry<String, NDArray> e : weights.entrySet()) {
+            tensors.add(new TensorData(e.getKey(), e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
+        }
+        SafetensorsWriter.write(dir.resolve(WEIGHTS_FILE), tensors, Map.of("format", "pt"));
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    /** Every weight by Hugging Face name (the arrays themselves: pretraining updates them in place). */
+    public Map<String, NDArray> weights() {
+        return weights;
+    }
+
+    public NDArray weight(String name) {
+        NDArray w = weights.get(name);
+        if (w == null) {
+            throw new IllegalArgumentException("model has no weight " + name);
+        }
+        return w;
+    }
+
+    /** The base weight a LoRA target wraps in a layer, and its bias (null when the model has none). */
+    public NDArray baseWeight(int layer, LoraTarget target) {
+        return weight(target.basePath(layer) + ".weight");
+    }
+
+    public NDArray baseBias(int layer, LoraTarget target) {
+        return weights.get(target.basePath(layer) + ".bias");
+    }
+
+    /**
+     * Logits [B, T, vocab] for tokens [B, T] (int64), with causal attention. Right padding needs no
+     * attention mask: a padded position comes after every real one, so no real position sees it.
+     *
+     * @param lora adapters wrapping some projections, or null for the base model
+     * @param training enables LoRA dropout
+     */
+    public NDArray forward(NDArray tokens, LoraAdapters lora, boolean training) {
+        NDManager m = tokens.getManager();
+        int t = Math.toIntExact(tokens.getShape().get(1));
+        if (t > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("sequence length " + t + " exceeds max_position_embeddings "
+                    + config.maxPositionEmbeddings());
+        }
+        NDArray[] rope = rotary(m, t);
+        NDArray mask = causalMask(m, t, config.kvGroups());
+        NDArray h = Embedding.embedding(tokens, weight("model.embed_tokens.weight"), SparseFormat.DENSE).head();
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            NDArray x = rmsNorm(h, weight(p + "input_layernorm.weight"));
+            h = h.add(attention(x, i, rope, mask, lora, training));
+            x = rmsNorm(h, weight(p + "post_attention_layernorm.weight"));
+            NDArray gate = project(x, i, LoraTarget.GATE_PROJ, lora, training);
+            NDArray up = project(x, i, LoraTarget.UP_PROJ, lora, training);
+            NDArray act = Activation.sigmoid(gate).mul(gate).mul(up);
+            h = h.add(project(act, i, LoraTarget.DOWN_PROJ, lora, training));
+        }
+        h = rmsNorm(h, weight("model.norm.weight"));
+        NDArray head = config.tieWordEmbeddings() ? weight("model.embed_tokens.weight") : weight("lm_head.weight");
+        return Linear.linear(h, head).head();
+    }
+
+    private NDArray attention(NDArray x, int layer, NDArray[] rope, NDArray mask, LoraAdapters lora, boolean training) {
+        long b = x.getShape().get(0);
+        long t = x.getShape().get(1);
+        int heads = config.numAttentionHeads();
+        int kvHeads = config.numKeyValueHeads();
+        int groups = config.kvGroups();
+        int d = config.headDim();
+        NDArray q = project(x, layer, LoraTarget.Q_PROJ, lora, training).reshape(b, t, heads, d);
+        NDArray k = project(x, layer, LoraTarget.K_PROJ, lora, training).reshape(b, t, kvHeads, d);
+        NDArray v = project(x, layer, LoraTarget.V_PROJ, lora, training).reshape(b, t, kvHeads, d);
+        q = applyRotary(q, rope);
+        k = applyRotary(k, rope);
+        // Grouped-query attention without copying K/V: query head h uses kv head h / groups (as HF's
+        // repeat_kv), so fold the group into the query's time axis: [B, KV, G·T, D] against [B, KV, T, D].
+        NDArray qg = q.reshape(b, t, kvHeads, groups, d).transpose(0, 2, 3, 1, 4).reshape(b, kvHeads, groups * t, d);
+        NDArray kt = k.transpose(0, 2, 3, 1); // [B, KV, D, T]
+        NDArray vt = v.transpose(0, 2, 1, 3); // [B, KV, T, D]
+        NDArray scores = qg.matMul(kt).mul((float) (1.0 / Math.sqrt(d))).add(mask);
+        NDArray out = scores.softmax(-1).matMul(vt); // [B, KV, G·T, D]
+        out = out.reshape(b, kvHeads, groups, t, d).transpose(0, 3, 1, 2, 4).reshape(b, t, (long) heads * d);
+        return project(out, layer, LoraTarget.O_PROJ, lora, training);
+    }
+
+    private NDArray project(NDArray x, int layer, LoraTarget target, LoraAdapters lora, boolean training) {
+        LoraLinear adapted = lora == null ? null : lora.get(layer, target);
+        if (adapted != null) {
+            return adapted.forward(x, training);
+        }
+        NDArray bias = baseBias(layer, target);
+        NDArray w = baseWeight(layer, target);
+        return bias == null ? Linear.linear(x, w).head() : Linear.linear(x, w, bias).head();
+    }
+
+    private NDArray rmsNorm(NDArray x, NDArray w) {
+        NDArray rms = x.square().mean(new int[] {-1}, true).add((float) config.rmsNormEps()).sqrt();
+        return x.div(rms).mul(w);
+    }
+
+    /** cos and sin [T, 1, D] in Hugging Face's layout: the D/2 frequencies repeated twice. */
+    private NDArray[] rotary(NDManager m, int t) {
+        int d = config.headDim();
+        int half = d / 2;
+        float[] cos = new float[t * d];
+        float[] sin = new float[t * d];
+        for (int pos = 0; pos < t; pos++) {
+            for (int i = 0; i < half; i++) {
+                double invFreq = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / d);
+                double angle = pos * invFreq;
+                float c = (float) Math.cos(angle);
+                float s = (float) Math.sin(angle);
+                cos[pos * d + i] = c;
+                cos[pos * d + i + half] = c;
+                sin[pos * d + i] = s;
+                sin[pos * d + i + half] = s;
+            }
+        }
+        return new NDArray[] {OwnedArrays.of(m, cos, new Shape(t, 1, d)), OwnedArrays.of(m, sin, new Shape(t, 1, d))};
+    }
+
+    /** x·cos + rotate_half(x)·sin, rotate_half(x) = [-x2, x1] on the two halves of the head dimension. */
+    private static NDArray applyRotary(NDArray x, NDArray[] rope) {
+        long half = x.getShape().get(3) / 2;
+        NDArray x1 = x.get("..., :" + half);
+        NDArray x2 = x.get("..., " + half + ":");
+        NDArray rotated = x2.neg().concat(x1, -1);
+        return x.mul(rope[0]).add(rotated.mul(rope[1]));
+    }
+
+    /** Additive causal mask [G·T, T] for the grouped query layout: row g·T + i masks columns after i. */
+    private static NDArray causalMask(NDManager m, int t, int groups) {
+        float[] mask = new float[groups * t * t];
+        for (int g = 0; g < groups; g++) {
+            for (int i = 0; i < t; i++) {
+                for (int j = i + 1; j < t; j++) {
+                    mask[(g * t + i) * t + j] = MASKED;
+                }
+            }
+        }
+        return OwnedArrays.of(m, mask, new Shape((long) groups * t, t));
+    }
+
+    /** Marks every base weight trainable (pretraining) or frozen. */
+    public void setTrainable(boolean trainable) {
+        for (NDArray w : weights.values()) {
+            w.setRequiresGradient(trainable);
+        }
+    }
+
+    public long parameterCount() {
+        return weights.values().stream().mapToLong(a -> a.getShape().size()).sum();
+    }
+
+    /** The model's own manager; arrays created from it live as long as the model. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    static DataType tokenType() {
+        return DataType.INT64;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

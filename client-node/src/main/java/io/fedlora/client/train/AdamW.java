@@ -1,0 +1,131 @@
+package io.fedlora.client.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.List;
+
+/**
+ * Adam with decoupled weight decay and bias correction (Loshchilov and Hutter), plus optional
+ * clipping of the global gradient norm. Updates parameters in place after the gradient collector
+ * has closed, then zeroes their gradients (the engine accumulates them otherwise).
+ */
+public final class AdamW implements AutoCloseable {
+
+    private final List<NDArray> params;
+    private final NDManager state;
+    private final NDArray[] m;
+    private final NDArray[] v;
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+    private final double clipNorm;
+    private int t;
+    private int skipped;
+    private double lastNorm = Double.NaN;
+
+    /**
+     * @param clipNorm global gradient-norm limit, or 0 for none
+     */
+    public AdamW(List<NDArray> params, NDManager parent, double beta1, double beta2, double eps, double weightDecay,
+            double clipNorm) {
+        if (params.isEmpty()) {
+            throw new IllegalArgumentException("no parameters to optimise");
+        }
+        this.params = List.copyOf(params);
+        this.state = parent.newSubManager();
+        this.m = new NDArray[params.size()];
+        this.v = new NDArray[params.size()];
+        for (int i = 0; i < params.size(); i++) {
+            m[i] = state.zeros(params.get(i).getShape());
+            v[i] = state.zeros(params.get(i).getShape());
+        }
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.clipNorm = clipNorm;
+    }
+
+    /** The usual settings: betas (0.9, 0.999), eps 1e-8. */
+    public static AdamW standard(List<NDArray> params, NDManager parent, double weightDecay, double clipNorm) {
+        return new AdamW(params, parent, 0.9, 0.999, 1e-8, weightDecay, clipNorm);
+    }
+
+    /** One update with learning rate {@code lr}; returns the gradient norm before clipping. */
+    public double step(double lr) {
+        t++;
+        try (NDManager scratch = state.newSubManager()) {
+            NDArray[] g = new NDArray[params.size()];
+            double sq = 0;
+            for (int i = 0; i < g.length; i++) {
+                g[i] = params.get(i).getGradient();
+                // Wrapper of the parameter's gradient; owned by scratch so every op on it lands there.
+                g[i].attach(scratch);
+                sq += g[i].square().sum().getFloat();
+            }
+            double norm = Math.sqrt(sq);
+            lastNorm = norm;
+            if (!Double.isFinite(norm)) {
+                // One overflowing batch must not poison the weights (or, via accumulation, later gradients).
+                skipped++;
+                t--;
+                StringBuilder bad = new StringBuilder();
+                for (int i = 0; i < g.length; i++) {
+                    float n = g[i].square().sum().getFloat();
+                    if (!Float.isFinite(n)) {
+                        bad.append(i).append(':').append(params.get(i).getShape()).append(" nan=")
+                                .append(g[i].isNaN().sum().getLong()).append(' ');
+                    }
+                }
+                org.slf4j.LoggerFactory.getLogger(AdamW.class).warn("non-finite gradient in parameters {}", bad);
+                for (NDArray gi : g) {
+                    gi.set(new ai.djl.ndarray.index.NDIndex("..."), 0f);
+                }
+                return norm;
+            }
+            float gradScale = clipNorm > 0 && norm > clipNorm ? (float) (clipNorm / norm) : 1f;
+            double bc1 = 1 - Math.pow(beta1, t);
+            double bc2 = 1 - Math.pow(beta2, t);
+            for (int i = 0; i < g.length; i++) {
+                NDArray p = params.get(i);
+                NDArray gi = gradScale == 1f ? g[i] : g[i].mul(gradScale);
+                // In-place ops with a Number operand create that scalar in the target's manager; pass
+                // scalars made in scratch instead, so nothing accumulates in the state or model managers.
+                m[i].muli(scalar(scratch, beta1)).addi(gi.mul((float) (1 - beta1)));
+                v[i].muli(scalar(scratch, beta2)).addi(gi.square().muli((float) (1 - beta2)));
+                NDArray denom = gi.zerosLike().addi(v[i]).divi((float) bc2).sqrt().addi((float) eps);
+                NDArray update = gi.zerosLike().addi(m[i]).divi(denom).muli((float) (lr / bc1));
+                if (weightDecay > 0) {
+                    p.muli(scalar(scratch, 1 - lr * weightDecay));
+                }
+                p.subi(update);
+                g[i].muli(0f);
+            }
+            return norm;
+        }
+    }
+
+    private static NDArray scalar(NDManager m, double v) {
+        return m.create((float) v);
+    }
+
+    public int steps() {
+        return t;
+    }
+
+    /** Steps skipped because the gradient was not finite. */
+    public int skippedSteps() {
+        return skipped;
+    }
+
+    /** Global gradient norm (before clipping) of the last step. */
+    public double lastGradientNorm() {
+        return lastNorm;
+    }
+
+    @Override
+    public void close() {
+        state.close();
+    }
+}

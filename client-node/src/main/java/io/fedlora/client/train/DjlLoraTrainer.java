@@ -1,0 +1,289 @@
+package io.fedlora.client.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.fedlora.adapter.FlatAdapter;
+import io.fedlora.adapter.LoraLayouts;
+import io.fedlora.client.data.Batch;
+import io.fedlora.client.data.InstructionExample;
+import io.fedlora.client.data.PromptTokenizer;
+import io.fedlora.client.data.TokenizedDataset;
+import io.fedlora.client.data.TokenizedExample;
+import io.fedlora.client.model.LlamaModel;
+import io.fedlora.client.model.LoraAdapters;
+import io.fedlora.proto.v1.AdapterLayout;
+import io.fedlora.proto.v1.AggregationMode;
+import io.fedlora.proto.v1.LoraConfig;
+import io.fedlora.proto.v1.TrainingConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * LoRA training of a Llama-family model with DJL (PyTorch engine). The base model and tokenizer
+ * are loaded once and reused across rounds; each round builds fresh A/B arrays from the start
+ * adapter. In {@link AggregationMode#AGGREGATION_MODE_EXACT_FROZEN_A} only B learns, so the
+ * delta's A part is exactly zero; in {@code INEXACT_BOTH} both factors learn.
+ *
+ * <p>Not thread-safe: the engine's gradient recording is per thread and only one gradient
+ * collector may be open per JVM, so a node trains one round at a time.
+ */
+public final class DjlLoraTrainer implements LocalTrainer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DjlLoraTrainer.class);
+    private static final int EVAL_BATCH = 64;
+
+    private final NDManager manager;
+    private final LlamaModel model;
+    private final PromptTokenizer tokenizer;
+    private final boolean ownsModel;
+    private final List<InstructionExample> examples;
+    private final Map<Integer, TokenizedDataset> tokenizedByLength = new HashMap<>();
+
+    /** Loads the model and tokenizer from a Hugging Face directory; {@code examples} is the local dataset. */
+    public DjlLoraTrainer(Path modelDir, List<InstructionExample> examples) throws IOException {
+        NDManager m = NDManager.newBaseManager();
+        try {
+            LlamaModel loaded = LlamaModel.load(modelDir, m);
+            this.tokenizer = PromptTokenizer.load(modelDir, loaded.config());
+            this.model = loaded;
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        this.manager = m;
+        this.ownsModel = true;
+        this.examples = List.copyOf(examples);
+    }
+
+    /**
+     * Shares an already loaded model and tokenizer (in-process simulations of several clients);
+     * the caller keeps ownership of both.
+     */
+    public DjlLoraTrainer(LlamaModel model, PromptTokenizer tokenizer, List<InstructionExample> examples) {
+        this.manager = model.manager().newSubManager();
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.ownsModel = false;
+        this.examples = List.copyOf(examples);
+    }
+
+    public LlamaModel model() {
+        return model;
+    }
+
+    public PromptTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public int numExamples() {
+        return examples.size();
+    }
+
+    /** The adapter layout this model gives a LoRA config (PEFT names, layer-major, A then B). */
+    public AdapterLayout layoutFor(LoraConfig lora) {
+        return LoraLayouts.llama(model.config().dims(), lora.getRank(), lora.getTargetModulesList());
+    }
+
+    @Override
+    public TrainOutcome train(TrainRequest request) {
+        long start = System.nanoTime();
+        LoraConfig lora = request.lora();
+        TrainingConfig tc = request.training();
+        validate(lora, tc);
+        if (examples.isEmpty()) {
+            throw new IllegalStateException("no local training examples");
+        }
+        FlatAdapter startAdapter = request.startAdapter();
+        AdapterLayout expected = layoutFor(lora);
+        if (!expected.equals(startAdapter.layout())) {
+            throw new IllegalArgumentException("start adapter layout does not match rank " + lora.getRank()
+                    + " and targets " + lora.getTargetModulesList() + " on this model");
+        }
+        boolean exact = lora.getAggregationMode() != AggregationMode.AGGREGATION_MODE_INEXACT_BOTH;
+        TokenizedDataset data = tokenized(tc.getMaxSeqLen());
+        long seed = tc.getSeed() + request.round();
+        Engine.getInstance().setRandomSeed((int) (seed ^ (seed >>> 32))); // LoRA dropout masks
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] before = startAdapter.values();
+        double lossSum = 0;
+        float[] after;
+        try (NDManager round = manager.newSubManager();
+                LoraAdapters adapters = LoraAdapters.create(model, startAdapter, lora.getAlpha(), lora.getDropout(), round)) {
+            List<NDArray> trainable = new ArrayList<>(adapters.factors(false));
+            if (!exact) {
+                trainable.addAll(adapters.factors(true));
+            }
+            trainable.forEach(p -> p.setRequiresGradient(true));
+            try (AdamW opt = AdamW.standard(trainable, round, 0.0, 1.0)) {
+                for (int s = 0; s < tc.getLocalSteps(); s++) {
+                    Batch batch = data.batch(sample(rnd, data.size(), tc.getBatchSize()));
+                    lossSum += TrainingStep.run(model, adapters, batch, opt, tc.getLearningRate(), round);
+                }
+                if (opt.skippedSteps() > 0) {
+                    LOG.warn("{} of {} steps skipped: gradient not finite", opt.skippedSteps(), tc.getLocalSteps());
+                }
+            }
+            after = adapters.toFlat().values();
+        }
+        float[] delta = new float[before.length];
+        for (int i = 0; i < delta.length; i++) {
+            delta[i] = after[i] - before[i];
+        }
+        if (exact) {
+            zeroA(startAdapter.layout(), delta);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double meanLoss = lossSum / tc.getLocalSteps();
+        LOG.info("local training: {} steps, mean loss {}, {} s", tc.getLocalSteps(), String.format("%.4f", meanLoss),
+                String.format("%.2f", seconds));
+        return new TrainOutcome(delta, examples.size(), meanLoss, tc.getLocalSteps(), seconds);
+    }
+
+    private static void validate(LoraConfig lora, TrainingConfig tc) {
+        if (lora.getRank() <= 0) {
+            throw new IllegalArgumentException("lora rank must be positive, got " + lora.getRank());
+        }
+        if (!(lora.getAlpha() > 0)) {
+            throw new IllegalArgumentException("lora alpha must be positive, got " + lora.getAlpha());
+        }
+        if (tc.getLocalSteps() <= 0 || tc.getBatchSize() <= 0) {
+            throw new IllegalArgumentException("local_steps and batch_size must be positive, got "
+                    + tc.getLocalSteps() + " and " + tc.getBatchSize());
+        }
+        if (!(tc.getLearningRate() > 0)) {
+            throw new IllegalArgumentException("learning_rate must be positive, got " + tc.getLearningRate());
+        }
+        if (tc.getMaxSeqLen() < 2) {
+            throw new IllegalArgumentException("max_seq_len must be at least 2, got " + tc.getMaxSeqLen());
+        }
+    }
+
+    /** A's entries are exactly zero in exact mode (A was frozen; this makes it so bit for bit). */
+    private static void zeroA(AdapterLayout layout, float[] delta) {
+        int off = 0;
+        for (var t : layout.getTensorsList()) {
+            int n = (int) io.fedlora.adapter.TensorData.elementCount(FlatAdapter.shape(t));
+            if (LoraLayouts.isLoraA(t)) {
+                java.util.Arrays.fill(delta, off, off + n, 0f);
+            }
+            off += n;
+        }
+    }
+
+    /** {@code k} distinct indices (all of them, shuffled with repeats, when the dataset is smaller). */
+    static int[] sample(SplittableRandom rnd, int n, int k) {
+        int[] out = new int[k];
+        if (n < k) {
+            for (int i = 0; i < k; i++) {
+                out[i] = rnd.nextInt(n);
+            }
+            return out;
+        }
+        int[] perm = new int[n];
+        for (int i = 0; i < n; i++) {
+            perm[i] = i;
+        }
+        for (int i = 0; i < k; i++) {
+            int j = i + rnd.nextInt(n - i);
+            int tmp = perm[i];
+            perm[i] = perm[j];
+            perm[j] = tmp;
+            out[i] = perm[i];
+        }
+        return out;
+    }
+
+    private TokenizedDataset tokenized(int maxSeqLen) {
+        return tokenizedByLength.computeIfAbsent(maxSeqLen, len -> tokenizer.tokenizeAll(examples, len));
+    }
+
+    /**
+     * Exact match and mean answer loss of the base model with an adapter (or none) on examples,
+     * with teacher-forced batched forwards. {@code maxSeqLen} bounds the sequence length.
+     */
+    public EvalResult evaluate(FlatAdapter adapter, double alpha, List<InstructionExample> heldOut, int maxSeqLen) {
+        TokenizedDataset data = tokenizer.tokenizeAll(heldOut, Math.min(maxSeqLen, model.config().maxPositionEmbeddings()));
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false); // per thread: never record a graph when scoring
+        int exact = 0;
+        double nll = 0;
+        long tokens = 0;
+        try (NDManager eval = manager.newSubManager();
+                LoraAdapters adapters = adapter == null ? null
+                        : LoraAdapters.create(model, adapter, alpha, 0.0, eval)) {
+            for (int from = 0; from < data.size(); from += EVAL_BATCH) {
+                int to = Math.min(data.size(), from + EVAL_BATCH);
+                int[] idx = new int[to - from];
+                for (int i = 0; i < idx.length; i++) {
+                    idx[i] = from + i;
+                }
+                Batch batch = data.batch(idx);
+                boolean[] ok = new boolean[idx.length];
+                try (NDManager step = eval.newSubManager()) {
+                    NDArray logits = model.forward(LmLoss.inputs(step, batch), adapters, false);
+                    nll += LmLoss.nllSum(logits, batch, ok);
+                }
+                tokens += batch.answerTokens();
+                for (int i = 0; i < ok.length; i++) {
+                    if (ok[i] && !data.examples().get(idx[i]).truncated()) {
+                        exact++;
+                    }
+                }
+            }
+        }
+        int n = data.size();
+        return new EvalResult(n == 0 ? 0 : (double) exact / n, exact, n, tokens == 0 ? 0 : nll / tokens,
+                data.truncatedCount());
+    }
+
+    /** Exact match with the default sequence bound (the model's max positions). */
+    public EvalResult exactMatch(FlatAdapter adapter, double alpha, List<InstructionExample> heldOut) {
+        return evaluate(adapter, alpha, heldOut, model.config().maxPositionEmbeddings());
+    }
+
+    /** Greedy completion of an example's prompt (for showing samples), up to {@code maxNew} tokens or EOS. */
+    public String complete(FlatAdapter adapter, double alpha, InstructionExample example, int maxNew) {
+        TokenizedExample t = tokenizer.tokenize(new InstructionExample(example.instruction(), example.input(), ""),
+                model.config().maxPositionEmbeddings());
+        long[] prompt = java.util.Arrays.copyOf(t.ids(), t.promptLength());
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        List<Long> ids = new ArrayList<>();
+        for (long id : prompt) {
+            ids.add(id);
+        }
+        List<Long> generated = new ArrayList<>();
+        try (NDManager gen = manager.newSubManager();
+                LoraAdapters adapters = adapter == null ? null : LoraAdapters.create(model, adapter, alpha, 0.0, gen)) {
+            for (int i = 0; i < maxNew && ids.size() < model.config().maxPositionEmbeddings(); i++) {
+                try (NDManager step = gen.newSubManager()) {
+                    long[] arr = ids.stream().mapToLong(Long::longValue).toArray();
+                    NDArray logits = model.forward(io.fedlora.client.model.OwnedArrays.of(step, arr, new ai.djl.ndarray.types.Shape(1, arr.length)),
+                            adapters, false);
+                    long next = logits.get("0, -1").argMax().getLong();
+                    if (next == tokenizer.eosId()) {
+                        break;
+                    }
+                    ids.add(next);
+                    generated.add(next);
+                }
+            }
+        }
+        return tokenizer.decode(generated.stream().mapToLong(Long::longValue).toArray());
+    }
+
+    @Override
+    public void close() {
+        if (ownsModel) {
+            tokenizer.close();
+        }
+        manager.close(); // when owned, the model's manager is a child of this one
+
+    }
+}

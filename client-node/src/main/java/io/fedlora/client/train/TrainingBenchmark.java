@@ -1,0 +1,108 @@
+package io.fedlora.client.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.fedlora.adapter.FlatAdapter;
+import io.fedlora.adapter.LoraLayouts;
+import io.fedlora.adapter.LoraTarget;
+import io.fedlora.client.data.Batch;
+import io.fedlora.client.demo.Pretrainer;
+import io.fedlora.client.model.LlamaConfig;
+import io.fedlora.client.model.LlamaModel;
+import io.fedlora.client.model.LoraAdapters;
+import io.fedlora.proto.v1.AdapterLayout;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Speed of LoRA training steps (exact mode: B trainable) on random token batches, for
+ * {@code fedlora bench train --json}. Every target position carries loss, so the number is for
+ * full-length sequences.
+ */
+public final class TrainingBenchmark {
+
+    /** @param modelDir a Hugging Face model directory, or null for the demo architecture with random weights */
+    public record Config(Path modelDir, int batchSize, int seqLen, int rank, List<String> targets, int warmupSteps,
+            int measuredSteps) {
+        public Config {
+            targets = List.copyOf(targets);
+            if (batchSize <= 0 || seqLen < 2 || rank <= 0 || warmupSteps < 0 || measuredSteps <= 0) {
+                throw new IllegalArgumentException("invalid benchmark config " + this);
+            }
+        }
+
+        public static Config defaults() {
+            return new Config(null, 16, 32, 8, LoraTarget.DEFAULT, 3, 20);
+        }
+    }
+
+    /** Wall time per step, tokens per second (batch × seqLen per step) and the process's peak RSS. */
+    public record Result(String model, long parameters, int batchSize, int seqLen, int rank, int steps,
+            double msPerStep, double tokensPerSecond, double peakRssMb) {}
+
+    private TrainingBenchmark() {}
+
+    public static Result run(Config c) throws IOException {
+        try (NDManager root = NDManager.newBaseManager()) {
+            LlamaModel model = c.modelDir() == null ? LlamaModel.random(Pretrainer.tinyConfig(), 1, root)
+                    : LlamaModel.load(c.modelDir(), root);
+            LlamaConfig cfg = model.config();
+            if (c.seqLen() > cfg.maxPositionEmbeddings()) {
+                throw new IllegalArgumentException("seq len " + c.seqLen() + " exceeds max_position_embeddings "
+                        + cfg.maxPositionEmbeddings());
+            }
+            AdapterLayout layout = LoraLayouts.llama(cfg.dims(), c.rank(), c.targets());
+            SplittableRandom rnd = new SplittableRandom(1);
+            try (LoraAdapters adapters = LoraAdapters.create(model, FlatAdapter.initial(layout, 1), 2.0 * c.rank(), 0,
+                    root)) {
+                List<NDArray> trainable = adapters.factors(false);
+                trainable.forEach(p -> p.setRequiresGradient(true));
+                try (AdamW opt = AdamW.standard(trainable, root, 0, 1.0)) {
+                    for (int s = 0; s < c.warmupSteps(); s++) {
+                        TrainingStep.run(model, adapters, randomBatch(rnd, c, cfg.vocabSize()), opt, 1e-4, root);
+                    }
+                    long start = System.nanoTime();
+                    for (int s = 0; s < c.measuredSteps(); s++) {
+                        TrainingStep.run(model, adapters, randomBatch(rnd, c, cfg.vocabSize()), opt, 1e-4, root);
+                    }
+                    double ms = (System.nanoTime() - start) / 1e6 / c.measuredSteps();
+                    return new Result(c.modelDir() == null ? "builtin-tiny-random" : c.modelDir().toString(),
+                            model.parameterCount(), c.batchSize(), c.seqLen(), c.rank(), c.measuredSteps(), ms,
+                            c.batchSize() * (double) c.seqLen() / (ms / 1000), peakRssMb());
+                }
+            }
+        }
+    }
+
+    private static Batch randomBatch(SplittableRandom rnd, Config c, int vocab) {
+        int n = c.batchSize() * c.seqLen();
+        long[] in = new long[n];
+        long[] tgt = new long[n];
+        for (int i = 0; i < n; i++) {
+            in[i] = rnd.nextInt(vocab);
+            tgt[i] = rnd.nextInt(vocab);
+        }
+        float[] mask = new float[n];
+        Arrays.fill(mask, 1f);
+        return new Batch(in, tgt, mask, c.batchSize(), c.seqLen());
+    }
+
+    /** VmHWM from /proc/self/status in MiB, or -1 where there is no procfs. */
+    public static double peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    String[] parts = line.substring(6).trim().split("\\s+");
+                    return Long.parseLong(parts[0]) / 1024.0;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,121 @@
+package io.fedlora.crypto;
+
+import io.fedlora.crypto.internal.AesCtrKeystream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The mask pseudo-random generator: a 32-byte seed expands to 32-bit words through AES-256-CTR
+ * (JCE), key = seed, initial counter block = 0^128, word i = little-endian bytes [4i, 4i+4) of
+ * the keystream. Seeds are single-use (fresh per round, or derived per job/round/pair with
+ * {@link KeyDerivation}), so the fixed counter start never repeats a keystream.
+ *
+ * <p>{@link #accumulate} expands many seeds at once, chunk by chunk, so that the target slice and
+ * the keystream buffer stay in cache: the cost is close to the raw AES-CTR keystream rate.
+ */
+public final class MaskPrg {
+  public static final int SEED_SIZE = 32;
+  /** 16 KiB of keystream per step: measured best on AVX-512/VAES (fits L1/L2 with the target). */
+  static final int CHUNK_WORDS = 4096;
+
+  private MaskPrg() {}
+
+  /** One term of a mask sum: {@code ±PRG(seed)}. */
+  public record MaskTerm(SecretBytes seed, boolean negate) {
+    public MaskTerm {
+      Objects.requireNonNull(seed, "seed");
+      if (seed.size() != SEED_SIZE) {
+        throw new IllegalArgumentException("mask seed must be 32 bytes");
+      }
+    }
+
+    public static MaskTerm plus(SecretBytes seed) {
+      return new MaskTerm(seed, false);
+    }
+
+    public static MaskTerm minus(SecretBytes seed) {
+      return new MaskTerm(seed, true);
+    }
+  }
+
+  /** The first {@code length} words of PRG(seed). */
+  public static int[] expand(SecretBytes seed, int length) {
+    int[] out = new int[length];
+    accumulate(List.of(MaskTerm.plus(seed)), out);
+    return out;
+  }
+
+  /** {@code target[i] += Σ_terms ±PRG(seed)[i]} (mod 2^32), for every i. */
+  public static void accumulate(List<MaskTerm> terms, int[] target) {
+    if (terms.isEmpty() || target.length == 0) {
+      return;
+    }
+    AesCtrKeystream[] streams = new AesCtrKeystream[terms.size()];
+    boolean[] negate = new boolean[terms.size()];
+    for (int i = 0; i < streams.length; i++) {
+      byte[] k = terms.get(i).seed().toByteArray();
+      streams[i] = new AesCtrKeystream(k);
+      Arrays.fill(k, (byte) 0);
+      negate[i] = terms.get(i).negate();
+    }
+    byte[] buf = new byte[CHUNK_WORDS * 4];
+    for (int off = 0; off < target.length; off += CHUNK_WORDS) {
+      int n = Math.min(CHUNK_WORDS, target.length - off);
+      for (int s = 0; s < streams.length; s++) {
+        streams[s].next(buf, n * 4);
+        if (negate[s]) {
+          subtract(buf, target, off, n);
+        } else {
+          add(buf, target, off, n);
+        }
+      }
+    }
+    Arrays.fill(buf, (byte) 0);
+  }
+
+  private static void add(byte[] ks, int[] target, int off, int n) {
+    for (int j = 0; j < n; j++) {
+      target[off + j] += (int) AesCtrKeystream.INT_LE.get(ks, j << 2);
+    }
+  }
+
+  private static void subtract(byte[] ks, int[] target, int off, int n) {
+    for (int j = 0; j < n; j++) {
+      target[off + j] -= (int) AesCtrKeystream.INT_LE.get(ks, j << 2);
+    }
+  }
+
+  /** A sequential reader of PRG(seed) words, for consumers that need randomness in order. */
+  public static WordStream stream(SecretBytes seed) {
+    return new WordStream(seed);
+  }
+
+  /** Sequential PRG words. Not thread-safe. */
+  public static final class WordStream {
+    private final AesCtrKeystream ks;
+    private final byte[] buf = new byte[CHUNK_WORDS * 4];
+
+    private WordStream(SecretBytes seed) {
+      if (seed.size() != SEED_SIZE) {
+        throw new IllegalArgumentException("mask seed must be 32 bytes");
+      }
+      byte[] k = seed.toByteArray();
+      ks = new AesCtrKeystream(k);
+      Arrays.fill(k, (byte) 0);
+    }
+
+    /** Fills {@code dst[off, off+len)} with the next words. */
+    public void next(int[] dst, int off, int len) {
+      while (len > 0) {
+        int n = Math.min(len, CHUNK_WORDS);
+        ks.next(buf, n * 4);
+        for (int j = 0; j < n; j++) {
+          dst[off + j] = (int) AesCtrKeystream.INT_LE.get(buf, j << 2);
+        }
+        off += n;
+        len -= n;
+      }
+    }
+  }
+}

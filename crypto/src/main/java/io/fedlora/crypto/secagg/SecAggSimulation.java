@@ -1,0 +1,357 @@
+package io.fedlora.crypto.secagg;
+
+import io.fedlora.crypto.Bytes;
+import io.fedlora.crypto.Ed25519KeyPair;
+import io.fedlora.crypto.MaskPrg;
+import io.fedlora.crypto.MaskPrg.MaskTerm;
+import io.fedlora.crypto.SecretBytes;
+import io.fedlora.crypto.encoding.EncodingParameters;
+import io.fedlora.crypto.encoding.QuantizedEncoder;
+import io.fedlora.crypto.internal.AesCtrKeystream;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Runs a whole SecAgg+ round for N simulated clients in one process, through the wire encoding,
+ * with a fraction of clients going silent at a random stage, and measures it. Clients are processed
+ * one at a time and their vectors are dropped as soon as the server has added them, so memory stays
+ * at a few vectors whatever N is.
+ *
+ * <p>Timing: {@code client_ms} is the median, over clients whose input reached the sum, of one
+ * client's own work (key generation and agreement, signing and verifying, sharing and encrypting,
+ * encoding, masking, serialising). {@code server_ms} is all server work (parsing, validation,
+ * routing, accumulation, reconstruction, unmasking) plus decoding. {@code prg_floor_ms} =
+ * (k+1)·4·P bytes at the raw JCE AES-256-CTR keystream rate measured in the same run after warm-up.
+ */
+public final class SecAggSimulation {
+
+  private SecAggSimulation() {}
+
+  /** What to simulate. */
+  public record Options(int clients, int params, double dropout, double corruptFraction, long seed) {
+    public Options {
+      if (clients < 3) {
+        throw new IllegalArgumentException("need at least 3 clients");
+      }
+      if (params < 1) {
+        throw new IllegalArgumentException("params must be positive");
+      }
+      if (!(dropout >= 0 && dropout < 1)) {
+        throw new IllegalArgumentException("dropout must be in [0,1)");
+      }
+    }
+
+    public static Options of(int clients, int params, double dropout) {
+      return new Options(clients, params, dropout, 0.05, System.nanoTime());
+    }
+  }
+
+  /** Measurements of one simulated round. */
+  public record Result(
+      int clients,
+      int params,
+      double dropout,
+      int neighbours,
+      int threshold,
+      double clientMs,
+      double serverMs,
+      long uploadBytesPerClient,
+      long rawBytesPerClient,
+      boolean correct,
+      double prgFloorMs,
+      double aesCtrGbPerSecond,
+      double prgExpandGbPerSecond,
+      int contributors,
+      int droppedClients,
+      String aborted) {
+
+    public String toJson() {
+      return String.format(Locale.ROOT,
+          "{\"clients\":%d,\"params\":%d,\"dropout\":%s,\"neighbours\":%d,\"threshold\":%d,"
+              + "\"client_ms\":%.3f,\"server_ms\":%.3f,\"upload_bytes_per_client\":%d,"
+              + "\"raw_bytes_per_client\":%d,\"correct\":%b,\"prg_floor_ms\":%.3f,"
+              + "\"aes_ctr_gb_per_s\":%.3f,\"prg_expand_gb_per_s\":%.3f,\"contributors\":%d,"
+              + "\"dropped\":%d,\"aborted\":%s}",
+          clients, params, dropout, neighbours, threshold, clientMs, serverMs, uploadBytesPerClient,
+          rawBytesPerClient, correct, prgFloorMs, aesCtrGbPerSecond, prgExpandGbPerSecond,
+          contributors, droppedClients, aborted == null ? "null" : "\"" + aborted + "\"");
+    }
+  }
+
+  public static Result run(int clients, int params, double dropout) {
+    return run(Options.of(clients, params, dropout));
+  }
+
+  public static Result run(Options o) {
+    SecureRandom secure = new SecureRandom();
+    SplittableRandom sim = new SplittableRandom(o.seed());
+    double[] speeds = measureAesCtr(secure);
+    int n = o.clients();
+    int p = o.params();
+
+    SecAggParameters params = SecAggParameters.builder().cohortSize(n)
+        .dropoutFraction(Math.max(o.dropout(), 0.01)).corruptFraction(o.corruptFraction()).build();
+    int maxWeight = 100;
+    double clip = 1.0;
+    double scale = Math.floor((double) Integer.MAX_VALUE / n) / (maxWeight * clip) * 0.999;
+    QuantizedEncoder encoder = new QuantizedEncoder(new EncodingParameters(p, clip, scale, n, maxWeight));
+
+    List<ClientId> cohort = new ArrayList<>(n);
+    Map<ClientId, Ed25519KeyPair> identities = new HashMap<>();
+    Map<ClientId, io.fedlora.crypto.Ed25519PublicKey> publicIds = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      ClientId id = ClientId.of(String.format("client-%05d", i));
+      cohort.add(id);
+      Ed25519KeyPair kp = Ed25519KeyPair.generate(secure);
+      identities.put(id, kp);
+      publicIds.put(id, kp.publicKey());
+    }
+    byte[] graphSeed = new byte[32];
+    secure.nextBytes(graphSeed);
+    RoundConfig config = RoundConfig.builder().roundId(new RoundId("sim-job", 1)).cohort(cohort)
+        .identities(publicIds).graphSeed(Bytes.copyOf(graphSeed)).parameters(params)
+        .vectorLength(p + 1).build();
+
+    // Silent from stage s on: 1 = never advertises, 2 = no shares, 3 = no input, 4 = no unmask.
+    int[] silentFrom = new int[n];
+    Arrays.fill(silentFrom, Integer.MAX_VALUE);
+    int drops = (int) Math.round(o.dropout() * n);
+    int[] order = shuffled(n, sim);
+    for (int i = 0; i < drops; i++) {
+      silentFrom[order[i]] = 1 + sim.nextInt(4);
+    }
+
+    long[] clientNanos = new long[n];
+    long[] upload = new long[n];
+    long serverNanos = 0;
+    SecAggClient[] clients = new SecAggClient[n];
+    SecAggServer server = SecAggServer.create(config);
+    String aborted = null;
+    int[] plainSum = new int[p + 1];
+    boolean[] contributed = new boolean[n];
+    AggregateSum result = null;
+    try {
+      // Stage 1
+      for (int i = 0; i < n; i++) {
+        if (silentFrom[i] <= 1) {
+          continue;
+        }
+        long t0 = System.nanoTime();
+        ClientId id = cohort.get(i);
+        clients[i] = SecAggClient.create(config, id, identities.get(id).privateKey(), secure);
+        byte[] wire = clients[i].advertiseKeys().toBytes();
+        long t1 = System.nanoTime();
+        clientNanos[i] += t1 - t0;
+        upload[i] += wire.length;
+        server.receive(ClientMessage.parse(wire));
+        serverNanos += System.nanoTime() - t1;
+      }
+      long t0 = System.nanoTime();
+      Map<ClientId, byte[]> outbound = serialise(server.advance());
+      serverNanos += System.nanoTime() - t0;
+      // Stage 2
+      for (int i = 0; i < n; i++) {
+        byte[] in = outbound.get(cohort.get(i));
+        if (in == null || silentFrom[i] <= 2 || clients[i] == null) {
+          continue;
+        }
+        long a = System.nanoTime();
+        byte[] wire;
+        try {
+          wire = clients[i].onKeyDirectory(KeyDirectory.parse(in)).toBytes();
+        } catch (RoundAbortedException e) {
+          clientNanos[i] += System.nanoTime() - a;
+          continue;
+        }
+        long b = System.nanoTime();
+        clientNanos[i] += b - a;
+        upload[i] += wire.length;
+        server.receive(ClientMessage.parse(wire));
+        serverNanos += System.nanoTime() - b;
+      }
+      t0 = System.nanoTime();
+      outbound = serialise(server.advance());
+      serverNanos += System.nanoTime() - t0;
+      // Stage 3: one client's vectors at a time.
+      for (int i = 0; i < n; i++) {
+        byte[] in = outbound.get(cohort.get(i));
+        if (in == null || silentFrom[i] <= 3 || clients[i] == null) {
+          continue;
+        }
+        float[] update = syntheticUpdate(p, o.seed() * 31 + i);
+        int weight = 1 + sim.nextInt(maxWeight);
+        long a = System.nanoTime();
+        byte[] wire;
+        int[] encoded;
+        try {
+          clients[i].onShareBundle(ShareBundle.parse(in));
+          encoded = encoder.encode(update, weight, secure);
+          wire = clients[i].maskInput(encoded).toBytes();
+        } catch (RoundAbortedException e) {
+          clientNanos[i] += System.nanoTime() - a;
+          continue;
+        }
+        long b = System.nanoTime();
+        clientNanos[i] += b - a;
+        upload[i] += wire.length;
+        server.receive(ClientMessage.parse(wire));
+        serverNanos += System.nanoTime() - b;
+        for (int j = 0; j <= p; j++) {
+          plainSum[j] += encoded[j];
+        }
+        contributed[i] = true;
+      }
+      t0 = System.nanoTime();
+      outbound = serialise(server.advance());
+      serverNanos += System.nanoTime() - t0;
+      // Stage 4
+      for (int i = 0; i < n; i++) {
+        byte[] in = outbound.get(cohort.get(i));
+        if (in == null || silentFrom[i] <= 4 || clients[i] == null) {
+          continue;
+        }
+        long a = System.nanoTime();
+        byte[] wire;
+        try {
+          wire = clients[i].onUnmaskRequest(UnmaskRequest.parse(in)).toBytes();
+        } catch (RoundAbortedException e) {
+          clientNanos[i] += System.nanoTime() - a;
+          continue;
+        }
+        long b = System.nanoTime();
+        clientNanos[i] += b - a;
+        upload[i] += wire.length;
+        server.receive(ClientMessage.parse(wire));
+        serverNanos += System.nanoTime() - b;
+      }
+      t0 = System.nanoTime();
+      result = server.finish();
+      encoder.decode(result.sum());
+      serverNanos += System.nanoTime() - t0;
+    } catch (RoundAbortedException e) {
+      aborted = e.reason().name();
+    }
+
+    boolean correct = result != null && Arrays.equals(result.sum(), plainSum);
+    long[] contribNanos = new long[n];
+    long[] contribUpload = new long[n];
+    int c = 0;
+    for (int i = 0; i < n; i++) {
+      if (contributed[i] && silentFrom[i] == Integer.MAX_VALUE) {
+        contribNanos[c] = clientNanos[i];
+        contribUpload[c++] = upload[i];
+      }
+    }
+    double clientMs = median(Arrays.copyOf(contribNanos, c)) / 1e6;
+    long uploadPerClient = (long) median(Arrays.copyOf(contribUpload, c));
+    int contributors = 0;
+    for (boolean b : contributed) {
+      contributors += b ? 1 : 0;
+    }
+    double floorMs = (params.neighbours() + 1.0) * 4.0 * p / (speeds[0] * 1e9) * 1e3;
+    return new Result(n, p, o.dropout(), params.neighbours(), params.threshold(), clientMs,
+        serverNanos / 1e6, uploadPerClient, 4L * p, correct, floorMs, speeds[0], speeds[1],
+        contributors, n - contributors, aborted);
+  }
+
+  private static Map<ClientId, byte[]> serialise(Map<ClientId, ServerMessage> messages) {
+    Map<ClientId, byte[]> out = new HashMap<>();
+    messages.forEach((id, m) -> out.put(id, m.toBytes()));
+    return out;
+  }
+
+  private static int[] shuffled(int n, SplittableRandom r) {
+    int[] a = new int[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = i;
+    }
+    for (int i = n - 1; i > 0; i--) {
+      int j = r.nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
+  }
+
+  /** Stand-in for a trained update (not timed): uniform in ±0.01, so clipping at 1 is exercised. */
+  static float[] syntheticUpdate(int p, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    float[] u = new float[p];
+    for (int i = 0; i < p; i++) {
+      u[i] = (float) ((r.nextDouble() - 0.5) * 0.02);
+    }
+    return u;
+  }
+
+  private static double median(long[] v) {
+    if (v.length == 0) {
+      return Double.NaN;
+    }
+    long[] s = v.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
+  }
+
+  /**
+   * Returns {raw AES-256-CTR keystream GB/s, PRG expand-and-add GB/s}, best of several runs after
+   * a warm-up (JCE AES-CTR is ~10x slower before the JIT compiles its intrinsic).
+   */
+  static double[] measureAesCtr(SecureRandom random) {
+    byte[] key = new byte[32];
+    random.nextBytes(key);
+    AesCtrKeystream ks = new AesCtrKeystream(key);
+    byte[] buf = new byte[16 * 1024];
+    int[] target = new int[1 << 20];
+    List<MaskTerm> terms = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      terms.add(MaskTerm.plus(SecretBytes.random(32, random)));
+    }
+    double bestRaw = 0;
+    double bestPrg = 0;
+    for (int rep = 0; rep < 12; rep++) {
+      long bytes = 64L << 20;
+      long t0 = System.nanoTime();
+      for (long done = 0; done < bytes; done += buf.length) {
+        ks.next(buf, buf.length);
+      }
+      long t1 = System.nanoTime();
+      MaskPrg.accumulate(terms, target);
+      long t2 = System.nanoTime();
+      if (rep >= 4) {
+        bestRaw = Math.max(bestRaw, bytes / ((t1 - t0) / 1e9) / 1e9);
+        bestPrg = Math.max(bestPrg, terms.size() * 4.0 * target.length / ((t2 - t1) / 1e9) / 1e9);
+      }
+    }
+    return new double[] {bestRaw, bestPrg};
+  }
+
+  /** {@code --clients N --params P --dropout F [--corrupt G] [--seed S] [--json]}. */
+  public static void main(String[] args) {
+    int clients = 100;
+    int params = 1_000_000;
+    double dropout = 0.1;
+    double corrupt = 0.05;
+    long seed = System.nanoTime();
+    boolean json = false;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--clients" -> clients = Integer.parseInt(args[++i]);
+        case "--params" -> params = Integer.parseInt(args[++i]);
+        case "--dropout" -> dropout = Double.parseDouble(args[++i]);
+        case "--corrupt" -> corrupt = Double.parseDouble(args[++i]);
+        case "--seed" -> seed = Long.parseLong(args[++i]);
+        case "--json" -> json = true;
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    Result r = run(new Options(clients, params, dropout, corrupt, seed));
+    System.out.println(json ? r.toJson() : r.toString());
+  }
+}

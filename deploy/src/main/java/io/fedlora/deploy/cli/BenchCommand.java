@@ -1,0 +1,60 @@
+package io.fedlora.deploy.cli;
+
+import io.fedlora.client.train.TrainingBenchmark;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Benchmarks; each prints one JSON object with {@code --json}. Results go in docs/benchmarks.md. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (see docs/benchmarks.md).",
+        subcommands = {BenchCommand.Train.class})
+public final class BenchCommand {
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = "LoRA training step time on a model (a built-in tiny random model by default); warm-up steps excluded.")
+    static final class Train implements Callable<Integer> {
+        @Option(names = "--model", description = "Model directory (default: built-in tiny model, random weights).")
+        Path model;
+
+        @Option(names = "--batch", defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--seq-len", defaultValue = "32", description = "Sequence length (default: ${DEFAULT-VALUE}).")
+        int seqLen;
+
+        @Option(names = "--rank", defaultValue = "8", description = "LoRA rank (default: ${DEFAULT-VALUE}).")
+        int rank;
+
+        @Option(names = "--targets", defaultValue = "q_proj,v_proj", split = ",", description = "LoRA targets.")
+        List<String> targets;
+
+        @Option(names = "--warmup", defaultValue = "3", description = "Warm-up steps, not measured (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--steps", defaultValue = "20", description = "Measured steps (default: ${DEFAULT-VALUE}).")
+        int steps;
+
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            TrainingBenchmark.Result r = TrainingBenchmark.run(
+                    new TrainingBenchmark.Config(model, batch, seqLen, rank, targets, warmup, steps));
+            if (json) {
+                System.out.printf(Locale.ROOT, "{\"bench\":\"train\",\"model\":\"%s\",\"parameters\":%d,\"batch\":%d,"
+                        + "\"seq_len\":%d,\"rank\":%d,\"steps\":%d,\"ms_per_step\":%.3f,\"tokens_per_s\":%.1f,"
+                        + "\"peak_rss_mb\":%.1f}%n", r.model().replace("\\", "\\\\").replace("\"", "\\\""),
+                        r.parameters(), r.batchSize(), r.seqLen(), r.rank(), r.steps(), r.msPerStep(),
+                        r.tokensPerSecond(), r.peakRssMb());
+            } else {
+                System.out.printf(Locale.ROOT, "%s: %.1f ms/step, %.0f tokens/s, peak RSS %.0f MB%n", r.model(),
+                        r.msPerStep(), r.tokensPerSecond(), r.peakRssMb());
+            }
+            return 0;
+        }
+    }
+}

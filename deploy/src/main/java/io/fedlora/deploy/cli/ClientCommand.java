@@ -1,0 +1,70 @@
+package io.fedlora.deploy.cli;
+
+import io.fedlora.adapter.CheckpointFiles;
+import io.fedlora.client.agent.AgentConfig;
+import io.fedlora.client.agent.AgentNode;
+import io.fedlora.client.data.JsonlInstructions;
+import io.fedlora.client.train.DjlLoraTrainer;
+import io.fedlora.client.train.LocalTrainer;
+import io.fedlora.deploy.local.RecordingTrainer;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Runs a client node: trains on local data whenever the coordinator selects it. */
+@Command(name = "client", mixinStandardHelpOptions = true,
+        description = "Run a client node. Training data stays on this machine; only updates are sent.")
+public final class ClientCommand implements Callable<Integer> {
+
+    @Option(names = "--coordinator", required = true, paramLabel = "HOST:PORT", description = "Coordinator address.")
+    String coordinator;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE.jsonl",
+            description = "Local training data, JSONL with instruction/input/output.")
+    Path data;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Base model directory (Hugging Face layout).")
+    Path model;
+
+    @Option(names = "--state-dir", required = true, paramLabel = "DIR", description = "Node id, adapter cache.")
+    Path stateDir;
+
+    @Option(names = "--name", description = "Node name shown to operators (default: host name).")
+    String name;
+
+    @Option(names = "--record-updates", paramLabel = "DIR", hidden = true,
+            description = "Testing only: keep a copy of each update on this machine.")
+    Path recordUpdates;
+
+    @Override
+    public Integer call() throws Exception {
+        String sha = CheckpointFiles.sha256(model);
+        var examples = JsonlInstructions.read(data);
+        String nodeName = name != null ? name : java.net.InetAddress.getLocalHost().getHostName();
+        LocalTrainer trainer = new DjlLoraTrainer(model, examples);
+        if (recordUpdates != null) {
+            trainer = new RecordingTrainer(trainer, recordUpdates);
+        }
+        AgentConfig config = AgentConfig.builder(coordinator, stateDir, nodeName, sha)
+                .numExamples(examples.size()).device("cpu").build();
+        LocalTrainer owned = trainer;
+        AgentNode node = AgentNode.start(config, owned);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                node.close();
+                owned.close();
+            } catch (Exception e) {
+                System.err.println("client: shutdown: " + e.getMessage());
+            } finally {
+                stopped.countDown();
+            }
+        }, "client-shutdown"));
+        System.out.println("client " + nodeName + " started: " + examples.size() + " examples, model " + sha.substring(0, 12));
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,62 @@
+package io.fedlora.deploy.cli;
+
+import io.fedlora.crypto.privacy.PrivacyCli;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Privacy accounting for DP-SGD (Poisson-subsampled Gaussian mechanism). */
+@Command(name = "privacy", mixinStandardHelpOptions = true, description = "Privacy accounting.",
+        subcommands = {PrivacyCommand.Epsilon.class, PrivacyCommand.Noise.class})
+public final class PrivacyCommand {
+
+    @Command(name = "epsilon", mixinStandardHelpOptions = true,
+            description = "Epsilon spent by T steps of the subsampled Gaussian mechanism; last line: epsilon=<value>.")
+    static final class Epsilon implements Callable<Integer> {
+        @Option(names = "--sampling-rate", required = true, description = "Poisson sampling rate q in (0, 1].")
+        double q;
+
+        @Option(names = "--noise-multiplier", required = true, description = "Noise multiplier sigma > 0.")
+        double sigma;
+
+        @Option(names = "--steps", required = true, description = "Number of steps T.")
+        int steps;
+
+        @Option(names = "--delta", required = true, description = "Target delta in (0, 1).")
+        double delta;
+
+        @Option(names = "--accountant", defaultValue = "rdp", description = "rdp or prv (default: ${DEFAULT-VALUE}).")
+        String accountant;
+
+        @Override
+        public Integer call() {
+            System.out.println("epsilon=" + PrivacyCli.epsilon(q, sigma, steps, delta, accountant));
+            return 0;
+        }
+    }
+
+    @Command(name = "noise", mixinStandardHelpOptions = true,
+            description = "Smallest noise multiplier meeting a target epsilon; last line: noise_multiplier=<value>.")
+    static final class Noise implements Callable<Integer> {
+        @Option(names = "--sampling-rate", required = true, description = "Poisson sampling rate q in (0, 1].")
+        double q;
+
+        @Option(names = "--steps", required = true, description = "Number of steps T.")
+        int steps;
+
+        @Option(names = "--delta", required = true, description = "Target delta in (0, 1).")
+        double delta;
+
+        @Option(names = "--target-epsilon", required = true, description = "Target epsilon > 0.")
+        double targetEpsilon;
+
+        @Option(names = "--accountant", defaultValue = "rdp", description = "rdp or prv (default: ${DEFAULT-VALUE}).")
+        String accountant;
+
+        @Override
+        public Integer call() {
+            System.out.println("noise_multiplier=" + PrivacyCli.noiseMultiplier(q, steps, delta, targetEpsilon, accountant));
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package io.fedlora.deploy.demo;
+
+import io.fedlora.adapter.CheckpointFiles;
+import io.fedlora.adapter.FlatAdapter;
+import io.fedlora.adapter.LoraLayouts;
+import io.fedlora.adapter.PeftAdapterDir;
+import io.fedlora.client.data.InstructionExample;
+import io.fedlora.client.data.JsonlInstructions;
+import io.fedlora.client.demo.DemoDefaults;
+import io.fedlora.client.demo.DemoTask;
+import io.fedlora.client.model.LlamaConfig;
+import io.fedlora.client.train.DjlLoraTrainer;
+import io.fedlora.client.train.EvalResult;
+import io.fedlora.deploy.cli.CoordinatorAddress;
+import io.fedlora.deploy.jobs.AdapterDownload;
+import io.fedlora.deploy.local.LocalFederation;
+import io.fedlora.proto.v1.AdminServiceGrpc;
+import io.fedlora.proto.v1.CreateJobRequest;
+import io.fedlora.proto.v1.DownloadAdapterRequest;
+import io.fedlora.proto.v1.Job;
+import io.fedlora.proto.v1.JobConfig;
+import io.fedlora.proto.v1.JobRef;
+import io.fedlora.proto.v1.ListNodesRequest;
+import io.fedlora.proto.v1.RoundState;
+import io.fedlora.proto.v1.RoundSummary;
+import io.fedlora.proto.v1.Strategy;
+import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The demo: a coordinator and N client processes on loopback fine-tune the bundled tiny model on a
+ * task it has not seen, each client holding a non-IID slice; progress per round, then base vs
+ * federated held-out exact match. The held-out set is scored in this process, never by the clients.
+ */
+public final class DemoRunner {
+
+    /** What the demo is asked to do. */
+    public record Settings(Path home, Path workDir, int clients, int rounds) {
+        public Settings {
+            if (clients < 2) {
+                throw new IllegalArgumentException("--clients must be at least 2, got " + clients);
+            }
+            if (rounds < 1) {
+                throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
+            }
+        }
+    }
+
+    private final Settings settings;
+    private final PrintStream out;
+
+    public DemoRunner(Settings settings, PrintStream out) {
+        this.settings = settings;
+        this.out = out;
+    }
+
+    public DemoReport run() throws Exception {
+        long start = System.nanoTime();
+        Path modelDir = settings.home().resolve("models/fedlora-tiny");
+        Path work = settings.workDir();
+        deleteTree(work);
+        Files.createDirectories(work);
+        LlamaConfig modelConfig = LlamaConfig.readDir(modelDir);
+        String sha = CheckpointFiles.sha256(modelDir);
+        out.printf("fedlora demo: %d clients, %d rounds, base model %s (sha256 %s…)%n", settings.clients(),
+                settings.rounds(), modelDir, sha.substring(0, 12));
+        DemoTask.Files data = DemoTask.write(work.resolve("data"), settings.clients(), DemoDefaults.EXAMPLES_PER_CLIENT,
+                DemoDefaults.HELD_OUT, DemoDefaults.TASK_SEED);
+        List<InstructionExample> heldOut = JsonlInstructions.read(data.heldOut());
+        out.printf("task: \"%s\" — each client holds %d examples drawn from its own part of the alphabet (non-IID); "
+                + "%d held-out examples%n", heldOut.get(0).instruction(), DemoDefaults.EXAMPLES_PER_CLIENT, heldOut.size());
+
+        JobConfig config = jobConfig(modelConfig, sha);
+        try (LocalFederation fed = LocalFederation.startCoordinator(work, List.of());
+             DjlLoraTrainer scorer = new DjlLoraTrainer(modelDir, List.of())) {
+            out.printf("coordinator listening on %s (logs in %s)%n", fed.address(), work.resolve("logs"));
+            for (int i = 0; i < settings.clients(); i++) {
+                fed.startClient("client-" + (i + 1), modelDir, data.clientSlices().get(i), List.of());
+            }
+            ManagedChannel channel = CoordinatorAddress.open(fed.address());
+            try {
+                AdminServiceGrpc.AdminServiceBlockingStub admin = AdminServiceGrpc.newBlockingStub(channel);
+                awaitClients(admin);
+                double alpha = config.getLora().getAlpha();
+                FlatAdapter base = FlatAdapter.initial(config.getAdapterLayout(), config.getLora().getASeed());
+                EvalResult baseEval = scorer.exactMatch(base, alpha, heldOut);
+                out.printf("base model held-out exact match: %.1f%%%n", 100 * baseEval.exactMatch());
+
+                Job job = admin.createJob(CreateJobRequest.newBuilder().setConfig(config).build());
+                JobRef ref = JobRef.newBuilder().setJobId(job.getJobId()).build();
+                admin.startJob(ref);
+                long fedStart = System.nanoTime();
+                List<DemoReport.Round> rounds = new ArrayList<>();
+                FlatAdapter latest = base;
+                out.printf("%-7s %-8s %-11s %-13s %-9s %-9s %-9s %s%n", "round", "clients", "train loss",
+                        "held-out EM", "seconds", "training", "other", "ETA");
+                for (Iterator<RoundSummary> it = admin.watchJob(ref); it.hasNext(); ) {
+                    RoundSummary r = it.next();
+                    if (r.getState() != RoundState.ROUND_STATE_COMPLETED) {
+                        out.printf("round %d aborted: %s (it will be rerun)%n", r.getRound(), r.getAbortReason());
+                        continue;
+                    }
+                    latest = AdapterDownload.fetch(admin, job, DownloadAdapterRequest.newBuilder()
+                            .setJobId(job.getJobId()).setVersion(r.getAdapterVersion()).build());
+                    EvalResult eval = scorer.exactMatch(latest, alpha, heldOut);
+                    DemoReport.Round row = DemoReport.Round.of(r, eval.exactMatch());
+                    rounds.add(row);
+                    double elapsed = (System.nanoTime() - fedStart) / 1e9;
+                    double eta = elapsed / rounds.size() * (settings.rounds() - rounds.size());
+                    out.printf("%-7s %-8d %-11.4f %-13s %-9.1f %-9.1f %-9.1f %s%n",
+                            rounds.size() + "/" + settings.rounds(), row.clients(), row.trainLoss(),
+                            String.format("%.1f%%", 100 * row.exactMatch()), row.seconds(), row.trainSeconds(),
+                            row.seconds() - row.trainSeconds(), rounds.size() == settings.rounds() ? "done"
+                                    : String.format("%.0f s", eta));
+                }
+                Path adapterDir = work.resolve("adapter");
+                PeftAdapterDir.write(adapterDir, latest, config.getLora(), config.getBaseModelId());
+                DemoReport report = new DemoReport(settings.clients(), settings.rounds(), baseEval.exactMatch(),
+                        rounds.isEmpty() ? baseEval.exactMatch() : rounds.get(rounds.size() - 1).exactMatch(),
+                        rounds, (System.nanoTime() - start) / 1e9, adapterDir);
+                report.print(out);
+                return report;
+            } finally {
+                CoordinatorAddress.closeQuietly(channel);
+            }
+        }
+    }
+
+    private JobConfig jobConfig(LlamaConfig modelConfig, String sha) {
+        return JobConfig.newBuilder()
+                .setName("demo")
+                .setBaseModelId("fedlora-tiny")
+                .setBaseModelSha256(sha)
+                .setLora(DemoDefaults.lora())
+                .setTraining(DemoDefaults.training())
+                .setRounds(settings.rounds())
+                .setClientsPerRound(settings.clients())
+                .setMinClients(Math.max(1, settings.clients() - 1))
+                .setRoundDeadlineSeconds(180)
+                .setStrategy(Strategy.STRATEGY_FEDAVG)
+                .setAdapterLayout(LoraLayouts.llama(modelConfig.dims(), DemoDefaults.RANK, DemoDefaults.TARGETS))
+                .build();
+    }
+
+    /** All clients in the first round: wait until every client process has connected. */
+    private void awaitClients(AdminServiceGrpc.AdminServiceBlockingStub admin) throws InterruptedException {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        long connected = 0;
+        while (System.nanoTime() < deadline) {
+            connected = admin.listNodes(ListNodesRequest.getDefaultInstance()).getNodesList().stream()
+                    .filter(n -> n.getConnected()).count();
+            out.printf("\rwaiting for clients to load the model and connect: %d/%d", connected, settings.clients());
+            if (connected >= settings.clients()) {
+                out.println();
+                return;
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException("only " + connected + " of " + settings.clients()
+                + " clients connected within 120 s; see the logs in " + settings.workDir().resolve("logs"));
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+}
