@@ -335,6 +335,8 @@ public final class AgentNode implements AutoCloseable {
                 return;
             }
             FlatAdapter start = FlatAdapter.fromSafetensors(t.getAdapterLayout(), adapter(t));
+            log.info("job {} round {}: training from adapter version {}", t.getJobId(), t.getRound(),
+                    t.getAdapterVersion());
             TrainOutcome out = trainer.train(new TrainRequest(t.getJobId(), t.getRound(), start, t.getLora(),
                     t.getTraining()));
             if (out.delta().length != start.values().length) {

@@ -122,7 +122,7 @@ public final class AdminCommand {
         @Option(names = "--job", required = true, description = "Job id.")
         String jobId;
 
-        @Option(names = "--version", defaultValue = "-1", description = "Adapter version; -1 = latest (default).")
+        @Option(names = "--adapter-version", defaultValue = "-1", description = "Adapter version; -1 = latest (default).")
         int version;
 
         @Option(names = "--out", required = true, description = "Output directory (PEFT layout).")

@@ -3,7 +3,9 @@ package io.fedlora.deploy.cli;
 import io.fedlora.crypto.privacy.PrivacyCli;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Privacy accounting for DP-SGD (Poisson-subsampled Gaussian mechanism). */
 @Command(name = "privacy", mixinStandardHelpOptions = true, description = "Privacy accounting.",
@@ -13,6 +15,9 @@ public final class PrivacyCommand {
     @Command(name = "epsilon", mixinStandardHelpOptions = true,
             description = "Epsilon spent by T steps of the subsampled Gaussian mechanism; last line: epsilon=<value>.")
     static final class Epsilon implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
         @Option(names = "--sampling-rate", required = true, description = "Poisson sampling rate q in (0, 1].")
         double q;
 
@@ -30,7 +35,7 @@ public final class PrivacyCommand {
 
         @Override
         public Integer call() {
-            System.out.println("epsilon=" + PrivacyCli.epsilon(q, sigma, steps, delta, accountant));
+            spec.commandLine().getOut().println("epsilon=" + PrivacyCli.epsilon(q, sigma, steps, delta, accountant));
             return 0;
         }
     }
@@ -38,6 +43,9 @@ public final class PrivacyCommand {
     @Command(name = "noise", mixinStandardHelpOptions = true,
             description = "Smallest noise multiplier meeting a target epsilon; last line: noise_multiplier=<value>.")
     static final class Noise implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
         @Option(names = "--sampling-rate", required = true, description = "Poisson sampling rate q in (0, 1].")
         double q;
 
@@ -55,7 +63,7 @@ public final class PrivacyCommand {
 
         @Override
         public Integer call() {
-            System.out.println("noise_multiplier=" + PrivacyCli.noiseMultiplier(q, steps, delta, targetEpsilon, accountant));
+            spec.commandLine().getOut().println("noise_multiplier=" + PrivacyCli.noiseMultiplier(q, steps, delta, targetEpsilon, accountant));
             return 0;
         }
     }

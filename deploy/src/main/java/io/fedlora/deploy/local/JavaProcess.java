@@ -49,7 +49,8 @@ public final class JavaProcess implements AutoCloseable {
         // Several trainers share this machine's cores: one intra-op thread each avoids oversubscription.
         cmd.add("-Dai.djl.pytorch.num_threads=" + System.getProperty("fedlora.child.threads", "1"));
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        // Tests point this at the packaged distribution (target/fedlora-deploy.jar, target/lib/*).
+        cmd.add(System.getProperty("fedlora.classpath", System.getProperty("java.class.path")));
         cmd.add("io.fedlora.deploy.Fedlora");
         cmd.addAll(fedloraArgs);
         Files.createDirectories(log.toAbsolutePath().getParent());

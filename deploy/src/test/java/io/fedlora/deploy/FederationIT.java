@@ -1,0 +1,203 @@
+package io.fedlora.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fedlora.adapter.FlatAdapter;
+import io.fedlora.client.demo.DemoTask;
+import io.fedlora.client.model.LlamaConfig;
+import io.fedlora.adapter.CheckpointFiles;
+import io.fedlora.adapter.LoraLayouts;
+import io.fedlora.deploy.cli.CoordinatorAddress;
+import io.fedlora.deploy.jobs.AdapterDownload;
+import io.fedlora.deploy.local.JavaProcess;
+import io.fedlora.deploy.local.LocalFederation;
+import io.fedlora.proto.v1.AdminServiceGrpc;
+import io.fedlora.proto.v1.AggregationMode;
+import io.fedlora.proto.v1.CreateJobRequest;
+import io.fedlora.proto.v1.DownloadAdapterRequest;
+import io.fedlora.proto.v1.Job;
+import io.fedlora.proto.v1.JobConfig;
+import io.fedlora.proto.v1.JobRef;
+import io.fedlora.proto.v1.JobState;
+import io.fedlora.proto.v1.ListNodesRequest;
+import io.fedlora.proto.v1.LoraConfig;
+import io.fedlora.proto.v1.RoundState;
+import io.fedlora.proto.v1.RoundSummary;
+import io.fedlora.proto.v1.Strategy;
+import io.fedlora.proto.v1.TrainingConfig;
+import io.grpc.ManagedChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A coordinator and three client JVMs from the packaged distribution, on loopback, training the
+ * bundled tiny model: two rounds complete, each published adapter moves by exactly the
+ * example-weighted mean of the updates the clients themselves recorded, and a client killed in the
+ * middle of round 2 does not stop that round.
+ */
+@Timeout(300)
+class FederationIT {
+
+    private static final Path MODEL = Path.of("models/fedlora-tiny").toAbsolutePath();
+
+    @TempDir
+    Path work;
+
+    private LocalFederation federation;
+    private ManagedChannel channel;
+
+    @BeforeEach
+    void useThePackagedDistribution() {
+        System.setProperty("fedlora.classpath", Path.of("target/fedlora-deploy.jar").toAbsolutePath() + ":"
+                + Path.of("target/lib").toAbsolutePath() + "/*");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (channel != null) {
+            CoordinatorAddress.closeQuietly(channel);
+        }
+        if (federation != null) {
+            federation.close();
+        }
+    }
+
+    @Test
+    void twoRoundsAggregateExactlyAndSurviveAClientKilledMidRound() throws Exception {
+        // Different slice sizes so the example weights differ.
+        List<Path> data = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Path f = work.resolve("data/client-" + (i + 1) + ".jsonl");
+            DemoTask.Files written = DemoTask.write(work.resolve("gen-" + i), 3, 40 + 30 * i, 10, 99);
+            Files.createDirectories(f.getParent());
+            Files.copy(written.clientSlices().get(i), f);
+            data.add(f);
+        }
+        federation = LocalFederation.startCoordinator(work, List.of());
+        List<JavaProcess> clients = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            clients.add(federation.startClient("client-" + (i + 1), MODEL, data.get(i),
+                    List.of("--record-updates", recordDir(i).toString())));
+        }
+        channel = CoordinatorAddress.open(federation.address());
+        AdminServiceGrpc.AdminServiceBlockingStub admin = AdminServiceGrpc.newBlockingStub(channel);
+        awaitConnected(admin, 3);
+
+        Job job = admin.createJob(CreateJobRequest.newBuilder().setConfig(jobConfig()).build());
+        JobRef ref = JobRef.newBuilder().setJobId(job.getJobId()).build();
+        admin.startJob(ref);
+
+        Iterator<RoundSummary> rounds = admin.watchJob(ref);
+        RoundSummary first = nextCompleted(rounds);
+        assertEquals(3, first.getContributingNodesCount(), "all three clients contribute to round 1");
+        assertAggregateIsWeightedMean(admin, job, first, List.of(0, 1, 2));
+
+        // Round 2 starts right away; kill client 3 once it is training, as a crash would.
+        JavaProcess victim = clients.get(2);
+        awaitLogLine(victim, "round " + (first.getRound() + 1) + ": training from adapter version");
+        victim.kill();
+
+        RoundSummary second = nextCompleted(rounds);
+        assertEquals(2, second.getContributingNodesCount(), "the round completes with the two survivors");
+        assertEquals(3, second.getSelectedNodesCount());
+        assertAggregateIsWeightedMean(admin, job, second, List.of(0, 1));
+
+        Job done = admin.getJob(ref);
+        assertEquals(JobState.JOB_STATE_COMPLETED, done.getState());
+        assertEquals(2, done.getCompletedRounds());
+    }
+
+    private Path recordDir(int client) {
+        return work.resolve("recorded/client-" + (client + 1));
+    }
+
+    private JobConfig jobConfig() throws Exception {
+        return JobConfig.newBuilder()
+                .setName("e2e")
+                .setBaseModelId("fedlora-tiny")
+                .setBaseModelSha256(CheckpointFiles.sha256(MODEL))
+                .setLora(LoraConfig.newBuilder().setRank(4).setAlpha(8).addTargetModules("q_proj")
+                        .addTargetModules("v_proj").setAggregationMode(AggregationMode.AGGREGATION_MODE_EXACT_FROZEN_A)
+                        .setASeed(3))
+                .setTraining(TrainingConfig.newBuilder().setLocalSteps(30).setBatchSize(8).setLearningRate(1e-2)
+                        .setMaxSeqLen(32).setSeed(5))
+                .setRounds(2)
+                .setClientsPerRound(3)
+                .setMinClients(2)
+                .setRoundDeadlineSeconds(120)
+                .setStrategy(Strategy.STRATEGY_FEDAVG)
+                .setAdapterLayout(LoraLayouts.llama(LlamaConfig.readDir(MODEL).dims(), 4, List.of("q_proj", "v_proj")))
+                .build();
+    }
+
+    /** adapter(round) - adapter(round - 1) == Σ nᵢ·Δᵢ / Σ nᵢ over the contributors' own recorded updates. */
+    private void assertAggregateIsWeightedMean(AdminServiceGrpc.AdminServiceBlockingStub admin, Job job,
+            RoundSummary round, List<Integer> contributors) throws Exception {
+        int version = round.getAdapterVersion();
+        float[] before = download(admin, job, version - 1);
+        float[] after = download(admin, job, version);
+        double[] expected = new double[before.length];
+        double total = 0;
+        for (int c : contributors) {
+            String stem = job.getJobId() + "-round" + round.getRound();
+            float[] delta = FlatAdapter.fromLittleEndian(Files.readAllBytes(recordDir(c).resolve(stem + ".f32")));
+            long n = Long.parseLong(Files.readString(recordDir(c).resolve(stem + ".examples")).trim());
+            for (int i = 0; i < delta.length; i++) {
+                expected[i] += n * (double) delta[i];
+            }
+            total += n;
+        }
+        assertEquals(total, round.getTotalExamples(), 0.0);
+        double maxErr = 0;
+        double maxDelta = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double mean = expected[i] / total;
+            maxErr = Math.max(maxErr, Math.abs((after[i] - (double) before[i]) - mean));
+            maxDelta = Math.max(maxDelta, Math.abs(mean));
+        }
+        assertTrue(maxDelta > 1e-4, "training moved the adapter");
+        // float32 storage of the adapter bounds the agreement, not the aggregation.
+        assertTrue(maxErr < 1e-6, "aggregate differs from the weighted mean by " + maxErr);
+    }
+
+    private float[] download(AdminServiceGrpc.AdminServiceBlockingStub admin, Job job, int version) throws Exception {
+        return AdapterDownload.fetch(admin, job, DownloadAdapterRequest.newBuilder().setJobId(job.getJobId())
+                .setVersion(version).build()).values();
+    }
+
+    private static RoundSummary nextCompleted(Iterator<RoundSummary> rounds) {
+        while (rounds.hasNext()) {
+            RoundSummary r = rounds.next();
+            if (r.getState() == RoundState.ROUND_STATE_COMPLETED) {
+                return r;
+            }
+        }
+        throw new AssertionError("job ended before another round completed");
+    }
+
+    private static void awaitConnected(AdminServiceGrpc.AdminServiceBlockingStub admin, int n) throws Exception {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (admin.listNodes(ListNodesRequest.getDefaultInstance()).getNodesList().stream()
+                .filter(x -> x.getConnected()).count() < n) {
+            assertTrue(System.nanoTime() < deadline, "clients did not connect within 120 s");
+            Thread.sleep(200);
+        }
+    }
+
+    private static void awaitLogLine(JavaProcess p, String text) throws Exception {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (!Files.exists(p.log()) || !Files.readString(p.log()).contains(text)) {
+            assertTrue(System.nanoTime() < deadline, p.name() + " never logged '" + text + "'");
+            Thread.sleep(50);
+        }
+    }
+}
