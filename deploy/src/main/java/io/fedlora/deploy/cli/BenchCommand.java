@@ -1,6 +1,7 @@
 package io.fedlora.deploy.cli;
 
 import io.fedlora.client.train.TrainingBenchmark;
+import io.fedlora.crypto.secagg.SecAggSimulation;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /** Benchmarks; each prints one JSON object with {@code --json}. Results go in docs/benchmarks.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (see docs/benchmarks.md).",
-        subcommands = {BenchCommand.Train.class})
+        subcommands = {BenchCommand.Train.class, BenchCommand.SecAgg.class})
 public final class BenchCommand {
 
     @Command(name = "train", mixinStandardHelpOptions = true,
@@ -55,6 +56,36 @@ public final class BenchCommand {
                         r.msPerStep(), r.tokensPerSecond(), r.peakRssMb());
             }
             return 0;
+        }
+    }
+
+    @Command(name = "secagg", mixinStandardHelpOptions = true,
+            description = "One SecAgg+ round in this process: client and server cost, upload size, PRG floor, correctness.")
+    static final class SecAgg implements Callable<Integer> {
+        @Option(names = "--clients", defaultValue = "100", description = "Cohort size N (default: ${DEFAULT-VALUE}).")
+        int clients;
+
+        @Option(names = "--params", defaultValue = "1000000", description = "Vector length P (default: ${DEFAULT-VALUE}).")
+        int params;
+
+        @Option(names = "--dropout", defaultValue = "0.1", description = "Fraction dropping at random stages (default: ${DEFAULT-VALUE}).")
+        double dropout;
+
+        @Option(names = "--corrupt", defaultValue = "0.05", description = "Tolerated corrupt fraction (default: ${DEFAULT-VALUE}).")
+        double corrupt;
+
+        @Option(names = "--seed", defaultValue = "7", description = "Simulation seed (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            SecAggSimulation.Result r = SecAggSimulation.run(
+                    new SecAggSimulation.Options(clients, params, dropout, corrupt, seed));
+            System.out.println(json ? r.toJson() : r.toString());
+            return r.correct() ? 0 : 1;
         }
     }
 }
