@@ -100,8 +100,8 @@ public final class DemoRunner {
                 long fedStart = System.nanoTime();
                 List<DemoReport.Round> rounds = new ArrayList<>();
                 FlatAdapter latest = base;
-                out.printf("%-7s %-8s %-11s %-13s %-9s %-9s %-9s %s%n", "round", "clients", "train loss",
-                        "held-out EM", "seconds", "training", "other", "ETA");
+                out.printf("%-7s %-8s %-11s %-13s %-9s %-9s %-9s %-6s %s%n", "round", "clients", "train loss",
+                        "held-out EM", "seconds", "training", "other", "ETA", "chart");
                 for (Iterator<RoundSummary> it = admin.watchJob(ref); it.hasNext(); ) {
                     RoundSummary r = it.next();
                     if (r.getState() != RoundState.ROUND_STATE_COMPLETED) {
@@ -115,11 +115,11 @@ public final class DemoRunner {
                     rounds.add(row);
                     double elapsed = (System.nanoTime() - fedStart) / 1e9;
                     double eta = elapsed / rounds.size() * (settings.rounds() - rounds.size());
-                    out.printf("%-7s %-8d %-11.4f %-13s %-9.1f %-9.1f %-9.1f %s%n",
+                    out.printf("%-7s %-8d %-11.4f %-13s %-9.1f %-9.1f %-9.1f %-6s %s%n",
                             rounds.size() + "/" + settings.rounds(), row.clients(), row.trainLoss(),
                             String.format("%.1f%%", 100 * row.exactMatch()), row.seconds(), row.trainSeconds(),
                             row.seconds() - row.trainSeconds(), rounds.size() == settings.rounds() ? "done"
-                                    : String.format("%.0f s", eta));
+                                    : String.format("%.0f s", eta), bar(row.exactMatch()));
                 }
                 Path adapterDir = work.resolve("adapter");
                 PeftAdapterDir.write(adapterDir, latest, config.getLora(), config.getBaseModelId());
@@ -132,6 +132,12 @@ public final class DemoRunner {
                 CoordinatorAddress.closeQuietly(channel);
             }
         }
+    }
+
+    /** A 20-cell bar: the held-out metric at a glance, round after round. */
+    static String bar(double fraction) {
+        int full = (int) Math.round(Math.max(0, Math.min(1, fraction)) * 20);
+        return "|" + "#".repeat(full) + ".".repeat(20 - full) + "|";
     }
 
     private JobConfig jobConfig(LlamaConfig modelConfig, String sha) {
