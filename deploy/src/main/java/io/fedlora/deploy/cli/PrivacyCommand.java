@@ -3,6 +3,7 @@ package io.fedlora.deploy.cli;
 import io.fedlora.crypto.privacy.PrivacyCli;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -12,17 +13,10 @@ import picocli.CommandLine.Spec;
         subcommands = {PrivacyCommand.Epsilon.class, PrivacyCommand.Noise.class})
 public final class PrivacyCommand {
 
-    @Command(name = "epsilon", mixinStandardHelpOptions = true,
-            description = "Epsilon spent by T steps of the subsampled Gaussian mechanism; last line: epsilon=<value>.")
-    static final class Epsilon implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
+    /** The mechanism's options both subcommands share; validated by the accountant, which names the bad one. */
+    static final class Mechanism {
         @Option(names = "--sampling-rate", required = true, description = "Poisson sampling rate q in (0, 1].")
         double q;
-
-        @Option(names = "--noise-multiplier", required = true, description = "Noise multiplier sigma > 0.")
-        double sigma;
 
         @Option(names = "--steps", required = true, description = "Number of steps T.")
         int steps;
@@ -32,10 +26,23 @@ public final class PrivacyCommand {
 
         @Option(names = "--accountant", defaultValue = "rdp", description = "rdp or prv (default: ${DEFAULT-VALUE}).")
         String accountant;
+    }
+
+    @Command(name = "epsilon", mixinStandardHelpOptions = true,
+            description = "Epsilon spent by T steps of the subsampled Gaussian mechanism; last line: epsilon=<value>.")
+    static final class Epsilon implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        Mechanism m;
+
+        @Option(names = "--noise-multiplier", required = true, description = "Noise multiplier sigma > 0.")
+        double sigma;
 
         @Override
         public Integer call() {
-            spec.commandLine().getOut().println("epsilon=" + PrivacyCli.epsilon(q, sigma, steps, delta, accountant));
+            spec.commandLine().getOut().println("epsilon=" + PrivacyCli.epsilon(m.q, sigma, m.steps, m.delta, m.accountant));
             return 0;
         }
     }
@@ -46,24 +53,16 @@ public final class PrivacyCommand {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--sampling-rate", required = true, description = "Poisson sampling rate q in (0, 1].")
-        double q;
-
-        @Option(names = "--steps", required = true, description = "Number of steps T.")
-        int steps;
-
-        @Option(names = "--delta", required = true, description = "Target delta in (0, 1).")
-        double delta;
+        @Mixin
+        Mechanism m;
 
         @Option(names = "--target-epsilon", required = true, description = "Target epsilon > 0.")
         double targetEpsilon;
 
-        @Option(names = "--accountant", defaultValue = "rdp", description = "rdp or prv (default: ${DEFAULT-VALUE}).")
-        String accountant;
-
         @Override
         public Integer call() {
-            spec.commandLine().getOut().println("noise_multiplier=" + PrivacyCli.noiseMultiplier(q, steps, delta, targetEpsilon, accountant));
+            spec.commandLine().getOut().println("noise_multiplier="
+                    + PrivacyCli.noiseMultiplier(m.q, m.steps, m.delta, targetEpsilon, m.accountant));
             return 0;
         }
     }
