@@ -41,6 +41,47 @@ public final class PeftAdapterDir {
         }
     }
 
+    /** An adapter read back from a PEFT directory, with the LoRA settings its config declares. */
+    public record Loaded(FlatAdapter adapter, LoraConfig lora, String baseModel) {}
+
+    /** Reads a PEFT LoRA directory for a Llama-family model of the given dimensions. */
+    public static Loaded read(Path dir, LoraLayouts.LlamaDims dims) throws IOException {
+        Path cfgFile = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(cfgFile)) {
+            throw new IOException(cfgFile + ": not found (is " + dir + " a PEFT adapter directory?)");
+        }
+        com.fasterxml.jackson.databind.JsonNode c;
+        try {
+            c = JSON.readTree(cfgFile.toFile());
+        } catch (IOException e) {
+            throw new IOException(cfgFile + ": not valid JSON: " + e.getMessage(), e);
+        }
+        if (!"LORA".equals(c.path("peft_type").asText())) {
+            throw new IOException(cfgFile + ": field peft_type must be LORA, got '" + c.path("peft_type").asText() + "'");
+        }
+        int r = c.path("r").asInt(0);
+        if (r <= 0) {
+            throw new IOException(cfgFile + ": field r must be a positive integer");
+        }
+        if (!c.path("lora_alpha").isNumber()) {
+            throw new IOException(cfgFile + ": field lora_alpha must be a number");
+        }
+        if (!c.path("target_modules").isArray() || c.path("target_modules").isEmpty()) {
+            throw new IOException(cfgFile + ": field target_modules must be a non-empty list");
+        }
+        LoraConfig.Builder lora = LoraConfig.newBuilder().setRank(r).setAlpha(c.path("lora_alpha").asDouble())
+                .setDropout(c.path("lora_dropout").asDouble(0));
+        c.path("target_modules").forEach(t -> lora.addTargetModules(t.asText()));
+        io.fedlora.proto.v1.AdapterLayout layout;
+        try {
+            layout = LoraLayouts.llama(dims, r, lora.getTargetModulesList());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(cfgFile + ": " + e.getMessage(), e);
+        }
+        FlatAdapter adapter = FlatAdapter.read(layout, dir.resolve(WEIGHTS));
+        return new Loaded(adapter, lora.build(), c.path("base_model_name_or_path").asText(""));
+    }
+
     static String configJson(LoraConfig lora, String baseModel) throws IOException {
         ObjectNode c = JSON.createObjectNode();
         c.put("peft_type", "LORA");

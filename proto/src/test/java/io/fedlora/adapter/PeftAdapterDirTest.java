@@ -35,6 +35,10 @@ class PeftAdapterDirTest {
         assertEquals(4.0, cfg.get("lora_alpha").asDouble());
         assertEquals("v_proj", cfg.get("target_modules").get(1).asText());
         assertArrayEquals(adapter.values(), FlatAdapter.read(layout, out.resolve(PeftAdapterDir.WEIGHTS)).values());
+        PeftAdapterDir.Loaded back = PeftAdapterDir.read(out, new LoraLayouts.LlamaDims(1, 8, 16, 2, 1, 4));
+        assertArrayEquals(adapter.values(), back.adapter().values());
+        assertEquals(lora.getTargetModulesList(), back.lora().getTargetModulesList());
+        assertEquals(4.0, back.lora().getAlpha());
         try (var s = Files.list(dir)) {
             assertEquals(1, s.count(), "no temporary directories left behind");
         }

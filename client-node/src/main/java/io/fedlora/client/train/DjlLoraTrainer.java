@@ -240,7 +240,7 @@ public final class DjlLoraTrainer implements LocalTrainer {
         }
         int n = data.size();
         return new EvalResult(n == 0 ? 0 : (double) exact / n, exact, n, tokens == 0 ? 0 : nll / tokens,
-                data.truncatedCount());
+                tokens, data.truncatedCount());
     }
 
     /** Exact match with the default sequence bound (the model's max positions). */

@@ -5,4 +5,4 @@ package io.fedlora.client.train;
  * every position under teacher forcing, which is exactly what greedy decoding would produce, and
  * the mean NLL per answer token. Truncated examples never count as exact.
  */
-public record EvalResult(double exactMatch, int exactCount, int examples, double meanLoss, int truncated) {}
+public record EvalResult(double exactMatch, int exactCount, int examples, double meanLoss, long tokens, int truncated) {}

@@ -1,7 +1,13 @@
 package io.fedlora.deploy.cli;
 
 import io.fedlora.adapter.CheckpointFiles;
+import io.fedlora.adapter.PeftAdapterDir;
+import io.fedlora.client.data.JsonlInstructions;
 import io.fedlora.client.demo.Pretrainer;
+import io.fedlora.client.train.DjlLoraTrainer;
+import io.fedlora.client.train.EvalResult;
+import java.util.List;
+import java.util.Locale;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -9,7 +15,7 @@ import picocli.CommandLine.Option;
 
 /** Model tools: pretraining the demo base model, model identity. */
 @Command(name = "model", mixinStandardHelpOptions = true, description = "Base model tools.",
-        subcommands = {ModelCommand.Pretrain.class, ModelCommand.Sha.class})
+        subcommands = {ModelCommand.Pretrain.class, ModelCommand.Score.class, ModelCommand.Sha.class})
 public final class ModelCommand {
 
     @Command(name = "pretrain", mixinStandardHelpOptions = true,
@@ -31,6 +37,44 @@ public final class ModelCommand {
             Pretrainer.Result r = Pretrainer.run(out, o, System.out::println);
             System.out.printf("pretrained %s: %d steps, final loss %.4f, %.0f s; sha256 %s%n", r.dir(), r.steps(),
                     r.finalLoss(), r.seconds(), CheckpointFiles.sha256(out));
+            return 0;
+        }
+    }
+
+    @Command(name = "score", mixinStandardHelpOptions = true,
+            description = "Score a model (optionally with a PEFT adapter) on instruction JSONL: loss per answer token, "
+                    + "perplexity, exact match.")
+    static final class Score implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "Base model directory.")
+        Path model;
+
+        @Option(names = "--adapter", description = "PEFT adapter directory (adapter_config.json, adapter_model.safetensors).")
+        Path adapter;
+
+        @Option(names = "--data", required = true, description = "JSONL with instruction/input/output.")
+        Path data;
+
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            var examples = JsonlInstructions.read(data);
+            try (DjlLoraTrainer scorer = new DjlLoraTrainer(model, List.of())) {
+                PeftAdapterDir.Loaded loaded = adapter == null ? null
+                        : PeftAdapterDir.read(adapter, scorer.model().config().dims());
+                EvalResult r = scorer.exactMatch(loaded == null ? null : loaded.adapter(),
+                        loaded == null ? 0 : loaded.lora().getAlpha(), examples);
+                double ppl = Math.exp(r.meanLoss());
+                if (json) {
+                    System.out.printf(Locale.ROOT, "{\"examples\":%d,\"tokens\":%d,\"loss\":%.6f,\"perplexity\":%.4f,"
+                            + "\"exact_match\":%.4f,\"truncated\":%d}%n", r.examples(), r.tokens(), r.meanLoss(), ppl,
+                            r.exactMatch(), r.truncated());
+                } else {
+                    System.out.printf(Locale.ROOT, "%d examples, %d answer tokens: loss %.4f, perplexity %.3f, exact match %.1f%%%n",
+                            r.examples(), r.tokens(), r.meanLoss(), ppl, 100 * r.exactMatch());
+                }
+            }
             return 0;
         }
     }
