@@ -103,6 +103,23 @@ class FedloraCliTest {
     }
 
     @Test
+    void clientWithATruncatedModelFileNamesFileAndTensor() throws Exception {
+        Path tiny = Path.of("models/fedlora-tiny");
+        Path model = dir.resolve("truncated");
+        Files.createDirectories(model);
+        Files.copy(tiny.resolve("config.json"), model.resolve("config.json"));
+        Files.copy(tiny.resolve("tokenizer.json"), model.resolve("tokenizer.json"));
+        byte[] weights = Files.readAllBytes(tiny.resolve("model.safetensors"));
+        Files.write(model.resolve("model.safetensors"), java.util.Arrays.copyOf(weights, 5000));
+        Path data = dir.resolve("ok.jsonl");
+        Files.writeString(data, "{\"instruction\":\"a\",\"output\":\"b\"}\n");
+        Run r = run("client", "--coordinator", "127.0.0.1:1", "--model", model.toString(), "--data", data.toString(),
+                "--state-dir", dir.resolve("s").toString());
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("model.safetensors") && r.err().contains("model.embed_tokens.weight"), r.err());
+    }
+
+    @Test
     void unknownOptionIsAUsageError() {
         Run r = run("demo", "--clientz", "3");
         assertEquals(2, r.exit());
