@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /** Benchmarks; each prints one JSON object with {@code --json}. Results go in docs/benchmarks.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (see docs/benchmarks.md).",
-        subcommands = {BenchCommand.Train.class, BenchCommand.SecAgg.class})
+        subcommands = {BenchCommand.Train.class, BenchCommand.SecAgg.class, BenchCommand.Jmh.class})
 public final class BenchCommand {
 
     @Command(name = "train", mixinStandardHelpOptions = true,
@@ -86,6 +86,23 @@ public final class BenchCommand {
                     new SecAggSimulation.Options(clients, params, dropout, corrupt, seed));
             System.out.println(json ? r.toJson() : r.toString());
             return r.correct() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "jmh", mixinStandardHelpOptions = true,
+            description = "JMH micro-benchmarks (mask PRG, masking, unmasking vs raw AES-CTR); extra arguments go to JMH.")
+    static final class Jmh implements Callable<Integer> {
+        @picocli.CommandLine.Parameters(arity = "0..*", description = "JMH arguments (default: MaskingBenchmarks).")
+        List<String> args = List.of();
+
+        @Override
+        public Integer call() throws Exception {
+            List<String> a = new java.util.ArrayList<>(args);
+            if (a.stream().noneMatch(s -> !s.startsWith("-"))) {
+                a.add(0, io.fedlora.deploy.bench.MaskingBenchmarks.class.getSimpleName());
+            }
+            org.openjdk.jmh.Main.main(a.toArray(String[]::new));
+            return 0;
         }
     }
 }
