@@ -114,6 +114,70 @@ class FederationIT {
         Job done = admin.getJob(ref);
         assertEquals(JobState.JOB_STATE_COMPLETED, done.getState());
         assertEquals(2, done.getCompletedRounds());
+
+        assertNoIndividualUpdateIsStoredOrLogged(job, List.of(first.getRound(), second.getRound()));
+    }
+
+    /**
+     * The coordinator keeps aggregates only: no 64-byte run of any client's individual update (as sent
+     * on the wire) appears in its data directory (database, blobs) or in its log.
+     */
+    private void assertNoIndividualUpdateIsStoredOrLogged(Job job, List<Integer> rounds) throws Exception {
+        List<byte[]> haystacks = new ArrayList<>();
+        try (var files = Files.walk(work.resolve("coordinator"))) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                haystacks.add(Files.readAllBytes(f));
+            }
+        }
+        haystacks.add(Files.readAllBytes(work.resolve("logs/coordinator.log")));
+        assertTrue(haystacks.size() > 2, "the coordinator stored something");
+        int checked = 0;
+        for (int c = 0; c < 3; c++) {
+            for (int round : rounds) {
+                Path f = recordDir(c).resolve(job.getJobId() + "-round" + round + ".f32");
+                if (!Files.exists(f)) {
+                    continue;
+                }
+                byte[] update = Files.readAllBytes(f);
+                for (int at : nonZeroWindows(update, 64, 4)) {
+                    byte[] needle = java.util.Arrays.copyOfRange(update, at, at + 64);
+                    for (byte[] h : haystacks) {
+                        assertTrue(indexOf(h, needle) < 0, "client " + (c + 1) + "'s round " + round
+                                + " update appears in the coordinator's files or log");
+                    }
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked >= 10, "checked " + checked + " windows");
+    }
+
+    /** Offsets of up to {@code count} windows of {@code len} bytes with no zero float in them (B's trained entries). */
+    private static List<Integer> nonZeroWindows(byte[] data, int len, int count) {
+        List<Integer> out = new ArrayList<>();
+        for (int at = data.length - len; at >= 0 && out.size() < count; at -= len) {
+            boolean allNonZero = true;
+            for (int i = at; i < at + len; i += 4) {
+                allNonZero &= (data[i] | data[i + 1] | data[i + 2] | data[i + 3]) != 0;
+            }
+            if (allNonZero) {
+                out.add(at);
+            }
+        }
+        return out;
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     private Path recordDir(int client) {
