@@ -86,9 +86,28 @@ public final class JobConfigValidator {
             if (t.getMaxSeqLen() <= 0) {
                 p.add("training.max_seq_len: must be > 0, got " + t.getMaxSeqLen());
             }
+            if (t.hasDp()) {
+                dpProblems(t.getDp(), p);
+            }
         }
         layoutProblems(c, p);
         return p;
+    }
+
+    /** DP on means real noise: a zero, negative or NaN parameter is an error, never "no noise". */
+    private static void dpProblems(io.fedlora.proto.v1.DpSgdConfig d, List<String> p) {
+        if (!(d.getNoiseMultiplier() > 0) || !Double.isFinite(d.getNoiseMultiplier())) {
+            p.add("training.dp.noise_multiplier: must be a finite number > 0, got " + d.getNoiseMultiplier());
+        }
+        if (!(d.getClipNorm() > 0) || !Double.isFinite(d.getClipNorm())) {
+            p.add("training.dp.clip_norm: must be a finite number > 0, got " + d.getClipNorm());
+        }
+        if (!(d.getSamplingRate() > 0 && d.getSamplingRate() <= 1)) {
+            p.add("training.dp.sampling_rate: must be in (0, 1], got " + d.getSamplingRate());
+        }
+        if (!(d.getDelta() > 0 && d.getDelta() < 1)) {
+            p.add("training.dp.delta: must be in (0, 1), got " + d.getDelta());
+        }
     }
 
     private static void layoutProblems(JobConfig c, List<String> p) {

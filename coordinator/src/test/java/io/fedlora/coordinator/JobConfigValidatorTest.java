@@ -32,6 +32,21 @@ class JobConfigValidatorTest {
     }
 
     @Test
+    void dpOnMeansRealNoise() {
+        JobConfig.Builder ok = Fixtures.config(2, 3, 2, 10).toBuilder();
+        ok.getTrainingBuilder().getDpBuilder().setNoiseMultiplier(1.1).setClipNorm(1).setSamplingRate(0.05).setDelta(1e-5);
+        assertEquals(List.of(), JobConfigValidator.problems(ok.build()));
+
+        JobConfig.Builder b = Fixtures.config(2, 3, 2, 10).toBuilder();
+        b.getTrainingBuilder().getDpBuilder().setNoiseMultiplier(Double.NaN).setClipNorm(0).setSamplingRate(1.5);
+        String all = String.join("\n", JobConfigValidator.problems(b.build()));
+        for (String field : List.of("training.dp.noise_multiplier:", "training.dp.clip_norm:",
+                "training.dp.sampling_rate:", "training.dp.delta:")) {
+            assertTrue(all.contains(field), () -> "missing " + field + " in\n" + all);
+        }
+    }
+
+    @Test
     void checksLayoutShapesAgainstRank() {
         AdapterLayout bad = AdapterLayout.newBuilder()
                 .addTensors(TensorSpec.newBuilder().setName("x.lora_A.weight").addShape(3).addShape(16))

@@ -19,10 +19,12 @@ import java.util.regex.Pattern;
  * @param maxBackoff cap on the reconnect delay
  * @param heartbeatTimeout a Connect stream silent this long is presumed dead and reopened
  * @param callTimeout deadline for unary calls and for each adapter download or upload
+ * @param privacyBudget when set, the node keeps a privacy ledger in its state dir, contributes only
+ *     under DP-SGD and declines tasks that would exceed this budget; null = no ledger
  */
 public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeName, String baseModelSha256,
         long numExamples, String device, Duration initialBackoff, Duration maxBackoff, Duration heartbeatTimeout,
-        Duration callTimeout) {
+        Duration callTimeout, io.fedlora.client.privacy.PrivacyBudget privacyBudget) {
 
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{64}");
 
@@ -82,6 +84,7 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
         private Duration maxBackoff = Duration.ofSeconds(5);
         private Duration heartbeatTimeout = Duration.ofSeconds(20);
         private Duration callTimeout = Duration.ofMinutes(2);
+        private io.fedlora.client.privacy.PrivacyBudget privacyBudget;
 
         private Builder(String target, Path stateDir, String nodeName, String model) {
             this.target = target;
@@ -116,9 +119,14 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
             return this;
         }
 
+        public Builder privacyBudget(io.fedlora.client.privacy.PrivacyBudget v) {
+            privacyBudget = v;
+            return this;
+        }
+
         public AgentConfig build() {
             return new AgentConfig(target, stateDir, nodeName, model, numExamples, device, initialBackoff, maxBackoff,
-                    heartbeatTimeout, callTimeout);
+                    heartbeatTimeout, callTimeout, privacyBudget);
         }
     }
 }

@@ -12,6 +12,9 @@ import io.fedlora.proto.v1.AgentServiceGrpc;
 import io.fedlora.proto.v1.CancelTask;
 import io.fedlora.proto.v1.Chunk;
 import io.fedlora.proto.v1.ConnectRequest;
+import io.fedlora.proto.v1.DeclineReason;
+import io.fedlora.proto.v1.DeclineTaskRequest;
+import io.fedlora.proto.v1.MetricsReport;
 import io.fedlora.proto.v1.FetchAdapterRequest;
 import io.fedlora.proto.v1.RegisterRequest;
 import io.fedlora.proto.v1.SubmitUpdateResponse;
@@ -95,6 +98,7 @@ public final class AgentNode implements AutoCloseable {
                 }
             }));
 
+    private final PrivacyGate privacyGate;
     private volatile boolean closed;
     private volatile boolean connected;
     private volatile String nodeId;
@@ -109,6 +113,9 @@ public final class AgentNode implements AutoCloseable {
         this.async = AgentServiceGrpc.newStub(channel);
         Files.createDirectories(config.stateDir());
         this.cache = new AdapterCache(config.stateDir().resolve("adapters"));
+        this.privacyGate = new PrivacyGate(config.privacyBudget() == null ? null
+                : io.fedlora.client.privacy.PrivacyLedger.open(config.stateDir().resolve("privacy-ledger.json"),
+                        config.privacyBudget(), java.time.InstantSource.system()));
         this.nodeIdFile = config.stateDir().resolve("node-id");
         this.nodeId = Files.exists(nodeIdFile) ? Files.readString(nodeIdFile, StandardCharsets.UTF_8).trim() : "";
         this.backoff = new Backoff(config.initialBackoff(), config.maxBackoff(), RandomGenerator.of("L64X128MixRandom"));
@@ -328,8 +335,17 @@ public final class AgentNode implements AutoCloseable {
                 // Training another model's adapter would produce garbage; the coordinator counts us as absent.
                 log.warn("refusing job {} round {}: it is for base model {}, this node has {}", t.getJobId(),
                         t.getRound(), t.getBaseModelSha256(), config.baseModelSha256());
+                decline(t, new PrivacyGate.Refusal(DeclineReason.DECLINE_REASON_BASE_MODEL_MISMATCH,
+                        "this node has base model " + config.baseModelSha256()));
                 return;
             }
+            Object admitted = privacyGate.admit(t);
+            if (admitted instanceof PrivacyGate.Refusal refusal) {
+                log.warn("declining job {} round {}: {}", t.getJobId(), t.getRound(), refusal.detail());
+                decline(t, refusal);
+                return;
+            }
+            Map<String, Double> privacyMetrics = ((PrivacyGate.Allowance) admitted).metrics();
             if (isCancelled(t) || pastDeadline(t)) {
                 log.info("skipping job {} round {}: cancelled or past its deadline", t.getJobId(), t.getRound());
                 return;
@@ -349,6 +365,11 @@ public final class AgentNode implements AutoCloseable {
                 return;
             }
             submit(t, out);
+            if (!privacyMetrics.isEmpty()) {
+                blocking.withDeadlineAfter(config.callTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                        .reportMetrics(MetricsReport.newBuilder().setNodeId(nodeId).setJobId(t.getJobId())
+                                .setRound(t.getRound()).putAllMetrics(privacyMetrics).build());
+            }
             log.info("job {} round {}: update accepted (loss {}, {} steps, {} examples, {} s training)", t.getJobId(),
                     t.getRound(), String.format("%.4f", out.meanLoss()), out.steps(), out.numExamples(),
                     String.format("%.2f", out.trainSeconds()));
@@ -360,6 +381,17 @@ public final class AgentNode implements AutoCloseable {
             log.error("job {} round {}: task failed", t.getJobId(), t.getRound(), e);
         } finally {
             MDC.clear();
+        }
+    }
+
+    private void decline(TrainTask t, PrivacyGate.Refusal refusal) {
+        try {
+            blocking.withDeadlineAfter(config.callTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .declineTask(DeclineTaskRequest.newBuilder().setNodeId(nodeId).setJobId(t.getJobId())
+                            .setRound(t.getRound()).setReason(refusal.reason()).setDetail(refusal.detail()).build());
+        } catch (StatusRuntimeException e) {
+            log.warn("job {} round {}: could not tell the coordinator ({}); it will count this node as absent",
+                    t.getJobId(), t.getRound(), e.getStatus().getCode());
         }
     }
 

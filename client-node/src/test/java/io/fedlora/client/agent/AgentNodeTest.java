@@ -90,9 +90,13 @@ class AgentNodeTest {
     }
 
     private AgentNode startAgent() throws Exception {
+        return startAgent(null);
+    }
+
+    private AgentNode startAgent(io.fedlora.client.privacy.PrivacyBudget budget) throws Exception {
         AgentConfig cfg = AgentConfig.builder("in-process", stateDir, "node-a", MODEL).numExamples(42)
                 .backoff(Duration.ofMillis(20), Duration.ofMillis(200)).heartbeatTimeout(Duration.ofSeconds(30))
-                .callTimeout(Duration.ofSeconds(10)).build();
+                .callTimeout(Duration.ofSeconds(10)).privacyBudget(budget).build();
         AgentNode a = AgentNode.start(cfg, trainer, channel);
         assertTrue(a.awaitConnected(Duration.ofSeconds(10)));
         return a;
@@ -164,6 +168,36 @@ class AgentNodeTest {
         assertEquals(0, fake.fetches.get());
         push(task(2, MODEL));
         await("upload", () -> fake.uploads.size() == 1);
+    }
+
+    @Test
+    void withABudgetItTrainsOnlyUnderDpAndDeclinesOnceTheBudgetIsSpent() throws Exception {
+        agent = startAgent(new io.fedlora.client.privacy.PrivacyBudget(1.5, 8.0, 1e-5));
+        push(task(1, MODEL)); // no DP: refused by this node's policy
+        await("decline", () -> fake.declines.size() == 1);
+        assertEquals(io.fedlora.proto.v1.DeclineReason.DECLINE_REASON_UNACCEPTABLE_PARAMETERS,
+                fake.declines.get(0).getReason());
+
+        // q=0.05, sigma=1.5, 40 steps costs 1.29 epsilon at 1e-5 (two such rounds 1.70): the first fits a job budget of 1.5, the second not.
+        push(withDp(task(2, MODEL)));
+        await("upload", () -> fake.uploads.size() == 1);
+        await("privacy metrics", () -> fake.metrics.size() == 1);
+        double spent = fake.metrics.get(0).getMetricsOrThrow("dp_epsilon_job");
+        assertTrue(spent > 0 && spent <= 1.5, "spent " + spent);
+
+        push(withDp(task(3, MODEL)));
+        await("second decline", () -> fake.declines.size() == 2);
+        assertEquals(io.fedlora.proto.v1.DeclineReason.DECLINE_REASON_PRIVACY_BUDGET_EXHAUSTED,
+                fake.declines.get(1).getReason());
+        assertEquals(1, trainer.requests.size(), "only the DP task within budget was trained");
+        assertTrue(java.nio.file.Files.exists(stateDir.resolve("privacy-ledger.json")));
+    }
+
+    private static TrainTask withDp(TrainTask t) {
+        TrainTask.Builder b = t.toBuilder();
+        b.getTrainingBuilder().setLocalSteps(40).getDpBuilder().setNoiseMultiplier(1.5).setClipNorm(1)
+                .setSamplingRate(0.05).setDelta(1e-5);
+        return b.build();
     }
 
     @Test

@@ -34,6 +34,8 @@ final class FakeCoordinator extends AgentServiceGrpc.AgentServiceImplBase {
     final List<Upload> uploads = new CopyOnWriteArrayList<>();
     final AtomicInteger fetches = new AtomicInteger();
     final AtomicInteger connects = new AtomicInteger();
+    final List<io.fedlora.proto.v1.DeclineTaskRequest> declines = new CopyOnWriteArrayList<>();
+    final List<io.fedlora.proto.v1.MetricsReport> metrics = new CopyOnWriteArrayList<>();
 
     String addAdapter(String job, int version, FlatAdapter a) {
         byte[] b = a.toSafetensors();
@@ -104,5 +106,21 @@ final class FakeCoordinator extends AgentServiceGrpc.AgentServiceImplBase {
                 obs.onCompleted();
             }
         };
+    }
+
+    @Override
+    public void declineTask(io.fedlora.proto.v1.DeclineTaskRequest req,
+            StreamObserver<io.fedlora.proto.v1.DeclineTaskResponse> obs) {
+        declines.add(req);
+        obs.onNext(io.fedlora.proto.v1.DeclineTaskResponse.getDefaultInstance());
+        obs.onCompleted();
+    }
+
+    @Override
+    public void reportMetrics(io.fedlora.proto.v1.MetricsReport req,
+            StreamObserver<io.fedlora.proto.v1.ReportMetricsResponse> obs) {
+        metrics.add(req);
+        obs.onNext(io.fedlora.proto.v1.ReportMetricsResponse.getDefaultInstance());
+        obs.onCompleted();
     }
 }

@@ -72,6 +72,9 @@ final class JobRun {
         }
     }
 
+    /** Nodes that declined this job for a reason that will not change; never selected again. */
+    private final Set<String> excluded = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final String jobId;
     private final JobConfig cfg;
     private final long elementCount;
@@ -160,6 +163,30 @@ final class JobRun {
         }
         if (resend != null && !transport.send(nodeId, AgentEvent.newBuilder().setTrain(resend).build())) {
             onDisconnected(nodeId);
+        }
+    }
+
+    /**
+     * A node declined a task. It counts as dropped from that round (if it was selected and has not
+     * submitted); a lasting reason also keeps it out of this job's later cohorts.
+     */
+    void decline(String nodeId, int round, io.fedlora.proto.v1.DeclineReason reason, String detail) {
+        boolean lasting = reason == io.fedlora.proto.v1.DeclineReason.DECLINE_REASON_PRIVACY_BUDGET_EXHAUSTED
+                || reason == io.fedlora.proto.v1.DeclineReason.DECLINE_REASON_BASE_MODEL_MISMATCH;
+        lock.lock();
+        try {
+            if (lasting) {
+                excluded.add(nodeId);
+            }
+            ActiveRound r = active;
+            if (r != null && r.round == round && r.selected.contains(nodeId) && !r.updates.containsKey(nodeId)) {
+                r.dropped.add(nodeId);
+            }
+            log.info("job {} round {}: node {} declined ({}{}){}", jobId, round, nodeId, reason, detail.isEmpty()
+                    ? "" : ": " + detail, lasting ? "; it will not be selected again for this job" : "");
+            changed.signalAll();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -275,7 +302,7 @@ final class JobRun {
     private List<NodeRecord> eligibleNow() {
         List<NodeRecord> out = new ArrayList<>();
         for (NodeRecord n : transport.connectedNodes()) {
-            if (n.baseModels().contains(cfg.getBaseModelSha256())) {
+            if (n.baseModels().contains(cfg.getBaseModelSha256()) && !excluded.contains(n.nodeId())) {
                 out.add(n);
             }
         }

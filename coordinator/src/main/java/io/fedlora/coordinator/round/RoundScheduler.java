@@ -126,6 +126,27 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
         run.accept(h, delta);
     }
 
+    /** A node declines a task: it is counted out of the round, and for lasting reasons out of the job. */
+    public void declineTask(io.fedlora.proto.v1.DeclineTaskRequest req) {
+        if (req.getJobId().isBlank()) {
+            throw new InvalidArgument("job_id: must not be empty");
+        }
+        if (req.getReason() == io.fedlora.proto.v1.DeclineReason.DECLINE_REASON_UNSPECIFIED
+                || req.getReason() == io.fedlora.proto.v1.DeclineReason.UNRECOGNIZED) {
+            throw new InvalidArgument("reason: must be one of the DeclineReason values");
+        }
+        if (req.getDetail().length() > 1000) {
+            throw new InvalidArgument("detail: at most 1000 characters");
+        }
+        JobRecord job = store.job(req.getJobId())
+                .orElseThrow(() -> new NotFound("job_id: no job '" + req.getJobId() + "'"));
+        JobRun run = runs.get(job.jobId());
+        if (run == null) {
+            throw new FailedPrecondition("job_id: job " + job.jobId() + " is not running");
+        }
+        run.decline(req.getNodeId(), req.getRound(), req.getReason(), req.getDetail());
+    }
+
     /** Field checks, then job and node existence, then job state, then round state. */
     private JobRun runFor(UpdateHeader h) {
         List<String> bad = new ArrayList<>();

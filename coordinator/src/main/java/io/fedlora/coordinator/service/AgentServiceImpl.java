@@ -235,9 +235,36 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
     public void reportMetrics(MetricsReport req, StreamObserver<ReportMetricsResponse> obs) {
         StatusMapper.unary(obs, () -> {
             requireNode(req.getNodeId());
+            if (store.job(req.getJobId()).isEmpty()) {
+                throw new io.fedlora.coordinator.CoordinatorException.NotFound("job_id: no job '" + req.getJobId() + "'");
+            }
+            if (req.getMetricsCount() > 64) {
+                throw new io.fedlora.coordinator.CoordinatorException.InvalidArgument("metrics: at most 64 entries");
+            }
+            for (var m : req.getMetricsMap().entrySet()) {
+                if (m.getKey().isEmpty() || m.getKey().length() > 64 || !m.getKey().matches("[a-z0-9_.]+")) {
+                    throw new io.fedlora.coordinator.CoordinatorException.InvalidArgument(
+                            "metrics: name must be 1-64 characters of [a-z0-9_.]");
+                }
+                if (!Double.isFinite(m.getValue())) {
+                    throw new io.fedlora.coordinator.CoordinatorException.InvalidArgument(
+                            "metrics." + m.getKey() + ": must be a finite number");
+                }
+            }
+            store.recordNodeMetrics(req.getJobId(), req.getRound(), req.getNodeId(), req.getMetricsMap(), clock.millis());
             log.debug("metrics from node {} for job {} round {}: {}", req.getNodeId(), req.getJobId(), req.getRound(),
                     req.getMetricsMap());
             return ReportMetricsResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void declineTask(io.fedlora.proto.v1.DeclineTaskRequest req,
+            StreamObserver<io.fedlora.proto.v1.DeclineTaskResponse> obs) {
+        StatusMapper.unary(obs, () -> {
+            requireNode(req.getNodeId());
+            scheduler.declineTask(req);
+            return io.fedlora.proto.v1.DeclineTaskResponse.getDefaultInstance();
         });
     }
 }

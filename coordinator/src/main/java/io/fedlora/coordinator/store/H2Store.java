@@ -58,7 +58,16 @@ public final class H2Store implements Store {
               base_models VARCHAR NOT NULL,
               num_examples BIGINT NOT NULL,
               device VARCHAR NOT NULL,
-              last_seen_ms BIGINT NOT NULL)"""));
+              last_seen_ms BIGINT NOT NULL)"""),
+        List.of("""
+            CREATE TABLE node_metrics (
+              job_id VARCHAR(64) NOT NULL,
+              round INT NOT NULL,
+              node_id VARCHAR(64) NOT NULL,
+              name VARCHAR(64) NOT NULL,
+              metric_value DOUBLE PRECISION NOT NULL,
+              reported_ms BIGINT NOT NULL,
+              PRIMARY KEY (job_id, round, node_id, name))"""));
 
     private final Connection conn;
 
@@ -364,6 +373,35 @@ public final class H2Store implements Store {
     @Override
     public void touchNode(String nodeId, long lastSeenUnixMs) {
         tx("touch node", () -> update("UPDATE nodes SET last_seen_ms = ? WHERE node_id = ?", lastSeenUnixMs, nodeId));
+    }
+
+    @Override
+    public void recordNodeMetrics(String jobId, int round, String nodeId, java.util.Map<String, Double> metrics,
+            long reportedUnixMs) {
+        tx("record node metrics", () -> {
+            for (var m : metrics.entrySet()) {
+                update("MERGE INTO node_metrics (job_id, round, node_id, name, metric_value, reported_ms) KEY (job_id, round, node_id, name) "
+                        + "VALUES (?, ?, ?, ?, ?, ?)", jobId, round, nodeId, m.getKey(), m.getValue(), reportedUnixMs);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public java.util.Map<String, Double> nodeMetrics(String jobId, int round, String nodeId) {
+        return tx("read node metrics", () -> {
+            java.util.Map<String, Double> out = new java.util.TreeMap<>();
+            try (var ps = conn.prepareStatement(
+                    "SELECT name, metric_value FROM node_metrics WHERE job_id = ? AND round = ? AND node_id = ?")) {
+                bind(ps, jobId, round, nodeId);
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getString(1), rs.getDouble(2));
+                    }
+                }
+            }
+            return out;
+        });
     }
 
     @Override

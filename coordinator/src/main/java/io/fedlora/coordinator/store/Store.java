@@ -54,6 +54,12 @@ public interface Store extends AutoCloseable {
 
     void touchNode(String nodeId, long lastSeenUnixMs);
 
+    /** Metrics a node reported for a round (e.g. the epsilon it has spent); latest value per name wins. */
+    void recordNodeMetrics(String jobId, int round, String nodeId, java.util.Map<String, Double> metrics,
+            long reportedUnixMs);
+
+    java.util.Map<String, Double> nodeMetrics(String jobId, int round, String nodeId);
+
     @Override
     void close();
 }

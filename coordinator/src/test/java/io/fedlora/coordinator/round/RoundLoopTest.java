@@ -150,6 +150,24 @@ class RoundLoopTest {
     }
 
     @Test
+    void aNodeOutOfPrivacyBudgetIsCountedOutAndNeverSelectedAgain() throws Exception {
+        startCoordinator(InstantSource.system(), Duration.ofMillis(10));
+        for (int i = 0; i < 5; i++) {
+            client("node-" + i, 20, i < 2 ? Behaviour.DECLINE_OUT_OF_BUDGET : Behaviour.RESPOND, Fixtures.MODEL_SHA);
+        }
+        // A 10-minute deadline: the test only ends in time if declines count as answers.
+        String jobId = jobs.create(Fixtures.config(2, 5, 3, 600)).jobId();
+        scheduler.startJob(jobId);
+        awaitJob(jobId, JobState.JOB_STATE_COMPLETED);
+        List<RoundSummary> rounds = store.rounds(jobId);
+        assertEquals(5, rounds.get(0).getSelectedNodesCount());
+        assertEquals(3, rounds.get(0).getContributingNodesCount());
+        assertEquals(3, rounds.get(1).getSelectedNodesCount(), "declined nodes are not selected again");
+        assertEquals(1, clients.get(0).tasks.get());
+        assertEquals(1, clients.get(1).tasks.get());
+    }
+
+    @Test
     void belowMinClientsAbortsWithReasonAndRetries() throws Exception {
         ManualClock clock = new ManualClock();
         startCoordinator(clock, Duration.ZERO);

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** A client in the same JVM, talking to the coordinator through the in-memory transport seam. */
 final class SimulatedClient {
 
-    enum Behaviour { RESPOND, SILENT, DROP_ON_TASK }
+    enum Behaviour { RESPOND, SILENT, DROP_ON_TASK, DECLINE_OUT_OF_BUDGET }
 
     final NodeRecord node;
     volatile Behaviour behaviour;
@@ -53,6 +53,10 @@ final class SimulatedClient {
         switch (behaviour) {
             case SILENT -> { }
             case DROP_ON_TASK -> nodes.detach(node.nodeId(), channel);
+            case DECLINE_OUT_OF_BUDGET -> scheduler.declineTask(io.fedlora.proto.v1.DeclineTaskRequest.newBuilder()
+                    .setNodeId(node.nodeId()).setJobId(t.getJobId()).setRound(t.getRound())
+                    .setReason(io.fedlora.proto.v1.DeclineReason.DECLINE_REASON_PRIVACY_BUDGET_EXHAUSTED)
+                    .setDetail("epsilon would exceed 8").build());
             case RESPOND -> {
                 try {
                     AdapterBlob blob = jobs.adapter(t.getJobId(), t.getAdapterVersion());

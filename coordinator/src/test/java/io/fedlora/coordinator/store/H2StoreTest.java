@@ -58,6 +58,20 @@ class H2StoreTest {
     }
 
     @Test
+    void nodeMetricsArePerJobRoundAndNodeAndSurviveReopen() {
+        try (H2Store s = H2Store.open(dir)) {
+            s.recordNodeMetrics("j", 1, "n1", java.util.Map.of("dp_epsilon_job", 0.5, "dp_epsilon_overall", 0.7), 1);
+            s.recordNodeMetrics("j", 1, "n1", java.util.Map.of("dp_epsilon_job", 0.6), 2);
+            s.recordNodeMetrics("j", 2, "n1", java.util.Map.of("dp_epsilon_job", 0.9), 3);
+        }
+        try (H2Store s = H2Store.open(dir)) {
+            assertEquals(java.util.Map.of("dp_epsilon_job", 0.6, "dp_epsilon_overall", 0.7), s.nodeMetrics("j", 1, "n1"));
+            assertEquals(java.util.Map.of("dp_epsilon_job", 0.9), s.nodeMetrics("j", 2, "n1"));
+            assertEquals(java.util.Map.of(), s.nodeMetrics("j", 2, "n2"));
+        }
+    }
+
+    @Test
     void blobsAreContentAddressedAndVerified() throws Exception {
         FileBlobStore b = new FileBlobStore(dir.resolve("blobs"));
         byte[] data = "adapter bytes".getBytes();

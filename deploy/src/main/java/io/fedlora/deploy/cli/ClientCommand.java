@@ -4,10 +4,12 @@ import io.fedlora.adapter.CheckpointFiles;
 import io.fedlora.client.agent.AgentConfig;
 import io.fedlora.client.agent.AgentNode;
 import io.fedlora.client.data.JsonlInstructions;
+import io.fedlora.client.privacy.PrivacyBudget;
 import io.fedlora.client.train.DjlLoraTrainer;
 import io.fedlora.client.train.LocalTrainer;
 import io.fedlora.deploy.local.RecordingTrainer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -34,9 +36,27 @@ public final class ClientCommand implements Callable<Integer> {
     @Option(names = "--name", description = "Node name shown to operators (default: host name).")
     String name;
 
+    @Option(names = "--privacy-budget", paramLabel = "EPS_JOB[,EPS_ALL]", split = ",",
+            description = "Keep a privacy ledger in --state-dir, contribute only under DP-SGD, and decline work that "
+                    + "would exceed epsilon EPS_JOB per job (and EPS_ALL overall; default EPS_JOB).")
+    List<Double> privacyBudget;
+
+    @Option(names = "--privacy-delta", defaultValue = "1e-5", description = "Delta of the budget (default: ${DEFAULT-VALUE}).")
+    double privacyDelta;
+
     @Option(names = "--record-updates", paramLabel = "DIR", hidden = true,
             description = "Testing only: keep a copy of each update on this machine.")
     Path recordUpdates;
+
+    private PrivacyBudget budget() {
+        if (privacyBudget == null || privacyBudget.isEmpty()) {
+            return null;
+        }
+        if (privacyBudget.size() > 2) {
+            throw new IllegalArgumentException("--privacy-budget takes EPS_JOB or EPS_JOB,EPS_ALL");
+        }
+        return new PrivacyBudget(privacyBudget.get(0), privacyBudget.get(privacyBudget.size() - 1), privacyDelta);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -48,7 +68,7 @@ public final class ClientCommand implements Callable<Integer> {
             trainer = new RecordingTrainer(trainer, recordUpdates);
         }
         AgentConfig config = AgentConfig.builder(coordinator, stateDir, nodeName, sha)
-                .numExamples(examples.size()).device("cpu").build();
+                .numExamples(examples.size()).device("cpu").privacyBudget(budget()).build();
         LocalTrainer owned = trainer;
         AgentNode node = AgentNode.start(config, owned);
         CountDownLatch stopped = new CountDownLatch(1);

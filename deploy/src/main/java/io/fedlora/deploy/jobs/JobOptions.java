@@ -71,6 +71,29 @@ public final class JobOptions {
     @Option(names = "--train-seed", defaultValue = "7", description = "Seed of local batch sampling (default: ${DEFAULT-VALUE}).")
     public long trainSeed;
 
+    @Option(names = "--dp-noise-multiplier", description = "Turn on record-level DP-SGD with this noise multiplier.")
+    public Double dpNoiseMultiplier;
+
+    @Option(names = "--dp-clip-norm", defaultValue = "1.0", description = "DP-SGD per-example clip norm (default: ${DEFAULT-VALUE}).")
+    public double dpClipNorm;
+
+    @Option(names = "--dp-sampling-rate", defaultValue = "0.05", description = "DP-SGD Poisson sampling rate (default: ${DEFAULT-VALUE}).")
+    public double dpSamplingRate;
+
+    @Option(names = "--dp-delta", defaultValue = "1e-5", description = "DP-SGD delta (default: ${DEFAULT-VALUE}).")
+    public double dpDelta;
+
+    private TrainingConfig training() {
+        TrainingConfig.Builder t = TrainingConfig.newBuilder().setLocalSteps(localSteps).setBatchSize(batchSize)
+                .setLearningRate(learningRate).setMaxSeqLen(maxSeqLen).setSeed(trainSeed);
+        if (dpNoiseMultiplier != null) {
+            // Validated by the coordinator (and again by each client): never "no noise" by accident.
+            t.getDpBuilder().setNoiseMultiplier(dpNoiseMultiplier).setClipNorm(dpClipNorm)
+                    .setSamplingRate(dpSamplingRate).setDelta(dpDelta);
+        }
+        return t.build();
+    }
+
     public JobConfig toConfig() throws IOException {
         LlamaConfig cfg = LlamaConfig.readDir(model);
         AggregationMode mode = switch (aggregation) {
@@ -85,8 +108,7 @@ public final class JobOptions {
                 .setBaseModelId(model.toAbsolutePath().normalize().getFileName().toString())
                 .setBaseModelSha256(CheckpointFiles.sha256(model))
                 .setLora(lora)
-                .setTraining(TrainingConfig.newBuilder().setLocalSteps(localSteps).setBatchSize(batchSize)
-                        .setLearningRate(learningRate).setMaxSeqLen(maxSeqLen).setSeed(trainSeed))
+                .setTraining(training())
                 .setRounds(rounds)
                 .setClientsPerRound(clientsPerRound)
                 .setMinClients(minClients)
