@@ -339,6 +339,11 @@ public final class AgentNode implements AutoCloseable {
                         "this node has base model " + config.baseModelSha256()));
                 return;
             }
+            if (t.getTraining().hasDp() && !trainer.supportsDp()) {
+                decline(t, new PrivacyGate.Refusal(DeclineReason.DECLINE_REASON_UNACCEPTABLE_PARAMETERS,
+                        "the task asks for DP-SGD, which this node's trainer does not implement"));
+                return;
+            }
             Object admitted = privacyGate.admit(t);
             if (admitted instanceof PrivacyGate.Refusal refusal) {
                 log.warn("declining job {} round {}: {}", t.getJobId(), t.getRound(), refusal.detail());

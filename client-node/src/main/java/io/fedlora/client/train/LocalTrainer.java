@@ -10,6 +10,14 @@ public interface LocalTrainer extends AutoCloseable {
     /** Trains from {@code request.startAdapter()} and returns {@code adapter_after - adapter_before}. */
     TrainOutcome train(TrainRequest request) throws Exception;
 
+    /**
+     * Whether {@link #train} applies the task's {@code training.dp} (DP-SGD). A trainer that does not
+     * must never be given a DP task: the node declines it rather than train without noise.
+     */
+    default boolean supportsDp() {
+        return false;
+    }
+
     @Override
     default void close() throws Exception {}
 }

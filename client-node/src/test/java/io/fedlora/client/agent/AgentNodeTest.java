@@ -43,6 +43,12 @@ class AgentNodeTest {
     /** Deterministic: the delta depends only on the round and the index. */
     static final class FakeTrainer implements LocalTrainer {
         final List<TrainRequest> requests = new CopyOnWriteArrayList<>();
+        volatile boolean dp = true;
+
+        @Override
+        public boolean supportsDp() {
+            return dp;
+        }
 
         static float[] delta(int round, int n) {
             float[] d = new float[n];
@@ -191,6 +197,17 @@ class AgentNodeTest {
                 fake.declines.get(1).getReason());
         assertEquals(1, trainer.requests.size(), "only the DP task within budget was trained");
         assertTrue(java.nio.file.Files.exists(stateDir.resolve("privacy-ledger.json")));
+    }
+
+    @Test
+    void aTrainerWithoutDpNeverTrainsADpTask() throws Exception {
+        trainer.dp = false;
+        agent = startAgent();
+        push(withDp(task(1, MODEL)));
+        await("decline", () -> fake.declines.size() == 1);
+        assertEquals(io.fedlora.proto.v1.DeclineReason.DECLINE_REASON_UNACCEPTABLE_PARAMETERS,
+                fake.declines.get(0).getReason());
+        assertEquals(0, trainer.requests.size());
     }
 
     private static TrainTask withDp(TrainTask t) {
