@@ -94,6 +94,15 @@ public final class FlatAdapter {
 
     public static FlatAdapter read(AdapterLayout layout, Path file) throws IOException {
         SafetensorsFile st = SafetensorsFile.open(file);
+        java.util.Set<String> expected = new java.util.HashSet<>();
+        layout.getTensorsList().forEach(t -> expected.add(t.getName()));
+        for (String name : st.entries().keySet()) {
+            if (!expected.contains(name)) {
+                // e.g. an adapter for a deeper model, or for other target modules: never silently drop weights.
+                throw new SafetensorsFormatException(file, "tensor " + name + " is not part of this adapter's layout ("
+                        + layout.getTensorsCount() + " tensors for the configured rank and target modules)");
+            }
+        }
         float[] v = new float[Math.toIntExact(LoraLayouts.totalElements(layout))];
         int off = 0;
         for (TensorSpec t : layout.getTensorsList()) {

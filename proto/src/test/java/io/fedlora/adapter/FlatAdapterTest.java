@@ -69,6 +69,16 @@ class FlatAdapterTest {
     }
 
     @Test
+    void extraTensorsAreRefusedNotIgnored() throws Exception {
+        AdapterLayout deeper = LoraLayouts.llama(new LoraLayouts.LlamaDims(3, 16, 40, 4, 2, 4), 4, List.of("q_proj"));
+        AdapterLayout shallow = LoraLayouts.llama(DIMS, 4, List.of("q_proj"));
+        byte[] bytes = FlatAdapter.initial(deeper, 1).toSafetensors();
+        SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class,
+                () -> FlatAdapter.fromSafetensors(shallow, bytes));
+        assertTrue(e.getMessage().contains("layers.2"), e.getMessage());
+    }
+
+    @Test
     void littleEndianWireEncodingRoundTrips() {
         float[] v = {1.5f, -0f, Float.MAX_VALUE, 3e-9f};
         assertArrayEquals(v, FlatAdapter.fromLittleEndian(FlatAdapter.toLittleEndian(v)));

@@ -17,10 +17,110 @@ import java.util.Set;
 public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize, int numHiddenLayers,
         int numAttentionHeads, int numKeyValueHeads, int headDim, double rmsNormEps, double ropeTheta,
         int vocabSize, boolean tieWordEmbeddings, int maxPositionEmbeddings, boolean attentionBias,
-        int bosTokenId, int eosTokenId, int padTokenId) {
+        int bosTokenId, int eosTokenId, int padTokenId, RopeScaling ropeScaling) {
 
     public static final Set<String> SUPPORTED_TYPES = Set.of("llama", "qwen2", "mistral");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /**
+     * The {@code rope_scaling} block of {@code config.json}. Types (Hugging Face's formulas for the
+     * inverse frequencies {@code inv_i = theta^(-2i/d)}):
+     * <ul>
+     *   <li>{@code linear}: positions divided by {@code factor}, i.e. {@code inv_i / factor};
+     *   <li>{@code dynamic} (NTK): Hugging Face rescales the base only once a sequence exceeds
+     *       {@code max_position_embeddings}; this model never runs past that length, where the
+     *       dynamic formula equals plain rotary embeddings, so it is treated as its static formula at
+     *       (at most) max positions: unchanged frequencies;
+     *   <li>{@code llama3} (Llama 3.1): with {@code L = original_max_position_embeddings},
+     *       wavelength {@code w = 2π / inv}: {@code w < L / high_freq_factor} keeps {@code inv},
+     *       {@code w > L / low_freq_factor} uses {@code inv / factor}, and in between
+     *       {@code s = (L / w - low_freq_factor) / (high_freq_factor - low_freq_factor)},
+     *       {@code (1 - s)·inv / factor + s·inv}.
+     * </ul>
+     */
+    public record RopeScaling(String type, double factor, double lowFreqFactor, double highFreqFactor,
+            int originalMaxPositionEmbeddings) {
+
+        public static final Set<String> TYPES = Set.of("linear", "dynamic", "llama3");
+
+        public RopeScaling {
+            check(TYPES.contains(type), "rope_scaling.rope_type", "must be one of " + TYPES + ", got " + type);
+            check(factor > 0, "rope_scaling.factor", "must be positive");
+            if (type.equals("llama3")) {
+                check(lowFreqFactor > 0 && highFreqFactor > lowFreqFactor, "rope_scaling.high_freq_factor",
+                        "llama3 needs 0 < low_freq_factor < high_freq_factor");
+                check(originalMaxPositionEmbeddings > 0, "rope_scaling.original_max_position_embeddings",
+                        "must be positive");
+            }
+        }
+
+        public static RopeScaling linear(double factor) {
+            return new RopeScaling("linear", factor, 0, 0, 0);
+        }
+
+        public static RopeScaling dynamic(double factor) {
+            return new RopeScaling("dynamic", factor, 0, 0, 0);
+        }
+
+        public static RopeScaling llama3(double factor, double low, double high, int originalMax) {
+            return new RopeScaling("llama3", factor, low, high, originalMax);
+        }
+    }
+
+    /** A config without rope scaling. */
+    public LlamaConfig(String modelType, int hiddenSize, int intermediateSize, int numHiddenLayers,
+            int numAttentionHeads, int numKeyValueHeads, int headDim, double rmsNormEps, double ropeTheta,
+            int vocabSize, boolean tieWordEmbeddings, int maxPositionEmbeddings, boolean attentionBias,
+            int bosTokenId, int eosTokenId, int padTokenId) {
+        this(modelType, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim,
+                rmsNormEps, ropeTheta, vocabSize, tieWordEmbeddings, maxPositionEmbeddings, attentionBias, bosTokenId,
+                eosTokenId, padTokenId, null);
+    }
+
+    /** The same config with other rope scaling (null for none). */
+    public LlamaConfig withRopeScaling(RopeScaling scaling) {
+        return new LlamaConfig(modelType, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
+                numKeyValueHeads, headDim, rmsNormEps, ropeTheta, vocabSize, tieWordEmbeddings, maxPositionEmbeddings,
+                attentionBias, bosTokenId, eosTokenId, padTokenId, scaling);
+    }
+
+    /** The headDim/2 rotary inverse frequencies, with {@link #ropeScaling} applied. */
+    public double[] ropeInverseFrequencies() {
+        int half = headDim / 2;
+        double[] inv = new double[half];
+        for (int i = 0; i < half; i++) {
+            inv[i] = 1.0 / Math.pow(ropeTheta, (2.0 * i) / headDim);
+        }
+        if (ropeScaling == null) {
+            return inv;
+        }
+        RopeScaling s = ropeScaling;
+        switch (s.type()) {
+            case "linear" -> {
+                for (int i = 0; i < half; i++) {
+                    inv[i] /= s.factor();
+                }
+            }
+            case "llama3" -> {
+                double l = s.originalMaxPositionEmbeddings();
+                double lowWavelen = l / s.lowFreqFactor();
+                double highWavelen = l / s.highFreqFactor();
+                for (int i = 0; i < half; i++) {
+                    double wavelen = 2 * Math.PI / inv[i];
+                    if (wavelen > lowWavelen) {
+                        inv[i] /= s.factor();
+                    } else if (wavelen >= highWavelen) {
+                        double smooth = (l / wavelen - s.lowFreqFactor()) / (s.highFreqFactor() - s.lowFreqFactor());
+                        inv[i] = (1 - smooth) * inv[i] / s.factor() + smooth * inv[i];
+                    }
+                }
+            }
+            default -> {
+                // dynamic: unchanged within max_position_embeddings (see RopeScaling).
+            }
+        }
+        return inv;
+    }
 
     public LlamaConfig {
         check(SUPPORTED_TYPES.contains(modelType), "model_type", "must be one of " + SUPPORTED_TYPES + ", got " + modelType);
@@ -60,11 +160,7 @@ public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize
             throw new ModelFormatException(configJson, "field model_type: '" + type
                     + "' is not supported (supported: llama, qwen2, mistral)");
         }
-        JsonNode scaling = root.get("rope_scaling");
-        if (scaling != null && !scaling.isNull()) {
-            throw new ModelFormatException(configJson, "field rope_scaling: " + scaling
-                    + " is not supported (only plain rotary embeddings)");
-        }
+        RopeScaling ropeScaling = ropeScaling(configJson, root.get("rope_scaling"));
         String act = root.path("hidden_act").asText("silu");
         if (!act.equals("silu")) {
             throw new ModelFormatException(configJson, "field hidden_act: '" + act + "' is not supported (only silu)");
@@ -90,9 +186,43 @@ public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize
                     r.bool("attention_bias", false),
                     r.tokenId("bos_token_id"),
                     r.tokenId("eos_token_id"),
-                    r.tokenId("pad_token_id"));
+                    r.tokenId("pad_token_id"),
+                    ropeScaling);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(configJson, e.getMessage());
+        }
+    }
+
+    private static RopeScaling ropeScaling(Path file, JsonNode s) throws ModelFormatException {
+        if (s == null || s.isNull()) {
+            return null;
+        }
+        if (!s.isObject()) {
+            throw new ModelFormatException(file, "field rope_scaling: must be an object or null, got " + s);
+        }
+        String type = s.hasNonNull("rope_type") ? s.get("rope_type").asText() : s.path("type").asText("");
+        if (type.equals("default")) {
+            return null;
+        }
+        if (!RopeScaling.TYPES.contains(type)) {
+            throw new ModelFormatException(file, "field rope_scaling: type '" + type
+                    + "' is not supported (supported: linear, dynamic, llama3)");
+        }
+        if (!s.path("factor").isNumber()) {
+            throw new ModelFormatException(file, "field rope_scaling.factor: missing or not a number");
+        }
+        if (type.equals("llama3")) {
+            for (String f : new String[] {"low_freq_factor", "high_freq_factor", "original_max_position_embeddings"}) {
+                if (!s.path(f).isNumber()) {
+                    throw new ModelFormatException(file, "field rope_scaling." + f + ": missing or not a number");
+                }
+            }
+        }
+        try {
+            return new RopeScaling(type, s.get("factor").asDouble(), s.path("low_freq_factor").asDouble(0),
+                    s.path("high_freq_factor").asDouble(0), s.path("original_max_position_embeddings").asInt(0));
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file, e.getMessage());
         }
     }
 
@@ -118,7 +248,18 @@ public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize
         n.put("hidden_act", "silu");
         n.put("rms_norm_eps", rmsNormEps);
         n.put("rope_theta", ropeTheta);
-        n.putNull("rope_scaling");
+        if (ropeScaling == null) {
+            n.putNull("rope_scaling");
+        } else {
+            ObjectNode rs = n.putObject("rope_scaling");
+            rs.put("rope_type", ropeScaling.type());
+            rs.put("factor", ropeScaling.factor());
+            if (ropeScaling.type().equals("llama3")) {
+                rs.put("low_freq_factor", ropeScaling.lowFreqFactor());
+                rs.put("high_freq_factor", ropeScaling.highFreqFactor());
+                rs.put("original_max_position_embeddings", ropeScaling.originalMaxPositionEmbeddings());
+            }
+        }
         n.put("vocab_size", vocabSize);
         n.put("tie_word_embeddings", tieWordEmbeddings);
         n.put("max_position_embeddings", maxPositionEmbeddings);

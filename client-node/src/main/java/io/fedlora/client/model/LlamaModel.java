@@ -8,8 +8,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fedlora.adapter.CheckpointFiles;
 import io.fedlora.adapter.LoraTarget;
 import io.fedlora.adapter.SafetensorsFile;
 import io.fedlora.adapter.SafetensorsWriter;
@@ -21,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +41,6 @@ import java.util.SplittableRandom;
 public final class LlamaModel implements AutoCloseable {
 
     public static final String WEIGHTS_FILE = "model.safetensors";
-    private static final String INDEX_FILE = "model.safetensors.index.json";
     private static final float MASKED = -1e9f;
 
     private final LlamaConfig config;
@@ -95,29 +92,41 @@ public final class LlamaModel implements AutoCloseable {
         return c.attentionBias() || c.modelType().equals("qwen2");
     }
 
-    /** Loads {@code config.json} and the safetensors weights (one file or a sharded index) from a model directory. */
+    /**
+     * Loads {@code config.json} and the safetensors weights from a model directory: one
+     * {@code model.safetensors}, or the shards named by {@code model.safetensors.index.json}
+     * (every shard must exist; a missing one is an error naming it). Each tensor is taken from the
+     * shard whose header holds it; extra tensors are ignored.
+     */
     public static LlamaModel load(Path modelDir, NDManager parent) throws IOException {
         LlamaConfig config = LlamaConfig.readDir(modelDir);
-        Map<String, Path> fileOf = weightFiles(modelDir);
-        Map<Path, SafetensorsFile> opened = new HashMap<>();
+        List<Path> files = CheckpointFiles.weightFiles(modelDir);
+        Path where = files.size() == 1 && files.get(0).getFileName().toString().equals(WEIGHTS_FILE)
+                ? files.get(0) : modelDir.resolve(CheckpointFiles.INDEX);
+        Map<String, SafetensorsFile> holder = new HashMap<>();
+        for (Path f : files) {
+            SafetensorsFile st = SafetensorsFile.open(f);
+            for (String name : st.entries().keySet()) {
+                SafetensorsFile before = holder.put(name, st);
+                if (before != null) {
+                    throw new ModelFormatException(f, "tensor " + name + " is also in " + before.file().getFileName());
+                }
+            }
+        }
         NDManager m = parent.newSubManager();
         try {
             Map<String, NDArray> w = new LinkedHashMap<>();
             for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
                 String name = e.getKey();
-                Path file = fileOf.getOrDefault(name, modelDir.resolve(WEIGHTS_FILE));
-                SafetensorsFile st = opened.get(file);
+                SafetensorsFile st = holder.get(name);
                 if (st == null) {
-                    st = SafetensorsFile.open(file);
-                    opened.put(file, st);
-                }
-                if (!st.has(name)) {
-                    throw new ModelFormatException(file, "tensor " + name + " is missing");
+                    throw new ModelFormatException(where, "tensor " + name + " is missing"
+                            + (files.size() > 1 ? " from every shard" : ""));
                 }
                 TensorData t = st.read(name);
                 if (!Arrays.equals(t.shape(), e.getValue())) {
-                    throw new ModelFormatException(file, "tensor " + name + " has shape " + Arrays.toString(t.shape())
-                            + ", config.json implies " + Arrays.toString(e.getValue()));
+                    throw new ModelFormatException(st.file(), "tensor " + name + " has shape "
+                            + Arrays.toString(t.shape()) + ", config.json implies " + Arrays.toString(e.getValue()));
                 }
                 w.put(name, OwnedArrays.of(m, t.values(), new Shape(t.shape())));
             }
@@ -126,26 +135,6 @@ public final class LlamaModel implements AutoCloseable {
             m.close();
             throw e;
         }
-    }
-
-    private static Map<String, Path> weightFiles(Path dir) throws IOException {
-        Path index = dir.resolve(INDEX_FILE);
-        if (!Files.isRegularFile(index)) {
-            if (!Files.isRegularFile(dir.resolve(WEIGHTS_FILE))) {
-                throw new ModelFormatException(dir, "no " + WEIGHTS_FILE + " or " + INDEX_FILE);
-            }
-            return Map.of();
-        }
-        JsonNode map = new ObjectMapper().readTree(index.toFile()).get("weight_map");
-        if (map == null || !map.isObject()) {
-            throw new ModelFormatException(index, "field weight_map: missing or not an object");
-        }
-        Map<String, Path> out = new HashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            out.put(e.getKey(), dir.resolve(e.getValue().asText()));
-        }
-        return out;
     }
 
     /**
@@ -230,31 +219,60 @@ public final class LlamaModel implements AutoCloseable {
      * @param training enables LoRA dropout
      */
     public NDArray forward(NDArray tokens, LoraAdapters lora, boolean training) {
+        return forward(tokens, lora, training, null, false);
+    }
+
+    /**
+     * Incremental decoding: logits [B, T, vocab] for tokens [B, T] that follow the {@code cache.length()}
+     * positions already in {@code cache}; their keys and values are appended to the cache. Inference
+     * only (call with gradients off).
+     */
+    public NDArray forward(NDArray tokens, LoraAdapters lora, KvCache cache) {
+        return forward(tokens, lora, false, cache, false);
+    }
+
+    /**
+     * As {@link #forward(NDArray, LoraAdapters, KvCache)}, but logits [B, vocab] of the last new
+     * position only: a long prompt's prefill never materialises [T, vocab] logits.
+     */
+    public NDArray forwardLast(NDArray tokens, LoraAdapters lora, KvCache cache) {
+        return forward(tokens, lora, false, cache, true);
+    }
+
+    private NDArray forward(NDArray tokens, LoraAdapters lora, boolean training, KvCache cache, boolean lastOnly) {
         NDManager m = tokens.getManager();
         int t = Math.toIntExact(tokens.getShape().get(1));
-        if (t > config.maxPositionEmbeddings()) {
-            throw new IllegalArgumentException("sequence length " + t + " exceeds max_position_embeddings "
+        int past = cache == null ? 0 : cache.length();
+        if (past + t > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("sequence length " + (past + t) + " exceeds max_position_embeddings "
                     + config.maxPositionEmbeddings());
         }
-        NDArray[] rope = rotary(m, t);
-        NDArray mask = causalMask(m, t, config.kvGroups());
+        NDArray[] rope = rotary(m, past, t);
+        NDArray mask = causalMask(m, t, past, config.kvGroups());
         NDArray h = Embedding.embedding(tokens, weight("model.embed_tokens.weight"), SparseFormat.DENSE).head();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             String p = "model.layers." + i + ".";
             NDArray x = rmsNorm(h, weight(p + "input_layernorm.weight"));
-            h = h.add(attention(x, i, rope, mask, lora, training));
+            h = h.add(attention(x, i, rope, mask, lora, training, cache));
             x = rmsNorm(h, weight(p + "post_attention_layernorm.weight"));
             NDArray gate = project(x, i, LoraTarget.GATE_PROJ, lora, training);
             NDArray up = project(x, i, LoraTarget.UP_PROJ, lora, training);
             NDArray act = Activation.sigmoid(gate).mul(gate).mul(up);
             h = h.add(project(act, i, LoraTarget.DOWN_PROJ, lora, training));
         }
+        if (cache != null) {
+            cache.advance(t);
+        }
+        if (lastOnly) {
+            h = h.get(":, -1, :");
+        }
         h = rmsNorm(h, weight("model.norm.weight"));
         NDArray head = config.tieWordEmbeddings() ? weight("model.embed_tokens.weight") : weight("lm_head.weight");
         return Linear.linear(h, head).head();
     }
 
-    private NDArray attention(NDArray x, int layer, NDArray[] rope, NDArray mask, LoraAdapters lora, boolean training) {
+    private NDArray attention(NDArray x, int layer, NDArray[] rope, NDArray mask, LoraAdapters lora, boolean training,
+            KvCache cache) {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
         int heads = config.numAttentionHeads();
@@ -267,10 +285,22 @@ public final class LlamaModel implements AutoCloseable {
         q = applyRotary(q, rope);
         k = applyRotary(k, rope);
         // Grouped-query attention without copying K/V: query head h uses kv head h / groups (as HF's
-        // repeat_kv), so fold the group into the query's time axis: [B, KV, G·T, D] against [B, KV, T, D].
+        // repeat_kv), so fold the group into the query's time axis: [B, KV, G·T, D] against [B, KV, S, D].
         NDArray qg = q.reshape(b, t, kvHeads, groups, d).transpose(0, 2, 3, 1, 4).reshape(b, kvHeads, groups * t, d);
-        NDArray kt = k.transpose(0, 2, 3, 1); // [B, KV, D, T]
+        NDArray kh = k.transpose(0, 2, 1, 3); // [B, KV, T, D]
         NDArray vt = v.transpose(0, 2, 1, 3); // [B, KV, T, D]
+        if (cache != null) {
+            if (cache.keys(layer) != null) {
+                // The concatenation lands in the cache's manager (its first operand's).
+                kh = cache.keys(layer).concat(kh, 2);
+                vt = cache.values(layer).concat(vt, 2);
+            } else {
+                kh = kh.duplicate();
+                vt = vt.duplicate();
+            }
+            cache.put(layer, kh, vt);
+        }
+        NDArray kt = kh.transpose(0, 1, 3, 2); // [B, KV, D, S]
         NDArray scores = qg.matMul(kt).mul((float) (1.0 / Math.sqrt(d))).add(mask);
         NDArray out = scores.softmax(-1).matMul(vt); // [B, KV, G·T, D]
         out = out.reshape(b, kvHeads, groups, t, d).transpose(0, 3, 1, 2, 4).reshape(b, t, (long) heads * d);
@@ -292,22 +322,26 @@ public final class LlamaModel implements AutoCloseable {
         return x.div(rms).mul(w);
     }
 
-    /** cos and sin [T, 1, D] in Hugging Face's layout: the D/2 frequencies repeated twice. */
-    private NDArray[] rotary(NDManager m, int t) {
+    /**
+     * cos and sin [T, 1, D] for positions start..start+T-1 in Hugging Face's layout: the D/2
+     * frequencies (with any rope scaling) repeated twice.
+     */
+    private NDArray[] rotary(NDManager m, int start, int t) {
         int d = config.headDim();
         int half = d / 2;
+        double[] inv = config.ropeInverseFrequencies();
         float[] cos = new float[t * d];
         float[] sin = new float[t * d];
-        for (int pos = 0; pos < t; pos++) {
+        for (int p = 0; p < t; p++) {
+            int pos = start + p;
             for (int i = 0; i < half; i++) {
-                double invFreq = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / d);
-                double angle = pos * invFreq;
+                double angle = pos * inv[i];
                 float c = (float) Math.cos(angle);
                 float s = (float) Math.sin(angle);
-                cos[pos * d + i] = c;
-                cos[pos * d + i + half] = c;
-                sin[pos * d + i] = s;
-                sin[pos * d + i + half] = s;
+                cos[p * d + i] = c;
+                cos[p * d + i + half] = c;
+                sin[p * d + i] = s;
+                sin[p * d + i + half] = s;
             }
         }
         return new NDArray[] {OwnedArrays.of(m, cos, new Shape(t, 1, d)), OwnedArrays.of(m, sin, new Shape(t, 1, d))};
@@ -322,17 +356,21 @@ public final class LlamaModel implements AutoCloseable {
         return x.mul(rope[0]).add(rotated.mul(rope[1]));
     }
 
-    /** Additive causal mask [G·T, T] for the grouped query layout: row g·T + i masks columns after i. */
-    private static NDArray causalMask(NDManager m, int t, int groups) {
-        float[] mask = new float[groups * t * t];
+    /**
+     * Additive causal mask [G·T, past + T] for the grouped query layout: row g·T + i (the query at
+     * position past + i) masks the key columns after past + i.
+     */
+    private static NDArray causalMask(NDManager m, int t, int past, int groups) {
+        int s = past + t;
+        float[] mask = new float[groups * t * s];
         for (int g = 0; g < groups; g++) {
             for (int i = 0; i < t; i++) {
-                for (int j = i + 1; j < t; j++) {
-                    mask[(g * t + i) * t + j] = MASKED;
+                for (int j = past + i + 1; j < s; j++) {
+                    mask[(g * t + i) * s + j] = MASKED;
                 }
             }
         }
-        return OwnedArrays.of(m, mask, new Shape((long) groups * t, t));
+        return OwnedArrays.of(m, mask, new Shape((long) groups * t, s));
     }
 
     /** Marks every base weight trainable (pretraining) or frozen. */

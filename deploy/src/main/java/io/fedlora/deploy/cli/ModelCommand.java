@@ -2,7 +2,14 @@ package io.fedlora.deploy.cli;
 
 import io.fedlora.adapter.CheckpointFiles;
 import io.fedlora.adapter.PeftAdapterDir;
+import io.fedlora.client.data.InstructionExample;
 import io.fedlora.client.data.JsonlInstructions;
+import io.fedlora.client.data.PromptTokenizer;
+import io.fedlora.client.infer.AdapterMerge;
+import io.fedlora.client.infer.Generator;
+import io.fedlora.client.infer.PeftAdapters;
+import io.fedlora.client.model.LlamaModel;
+import io.fedlora.client.model.LoraAdapters;
 import io.fedlora.client.demo.Pretrainer;
 import io.fedlora.client.train.DjlLoraTrainer;
 import io.fedlora.client.train.EvalResult;
@@ -15,7 +22,8 @@ import picocli.CommandLine.Option;
 
 /** Model tools: pretraining the demo base model, model identity. */
 @Command(name = "model", mixinStandardHelpOptions = true, description = "Base model tools.",
-        subcommands = {ModelCommand.Pretrain.class, ModelCommand.Score.class, ModelCommand.Sha.class})
+        subcommands = {ModelCommand.Pretrain.class, ModelCommand.Score.class, ModelCommand.Merge.class,
+            ModelCommand.Generate.class, ModelCommand.Sha.class})
 public final class ModelCommand {
 
     @Command(name = "pretrain", mixinStandardHelpOptions = true,
@@ -73,6 +81,75 @@ public final class ModelCommand {
                 } else {
                     System.out.printf(Locale.ROOT, "%d examples, %d answer tokens: loss %.4f, perplexity %.3f, exact match %.1f%%%n",
                             r.examples(), r.tokens(), r.meanLoss(), ppl, 100 * r.exactMatch());
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "merge", mixinStandardHelpOptions = true,
+            description = "Write a merged Hugging Face checkpoint: W + (alpha/r)·B·A for every adapted projection.")
+    static final class Merge implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "Base model directory.")
+        Path model;
+
+        @Option(names = "--adapter", required = true, description = "PEFT adapter directory.")
+        Path adapter;
+
+        @Option(names = "--out", required = true, description = "Output directory (must not exist or be empty).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            AdapterMerge.Result r = AdapterMerge.merge(model, adapter, out);
+            System.out.printf(Locale.ROOT, "merged %d projections (scale %.4f) into %s: %s%n", r.mergedProjections(),
+                    r.scale(), r.outDir(), r.weightFiles());
+            return 0;
+        }
+    }
+
+    @Command(name = "generate", mixinStandardHelpOptions = true,
+            description = "Complete an instruction prompt (greedy, or sampled with --temperature), with a KV cache.")
+    static final class Generate implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "Base model directory.")
+        Path model;
+
+        @Option(names = "--adapter", description = "PEFT adapter directory.")
+        Path adapter;
+
+        @Option(names = "--prompt", required = true, description = "The instruction.")
+        String prompt;
+
+        @Option(names = "--input", defaultValue = "", description = "The instruction's input, if any.")
+        String input;
+
+        @Option(names = "--max-new-tokens", defaultValue = "32", description = "Default: ${DEFAULT-VALUE}.")
+        int maxNew;
+
+        @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default).")
+        double temperature;
+
+        @Option(names = "--top-k", defaultValue = "0", description = "Sample from the k most likely tokens; 0 = all.")
+        int topK;
+
+        @Option(names = "--seed", defaultValue = "1", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+                LlamaModel llama = LlamaModel.load(model, m);
+                try (PromptTokenizer tok = PromptTokenizer.load(model, llama.config());
+                     LoraAdapters lora = adapter == null ? null : PeftAdapters.load(llama, adapter, m)) {
+                    var tokenized = tok.tokenize(new InstructionExample(prompt, input, ""),
+                            llama.config().maxPositionEmbeddings());
+                    long[] promptIds = java.util.Arrays.copyOf(tokenized.ids(), tokenized.promptLength());
+                    Generator.Options o = temperature > 0
+                            ? Generator.Options.sampling(maxNew, temperature, topK, seed, tok.eosId())
+                            : Generator.Options.greedy(maxNew, tok.eosId());
+                    long[] out = new Generator(llama, lora).generate(promptIds, o);
+                    int n = out.length > 0 && out[out.length - 1] == tok.eosId() ? out.length - 1 : out.length;
+                    System.out.println(tok.decode(java.util.Arrays.copyOf(out, n)));
                 }
             }
             return 0;
