@@ -54,15 +54,45 @@ public final class AdamW implements AutoCloseable {
 
     /** One update with learning rate {@code lr}; returns the gradient norm before clipping. */
     public double step(double lr) {
-        t++;
         try (NDManager scratch = state.newSubManager()) {
             NDArray[] g = new NDArray[params.size()];
-            double sq = 0;
             for (int i = 0; i < g.length; i++) {
                 g[i] = params.get(i).getGradient();
                 // Wrapper of the parameter's gradient; owned by scratch so every op on it lands there.
                 g[i].attach(scratch);
-                sq += g[i].square().sum().getFloat();
+            }
+            return update(lr, g, scratch, true);
+        }
+    }
+
+    /**
+     * One update from gradients the caller computed (DP-SGD: clipped, summed and noised per-example
+     * gradients), one per parameter in order and of its shape; the caller's arrays are not modified
+     * and the parameters' own gradients are not read.
+     */
+    public double step(double lr, NDArray[] grads) {
+        if (grads.length != params.size()) {
+            throw new IllegalArgumentException(grads.length + " gradients for " + params.size() + " parameters");
+        }
+        try (NDManager scratch = state.newSubManager()) {
+            NDArray[] g = new NDArray[grads.length];
+            for (int i = 0; i < g.length; i++) {
+                if (!grads[i].getShape().equals(params.get(i).getShape())) {
+                    throw new IllegalArgumentException("gradient " + i + " has shape " + grads[i].getShape()
+                            + ", parameter has " + params.get(i).getShape());
+                }
+                g[i] = scratch.zeros(grads[i].getShape()).addi(grads[i]);
+            }
+            return update(lr, g, scratch, false);
+        }
+    }
+
+    private double update(double lr, NDArray[] g, NDManager scratch, boolean zeroGradients) {
+        t++;
+        {
+            double sq = 0;
+            for (NDArray gi : g) {
+                sq += gi.square().sum().getFloat();
             }
             double norm = Math.sqrt(sq);
             lastNorm = norm;
@@ -100,7 +130,9 @@ public final class AdamW implements AutoCloseable {
                     p.muli(scalar(scratch, 1 - lr * weightDecay));
                 }
                 p.subi(update);
-                g[i].muli(0f);
+                if (zeroGradients) {
+                    g[i].muli(0f);
+                }
             }
             return norm;
         }

@@ -46,6 +46,10 @@ public final class DjlLoraTrainer implements LocalTrainer {
     private final boolean ownsModel;
     private final List<InstructionExample> examples;
     private final Map<Integer, TokenizedDataset> tokenizedByLength = new HashMap<>();
+    private DpSgdConfig dp;
+    private Long dpTestSeed;
+    /** DP-SGD steps taken by this trainer (all rounds, this process) with the current settings. */
+    private long dpSteps;
 
     /** Loads the model and tokenizer from a Hugging Face directory; {@code examples} is the local dataset. */
     public DjlLoraTrainer(Path modelDir, List<InstructionExample> examples) throws IOException {
@@ -73,6 +77,53 @@ public final class DjlLoraTrainer implements LocalTrainer {
         this.tokenizer = tokenizer;
         this.ownsModel = false;
         this.examples = List.copyOf(examples);
+    }
+
+    /**
+     * Turns record-level DP-SGD on for every later round (null turns it off). Each local step then
+     * Poisson-samples the local examples with rate q (SecureRandom), clips per-example gradients,
+     * adds Gaussian noise from {@link GaussianNoise#secure()} and divides by q·N; the request's
+     * {@code batch_size} is not used (the expected batch is q·N, micro-batches at most
+     * {@code maxPhysicalBatch}). {@code local_steps} is the number of DP steps.
+     */
+    public DjlLoraTrainer withDp(DpSgdConfig dp) {
+        if (!java.util.Objects.equals(dp, this.dp)) {
+            dpSteps = 0;
+        }
+        this.dp = dp;
+        this.dpTestSeed = null;
+        return this;
+    }
+
+    /** DP with a seeded sampler and noise stream: reproducible, for tests only, NOT private. */
+    DjlLoraTrainer withDpSeededForTesting(DpSgdConfig dp, long seed) {
+        this.dp = dp;
+        this.dpTestSeed = seed;
+        return this;
+    }
+
+    /**
+     * DP-SGD steps this trainer has taken with the current settings (all rounds so far, this
+     * process only: a restarted node must carry the count over itself).
+     */
+    public long dpSteps() {
+        return dpSteps;
+    }
+
+    /**
+     * ε at {@code delta} for every DP step this trainer has taken ({@link RdpAccountant}); covers the
+     * released updates only, not the loss and example count a client reports.
+     */
+    public double dpEpsilon(double delta) {
+        if (dp == null) {
+            throw new IllegalStateException("DP is off");
+        }
+        return RdpAccountant.epsilon(dp, dpSteps, delta);
+    }
+
+    /** The DP settings, or null when training is not private. */
+    public DpSgdConfig dp() {
+        return dp;
     }
 
     public LlamaModel model() {
@@ -121,14 +172,18 @@ public final class DjlLoraTrainer implements LocalTrainer {
             if (!exact) {
                 trainable.addAll(adapters.factors(true));
             }
-            trainable.forEach(p -> p.setRequiresGradient(true));
-            try (AdamW opt = AdamW.standard(trainable, round, 0.0, 1.0)) {
-                for (int s = 0; s < tc.getLocalSteps(); s++) {
-                    Batch batch = data.batch(sample(rnd, data.size(), tc.getBatchSize()));
-                    lossSum += TrainingStep.run(model, adapters, batch, opt, tc.getLearningRate(), round);
-                }
-                if (opt.skippedSteps() > 0) {
-                    LOG.warn("{} of {} steps skipped: gradient not finite", opt.skippedSteps(), tc.getLocalSteps());
+            if (dp != null) {
+                lossSum = trainDp(adapters, trainable, data, tc, lora.getDropout(), round, request.round());
+            } else {
+                trainable.forEach(p -> p.setRequiresGradient(true));
+                try (AdamW opt = AdamW.standard(trainable, round, 0.0, 1.0)) {
+                    for (int s = 0; s < tc.getLocalSteps(); s++) {
+                        Batch batch = data.batch(sample(rnd, data.size(), tc.getBatchSize()));
+                        lossSum += TrainingStep.run(model, adapters, batch, opt, tc.getLearningRate(), round);
+                    }
+                    if (opt.skippedSteps() > 0) {
+                        LOG.warn("{} of {} steps skipped: gradient not finite", opt.skippedSteps(), tc.getLocalSteps());
+                    }
                 }
             }
             after = adapters.toFlat().values();
@@ -145,6 +200,51 @@ public final class DjlLoraTrainer implements LocalTrainer {
         LOG.info("local training: {} steps, mean loss {}, {} s", tc.getLocalSteps(), String.format("%.4f", meanLoss),
                 String.format("%.2f", seconds));
         return new TrainOutcome(delta, examples.size(), meanLoss, tc.getLocalSteps(), seconds);
+    }
+
+    /**
+     * DP-SGD steps; returns the sum over steps of the sample's mean loss (steps with an empty sample
+     * count with the previous step's loss, so the reported mean stays finite). The loss is computed on
+     * the raw data and is NOT covered by the DP guarantee.
+     */
+    private double trainDp(LoraAdapters adapters, List<NDArray> trainable, TokenizedDataset data, TrainingConfig tc,
+            double dropout, NDManager round, long roundNo) {
+        java.util.Random sampler = dpTestSeed == null ? new java.security.SecureRandom()
+                : new java.util.Random(dpTestSeed + roundNo);
+        GaussianNoise noise = dpTestSeed == null ? GaussianNoise.secure()
+                : GaussianNoise.seededForTesting(dpTestSeed * 31 + roundNo);
+        int n = data.size();
+        double expected = dp.samplingRate() * n;
+        double lossSum = 0;
+        double last = 0;
+        int empty = 0;
+        int clipped = 0;
+        int seen = 0;
+        // Clip norm 0 in the optimizer: DP clipping happens per example; no second clip.
+        try (AdamW opt = AdamW.standard(trainable, round, 0.0, 0.0)) {
+            for (int s = 0; s < tc.getLocalSteps(); s++) {
+                int[] sample = DpSgdStep.poissonSample(sampler, n, dp.samplingRate());
+                DpSgdStep.Stats st = DpSgdStep.run(model, adapters, trainable, sample, data::batch, expected, dp,
+                        dropout, noise, opt, tc.getLearningRate(), round);
+                if (st.sampleSize() == 0) {
+                    empty++;
+                } else {
+                    last = st.meanLoss();
+                }
+                lossSum += last;
+                dpSteps++;
+                clipped += st.clippedExamples();
+                seen += st.sampleSize();
+            }
+            if (opt.skippedSteps() > 0) {
+                LOG.warn("{} of {} DP steps skipped: gradient not finite", opt.skippedSteps(), tc.getLocalSteps());
+            }
+        }
+        LOG.info("DP-SGD: {} steps, q={}, sigma={}, C={}, {} examples sampled ({} clipped), {} empty samples;"
+                + " {} DP steps so far: epsilon {} at delta 1e-5", tc.getLocalSteps(), dp.samplingRate(),
+                dp.noiseMultiplier(), dp.clipNorm(), seen, clipped, empty, dpSteps,
+                String.format("%.3f", RdpAccountant.epsilon(dp, dpSteps, 1e-5)));
+        return lossSum;
     }
 
     private static void validate(LoraConfig lora, TrainingConfig tc) {

@@ -25,7 +25,10 @@ public final class LmLoss {
         NDArray mask = io.fedlora.client.model.OwnedArrays.of(m, batch.mask(), new Shape(batch.size(), batch.length()));
         NDArray nll = logits.logSoftmax(-1).gather(targets, -1).squeeze(-1).neg();
         float count = Math.max(1, batch.answerTokens());
-        return nll.mul(mask).sum().div(count);
+        // Not div(float): DJL makes a Number operand with from_blob over a Java buffer that is freed after
+        // the op, while autograd keeps it for the backward; seen to scale gradients by garbage (about 1 in
+        // 100 backward passes). An engine-owned scalar is safe.
+        return nll.mul(mask).sum().div(io.fedlora.client.model.OwnedArrays.of(m, new float[] {count}, new Shape()));
     }
 
     /** Sum of per-token NLL over answer tokens, and per example whether every answer argmax is right. */

@@ -26,8 +26,26 @@ import java.util.SplittableRandom;
 public final class TrainingBenchmark {
 
     /** @param modelDir a Hugging Face model directory, or null for the demo architecture with random weights */
+    /**
+     * @param dp when true, each step is a DP-SGD step ({@link DpSgdStep}) on the same fixed batch:
+     *     per-example gradients, clipping to C = 1, N(0, σ²C²) noise with σ = 1 from
+     *     {@link GaussianNoise#secure()}, divided by the batch size, AdamW. No Poisson sampling (the
+     *     batch size stays fixed so the two modes do identical model work); the sampling itself costs
+     *     nothing measurable next to a step.
+     */
     public record Config(Path modelDir, int batchSize, int seqLen, int rank, List<String> targets, int warmupSteps,
-            int measuredSteps) {
+            int measuredSteps, boolean dp) {
+
+        /** Non-private steps (the original signature). */
+        public Config(Path modelDir, int batchSize, int seqLen, int rank, List<String> targets, int warmupSteps,
+                int measuredSteps) {
+            this(modelDir, batchSize, seqLen, rank, targets, warmupSteps, measuredSteps, false);
+        }
+
+        public Config withDp(boolean on) {
+            return new Config(modelDir, batchSize, seqLen, rank, targets, warmupSteps, measuredSteps, on);
+        }
+
         public Config {
             targets = List.copyOf(targets);
             if (batchSize <= 0 || seqLen < 2 || rank <= 0 || warmupSteps < 0 || measuredSteps <= 0) {
@@ -57,17 +75,31 @@ public final class TrainingBenchmark {
             }
             AdapterLayout layout = LoraLayouts.llama(cfg.dims(), c.rank(), c.targets());
             SplittableRandom rnd = new SplittableRandom(1);
+            long start = System.nanoTime();
             try (LoraAdapters adapters = LoraAdapters.create(model, FlatAdapter.initial(layout, 1), 2.0 * c.rank(), 0,
                     root)) {
                 List<NDArray> trainable = adapters.factors(false);
-                trainable.forEach(p -> p.setRequiresGradient(true));
-                try (AdamW opt = AdamW.standard(trainable, root, 0, 1.0)) {
-                    for (int s = 0; s < c.warmupSteps(); s++) {
-                        TrainingStep.run(model, adapters, randomBatch(rnd, c, cfg.vocabSize()), opt, 1e-4, root);
-                    }
-                    long start = System.nanoTime();
-                    for (int s = 0; s < c.measuredSteps(); s++) {
-                        TrainingStep.run(model, adapters, randomBatch(rnd, c, cfg.vocabSize()), opt, 1e-4, root);
+                if (!c.dp()) {
+                    trainable.forEach(p -> p.setRequiresGradient(true));
+                }
+                DpSgdConfig dp = new DpSgdConfig(1.0, 1.0, 1.0, c.batchSize());
+                GaussianNoise noise = GaussianNoise.secure();
+                int[] all = new int[c.batchSize()];
+                for (int i = 0; i < all.length; i++) {
+                    all[i] = i;
+                }
+                try (AdamW opt = AdamW.standard(trainable, root, 0, c.dp() ? 0 : 1.0)) {
+                    for (int s = 0; s < c.warmupSteps() + c.measuredSteps(); s++) {
+                        if (s == c.warmupSteps()) {
+                            start = System.nanoTime();
+                        }
+                        Batch batch = randomBatch(rnd, c, cfg.vocabSize());
+                        if (c.dp()) {
+                            DpSgdStep.run(model, adapters, trainable, all, idx -> batch, c.batchSize(), dp, 0, noise,
+                                    opt, 1e-4, root);
+                        } else {
+                            TrainingStep.run(model, adapters, batch, opt, 1e-4, root);
+                        }
                     }
                     double ms = (System.nanoTime() - start) / 1e6 / c.measuredSteps();
                     return new Result(c.modelDir() == null ? "builtin-tiny-random" : c.modelDir().toString(),
