@@ -301,7 +301,8 @@ public final class LlamaModel implements AutoCloseable {
             cache.put(layer, kh, vt);
         }
         NDArray kt = kh.transpose(0, 1, 3, 2); // [B, KV, D, S]
-        NDArray scores = qg.matMul(kt).mul((float) (1.0 / Math.sqrt(d))).add(mask);
+        NDArray raw = qg.matMul(kt);
+        NDArray scores = raw.mul(OwnedArrays.scalar(raw.getManager(), (float) (1.0 / Math.sqrt(d)))).add(mask);
         NDArray out = scores.softmax(-1).matMul(vt); // [B, KV, G·T, D]
         out = out.reshape(b, kvHeads, groups, t, d).transpose(0, 3, 1, 2, 4).reshape(b, t, (long) heads * d);
         return project(out, layer, LoraTarget.O_PROJ, lora, training);
@@ -318,7 +319,8 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     private NDArray rmsNorm(NDArray x, NDArray w) {
-        NDArray rms = x.square().mean(new int[] {-1}, true).add((float) config.rmsNormEps()).sqrt();
+        NDArray meanSquare = x.square().mean(new int[] {-1}, true);
+        NDArray rms = meanSquare.add(OwnedArrays.scalar(meanSquare.getManager(), (float) config.rmsNormEps())).sqrt();
         return x.div(rms).mul(w);
     }
 

@@ -46,7 +46,8 @@ public final class LoraLinear {
         NDArray base = bias == null ? Linear.linear(x, weight).head() : Linear.linear(x, weight, bias).head();
         NDArray in = training && dropout > 0 ? Dropout.dropout(x, dropout, true).head() : x;
         NDArray low = Linear.linear(in, a).head();
-        return base.add(Linear.linear(low, b).head().mul(scale));
+        NDArray lowRank = Linear.linear(low, b).head();
+        return base.add(lowRank.mul(OwnedArrays.scalar(lowRank.getManager(), (float) scale)));
     }
 
     /** {@code W + scale·B·A}, a new array in {@code into}: the layer with the adapter folded in. */

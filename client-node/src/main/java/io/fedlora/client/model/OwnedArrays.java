@@ -25,4 +25,13 @@ public final class OwnedArrays {
             return view.duplicate();
         }
     }
+
+    /**
+     * An engine-owned scalar, for arithmetic inside the autograd graph. Never {@code x.mul(float)}
+     * there: DJL turns a Number operand into a tensor over a Java buffer that is freed after the op,
+     * while autograd keeps it for the backward pass (garbage gradients about once in 100-400 passes).
+     */
+    public static NDArray scalar(NDManager m, float v) {
+        return of(m, new float[] {v}, new Shape());
+    }
 }

@@ -111,14 +111,28 @@ public final class DjlLoraTrainer implements LocalTrainer {
     }
 
     /**
-     * ε at {@code delta} for every DP step this trainer has taken ({@link RdpAccountant}); covers the
+     * ε at {@code delta} for every DP step this trainer has taken (the RDP accountant); covers the
      * released updates only, not the loss and example count a client reports.
      */
     public double dpEpsilon(double delta) {
         if (dp == null) {
             throw new IllegalStateException("DP is off");
         }
-        return RdpAccountant.epsilon(dp, dpSteps, delta);
+        return epsilon(dp, dpSteps, delta);
+    }
+
+    private static double epsilon(DpSgdConfig dp, long steps, double delta) {
+        if (steps == 0) {
+            return 0;
+        }
+        return io.fedlora.crypto.privacy.RdpAccountant.create().compose(dp.samplingRate(), dp.noiseMultiplier(), steps)
+                .epsilon(delta);
+    }
+
+    /** Always: a task's {@code training.dp} turns DP-SGD on for that round (see {@link #train}). */
+    @Override
+    public boolean supportsDp() {
+        return true;
     }
 
     /** The DP settings, or null when training is not private. */
@@ -145,6 +159,23 @@ public final class DjlLoraTrainer implements LocalTrainer {
 
     @Override
     public TrainOutcome train(TrainRequest request) {
+        TrainingConfig requested = request.training();
+        if (!requested.hasDp()) {
+            return trainOnce(request);
+        }
+        // The task asks for DP-SGD: this round runs private whatever the trainer was set to.
+        DpSgdConfig configured = dp;
+        var d = requested.getDp();
+        withDp(new DpSgdConfig(d.getNoiseMultiplier(), d.getClipNorm(), d.getSamplingRate(),
+                Math.max(1, requested.getBatchSize())));
+        try {
+            return trainOnce(request);
+        } finally {
+            dp = configured;
+        }
+    }
+
+    private TrainOutcome trainOnce(TrainRequest request) {
         long start = System.nanoTime();
         LoraConfig lora = request.lora();
         TrainingConfig tc = request.training();
@@ -243,7 +274,7 @@ public final class DjlLoraTrainer implements LocalTrainer {
         LOG.info("DP-SGD: {} steps, q={}, sigma={}, C={}, {} examples sampled ({} clipped), {} empty samples;"
                 + " {} DP steps so far: epsilon {} at delta 1e-5", tc.getLocalSteps(), dp.samplingRate(),
                 dp.noiseMultiplier(), dp.clipNorm(), seen, clipped, empty, dpSteps,
-                String.format("%.3f", RdpAccountant.epsilon(dp, dpSteps, 1e-5)));
+                String.format("%.3f", epsilon(dp, dpSteps, 1e-5)));
         return lossSum;
     }
 

@@ -150,13 +150,9 @@ final class PerExampleLora {
         }
     }
 
-    /**
-     * An engine-owned scalar. Not {@code mul(float)}: DJL makes a Number operand with from_blob over a
-     * Java buffer freed after the op, while autograd keeps it for the backward (garbage gradients about
-     * once in 100 passes; {@link LlamaModel} and {@link LoraLinear} still do this, see the DP report).
-     */
+    /** See {@link OwnedArrays#scalar}: never a Number operand inside the autograd graph. */
     static NDArray scalar(NDManager m, float v) {
-        return OwnedArrays.of(m, new float[] {v}, new Shape());
+        return OwnedArrays.scalar(m, v);
     }
 
     private static NDArray attention(LlamaConfig config, Projector proj, NDArray x, int layer, NDArray[] rope,

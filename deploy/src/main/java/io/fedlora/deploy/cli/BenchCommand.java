@@ -38,24 +38,65 @@ public final class BenchCommand {
         @Option(names = "--steps", defaultValue = "20", description = "Measured steps (default: ${DEFAULT-VALUE}).")
         int steps;
 
+        @Option(names = "--dp", description = "DP-SGD steps (per-example gradients, clipping to 1, noise sigma 1) "
+                + "on the same batch.")
+        boolean dp;
+
         @Option(names = "--json", description = "Print one JSON object.")
         boolean json;
 
+        @Option(names = "--pairs", defaultValue = "3",
+                description = "With --dp: alternating DP / non-DP runs whose medians are compared (default: ${DEFAULT-VALUE}).")
+        int pairs;
+
         @Override
         public Integer call() throws Exception {
-            TrainingBenchmark.Result r = TrainingBenchmark.run(
-                    new TrainingBenchmark.Config(model, batch, seqLen, rank, targets, warmup, steps));
+            TrainingBenchmark.Config plain = new TrainingBenchmark.Config(model, batch, seqLen, rank, targets, warmup,
+                    steps, false);
+            if (!dp) {
+                TrainingBenchmark.Result r = TrainingBenchmark.run(plain);
+                print(r, json ? "" : null);
+                return 0;
+            }
+            // The baseline is measured in the same run, alternating, so machine noise hits both alike.
+            double[] base = new double[pairs];
+            double[] priv = new double[pairs];
+            TrainingBenchmark.Result last = null;
+            for (int i = 0; i < pairs; i++) {
+                base[i] = TrainingBenchmark.run(plain).msPerStep();
+                last = TrainingBenchmark.run(plain.withDp(true));
+                priv[i] = last.msPerStep();
+            }
+            double b = median(base);
+            double p = median(priv);
+            print(last, String.format(Locale.ROOT, ",\"baseline_ms_per_step\":%.3f,\"dp_ms_per_step\":%.3f,"
+                    + "\"ratio\":%.3f,\"pairs\":%d", b, p, p / b, pairs));
+            if (!json) {
+                System.out.printf(Locale.ROOT, "DP-SGD %.1f ms/step vs non-private %.1f ms/step: ratio %.2f (median of %d pairs)%n",
+                        p, b, p / b, pairs);
+            }
+            return 0;
+        }
+
+        private static double median(double[] v) {
+            double[] c = v.clone();
+            java.util.Arrays.sort(c);
+            return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
+        }
+
+        /** One JSON line (extra fields appended) when {@code extra} is non-null and --json, else a sentence. */
+        private void print(TrainingBenchmark.Result r, String extra) {
             if (json) {
-                System.out.printf(Locale.ROOT, "{\"bench\":\"train\",\"model\":\"%s\",\"parameters\":%d,\"batch\":%d,"
-                        + "\"seq_len\":%d,\"rank\":%d,\"steps\":%d,\"ms_per_step\":%.3f,\"tokens_per_s\":%.1f,"
-                        + "\"peak_rss_mb\":%.1f}%n", r.model().replace("\\", "\\\\").replace("\"", "\\\""),
-                        r.parameters(), r.batchSize(), r.seqLen(), r.rank(), r.steps(), r.msPerStep(),
-                        r.tokensPerSecond(), r.peakRssMb());
-            } else {
+                System.out.printf(Locale.ROOT, "{\"bench\":\"train\",\"dp\":%b,\"model\":\"%s\",\"parameters\":%d,"
+                        + "\"batch\":%d,\"seq_len\":%d,\"rank\":%d,\"steps\":%d,\"ms_per_step\":%.3f,"
+                        + "\"tokens_per_s\":%.1f,\"peak_rss_mb\":%.1f%s}%n", dp,
+                        r.model().replace("\\", "\\\\").replace("\"", "\\\""), r.parameters(), r.batchSize(),
+                        r.seqLen(), r.rank(), r.steps(), r.msPerStep(), r.tokensPerSecond(), r.peakRssMb(),
+                        extra == null ? "" : extra);
+            } else if (!dp) {
                 System.out.printf(Locale.ROOT, "%s: %.1f ms/step, %.0f tokens/s, peak RSS %.0f MB%n", r.model(),
                         r.msPerStep(), r.tokensPerSecond(), r.peakRssMb());
             }
-            return 0;
         }
     }
 
