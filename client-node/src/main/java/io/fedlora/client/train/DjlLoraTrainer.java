@@ -47,6 +47,8 @@ public final class DjlLoraTrainer implements LocalTrainer {
     private final List<InstructionExample> examples;
     private final Map<Integer, TokenizedDataset> tokenizedByLength = new HashMap<>();
     private DpSgdConfig dp;
+    private DpSgdConfig lastTaskDp;
+    private long lastTaskDpSteps;
     private Long dpTestSeed;
     /** DP-SGD steps taken by this trainer (all rounds, this process) with the current settings. */
     private long dpSteps;
@@ -163,15 +165,25 @@ public final class DjlLoraTrainer implements LocalTrainer {
         if (!requested.hasDp()) {
             return trainOnce(request);
         }
-        // The task asks for DP-SGD: this round runs private whatever the trainer was set to.
-        DpSgdConfig configured = dp;
+        // The task asks for DP-SGD: this round runs private whatever the trainer was set to. Steps are
+        // counted per task configuration across rounds (the node's ledger is the authoritative record).
         var d = requested.getDp();
-        withDp(new DpSgdConfig(d.getNoiseMultiplier(), d.getClipNorm(), d.getSamplingRate(),
-                Math.max(1, requested.getBatchSize())));
+        DpSgdConfig fromTask = new DpSgdConfig(d.getNoiseMultiplier(), d.getClipNorm(), d.getSamplingRate(),
+                Math.max(1, requested.getBatchSize()));
+        if (!fromTask.equals(lastTaskDp)) {
+            lastTaskDp = fromTask;
+            lastTaskDpSteps = 0;
+        }
+        DpSgdConfig configured = dp;
+        long configuredSteps = dpSteps;
+        dp = fromTask;
+        dpSteps = lastTaskDpSteps;
         try {
             return trainOnce(request);
         } finally {
+            lastTaskDpSteps = dpSteps;
             dp = configured;
+            dpSteps = configuredSteps;
         }
     }
 

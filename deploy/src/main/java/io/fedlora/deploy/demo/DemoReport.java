@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 
 /** The demo's outcome: per-round numbers, base vs federated metric, and the time split. */
-public record DemoReport(int clients, int rounds, double baseExactMatch, double federatedExactMatch,
+public record DemoReport(int clients, int rounds, double epsilon, double baseExactMatch, double federatedExactMatch,
         List<Round> roundRows, double wallSeconds, Path adapterDir) {
 
     public DemoReport {
@@ -59,9 +59,10 @@ public record DemoReport(int clients, int rounds, double baseExactMatch, double 
                     + "\"exact_match\":%.4f,\"seconds\":%.3f,\"train_seconds\":%.3f}", r.round(), r.clients(),
                     r.trainLoss(), r.exactMatch(), r.seconds(), r.trainSeconds()));
         }
-        return String.format(Locale.ROOT, "{\"clients\":%d,\"rounds\":%d,\"base_exact_match\":%.4f,"
+        return String.format(Locale.ROOT, "{\"clients\":%d,\"rounds\":%d,\"epsilon\":%s,\"base_exact_match\":%.4f,"
                 + "\"federated_exact_match\":%.4f,\"wall_seconds\":%.2f,\"mean_round_seconds\":%.3f,"
                 + "\"mean_train_seconds\":%.3f,\"non_training_share\":%.4f,\"per_round\":[%s]}", clients, rounds,
+                Double.isInfinite(epsilon) ? "null" : String.format(Locale.ROOT, "%.4f", epsilon),
                 baseExactMatch, federatedExactMatch, wallSeconds, meanRoundSeconds(), meanTrainSeconds(),
                 nonTrainingShare(), rows);
     }

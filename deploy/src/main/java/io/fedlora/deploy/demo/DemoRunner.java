@@ -43,7 +43,7 @@ import java.util.stream.Stream;
 public final class DemoRunner {
 
     /** What the demo is asked to do. */
-    public record Settings(Path home, Path workDir, int clients, int rounds) {
+    public record Settings(Path home, Path workDir, int clients, int rounds, boolean recordDp) {
         public Settings {
             if (clients < 2) {
                 throw new IllegalArgumentException("--clients must be at least 2, got " + clients);
@@ -82,8 +82,12 @@ public final class DemoRunner {
         try (LocalFederation fed = LocalFederation.startCoordinator(work, List.of());
              DjlLoraTrainer scorer = new DjlLoraTrainer(modelDir, List.of())) {
             out.printf("coordinator listening on %s (logs in %s)%n", fed.address(), work.resolve("logs"));
+            // Under DP each client also keeps its own ledger with the same budget: it would refuse to overspend.
+            List<String> clientArgs = settings.recordDp()
+                    ? List.of("--privacy-budget", Double.toString(RECORD_DP_EPSILON), "--privacy-delta", "" + RECORD_DP_DELTA)
+                    : List.of();
             for (int i = 0; i < settings.clients(); i++) {
-                fed.startClient("client-" + (i + 1), modelDir, data.clientSlices().get(i), List.of());
+                fed.startClient("client-" + (i + 1), modelDir, data.clientSlices().get(i), clientArgs);
             }
             ManagedChannel channel = CoordinatorAddress.open(fed.address());
             try {
@@ -123,7 +127,11 @@ public final class DemoRunner {
                 }
                 Path adapterDir = work.resolve("adapter");
                 PeftAdapterDir.write(adapterDir, latest, config.getLora(), config.getBaseModelId());
-                DemoReport report = new DemoReport(settings.clients(), settings.rounds(), baseEval.exactMatch(),
+                double epsilon = config.getTraining().hasDp() ? io.fedlora.crypto.privacy.PrivacyCli.epsilon(
+                        config.getTraining().getDp().getSamplingRate(), config.getTraining().getDp().getNoiseMultiplier(),
+                        (long) settings.rounds() * config.getTraining().getLocalSteps(), RECORD_DP_DELTA, "rdp")
+                        : Double.POSITIVE_INFINITY;
+                DemoReport report = new DemoReport(settings.clients(), settings.rounds(), epsilon, baseEval.exactMatch(),
                         rounds.isEmpty() ? baseEval.exactMatch() : rounds.get(rounds.size() - 1).exactMatch(),
                         rounds, (System.nanoTime() - start) / 1e9, adapterDir);
                 report.print(out);
@@ -140,13 +148,30 @@ public final class DemoRunner {
         return "|" + "#".repeat(full) + ".".repeat(20 - full) + "|";
     }
 
+    /** Record-level DP target of the demo: epsilon 8 at delta 1e-5 over all of a client's steps. */
+    static final double RECORD_DP_EPSILON = 8.0;
+    static final double RECORD_DP_DELTA = 1e-5;
+    static final double RECORD_DP_CLIP = 1.0;
+
     private JobConfig jobConfig(LlamaConfig modelConfig, String sha) {
+        io.fedlora.proto.v1.TrainingConfig.Builder training = DemoDefaults.training().toBuilder();
+        if (settings.recordDp()) {
+            double q = (double) DemoDefaults.BATCH_SIZE / DemoDefaults.EXAMPLES_PER_CLIENT;
+            long steps = (long) settings.rounds() * DemoDefaults.LOCAL_STEPS;
+            // The smallest noise that keeps every client within its budget over the whole job.
+            double sigma = io.fedlora.crypto.privacy.PrivacyCli.noiseMultiplier(q, steps, RECORD_DP_DELTA,
+                    RECORD_DP_EPSILON, "rdp");
+            training.getDpBuilder().setNoiseMultiplier(sigma).setClipNorm(RECORD_DP_CLIP).setSamplingRate(q)
+                    .setDelta(RECORD_DP_DELTA);
+            out.printf("record-level DP-SGD: q=%.4f, noise multiplier %.3f, clip %.1f, %d steps per client: "
+                    + "epsilon <= %.1f at delta %.0e%n", q, sigma, RECORD_DP_CLIP, steps, RECORD_DP_EPSILON, RECORD_DP_DELTA);
+        }
         return JobConfig.newBuilder()
                 .setName("demo")
                 .setBaseModelId("fedlora-tiny")
                 .setBaseModelSha256(sha)
                 .setLora(DemoDefaults.lora())
-                .setTraining(DemoDefaults.training())
+                .setTraining(training)
                 .setRounds(settings.rounds())
                 .setClientsPerRound(settings.clients())
                 .setMinClients(Math.max(1, settings.clients() - 1))
