@@ -318,7 +318,8 @@ public final class LlamaModel implements AutoCloseable {
         return bias == null ? Linear.linear(x, w).head() : Linear.linear(x, w, bias).head();
     }
 
-    private NDArray rmsNorm(NDArray x, NDArray w) {
+    /** RMSNorm with this model's epsilon; shared with the per-example (DP-SGD) forward pass. */
+    public NDArray rmsNorm(NDArray x, NDArray w) {
         NDArray meanSquare = x.square().mean(new int[] {-1}, true);
         NDArray rms = meanSquare.add(OwnedArrays.scalar(meanSquare.getManager(), (float) config.rmsNormEps())).sqrt();
         return x.div(rms).mul(w);
@@ -328,7 +329,7 @@ public final class LlamaModel implements AutoCloseable {
      * cos and sin [T, 1, D] for positions start..start+T-1 in Hugging Face's layout: the D/2
      * frequencies (with any rope scaling) repeated twice.
      */
-    private NDArray[] rotary(NDManager m, int start, int t) {
+    public NDArray[] rotary(NDManager m, int start, int t) {
         int d = config.headDim();
         int half = d / 2;
         double[] inv = config.ropeInverseFrequencies();
@@ -350,7 +351,7 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /** x·cos + rotate_half(x)·sin, rotate_half(x) = [-x2, x1] on the two halves of the head dimension. */
-    private static NDArray applyRotary(NDArray x, NDArray[] rope) {
+    public static NDArray applyRotary(NDArray x, NDArray[] rope) {
         long half = x.getShape().get(3) / 2;
         NDArray x1 = x.get("..., :" + half);
         NDArray x2 = x.get("..., " + half + ":");

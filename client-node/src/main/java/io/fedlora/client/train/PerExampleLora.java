@@ -111,21 +111,21 @@ final class PerExampleLora {
             throw new IllegalArgumentException("sequence length " + t + " exceeds max_position_embeddings "
                     + config.maxPositionEmbeddings());
         }
-        NDArray[] rope = rotary(config, m, t);
+        NDArray[] rope = model.rotary(m, 0, t);
         NDArray mask = causalMask(m, t, config.kvGroups());
         NDArray h = Embedding.embedding(tokens, model.weight("model.embed_tokens.weight"), SparseFormat.DENSE).head();
         Projector proj = new Projector(model, lora, expanded, (float) dropout, training);
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             String p = "model.layers." + i + ".";
-            NDArray x = rmsNorm(config, h, model.weight(p + "input_layernorm.weight"));
+            NDArray x = model.rmsNorm(h, model.weight(p + "input_layernorm.weight"));
             h = h.add(attention(config, proj, x, i, rope, mask));
-            x = rmsNorm(config, h, model.weight(p + "post_attention_layernorm.weight"));
+            x = model.rmsNorm(h, model.weight(p + "post_attention_layernorm.weight"));
             NDArray gate = proj.project(x, i, LoraTarget.GATE_PROJ);
             NDArray up = proj.project(x, i, LoraTarget.UP_PROJ);
             NDArray act = Activation.sigmoid(gate).mul(gate).mul(up);
             h = h.add(proj.project(act, i, LoraTarget.DOWN_PROJ));
         }
-        h = rmsNorm(config, h, model.weight("model.norm.weight"));
+        h = model.rmsNorm(h, model.weight("model.norm.weight"));
         NDArray head = config.tieWordEmbeddings() ? model.weight("model.embed_tokens.weight") : model.weight("lm_head.weight");
         return Linear.linear(h, head).head();
     }
@@ -166,8 +166,8 @@ final class PerExampleLora {
         NDArray q = proj.project(x, layer, LoraTarget.Q_PROJ).reshape(b, t, heads, d);
         NDArray k = proj.project(x, layer, LoraTarget.K_PROJ).reshape(b, t, kvHeads, d);
         NDArray v = proj.project(x, layer, LoraTarget.V_PROJ).reshape(b, t, kvHeads, d);
-        q = applyRotary(q, rope);
-        k = applyRotary(k, rope);
+        q = LlamaModel.applyRotary(q, rope);
+        k = LlamaModel.applyRotary(k, rope);
         NDArray qg = q.reshape(b, t, kvHeads, groups, d).transpose(0, 2, 3, 1, 4).reshape(b, kvHeads, groups * t, d);
         NDArray kt = k.transpose(0, 2, 3, 1);
         NDArray vt = v.transpose(0, 2, 1, 3);
@@ -175,39 +175,6 @@ final class PerExampleLora {
         NDArray out = scores.softmax(-1).matMul(vt);
         out = out.reshape(b, kvHeads, groups, t, d).transpose(0, 3, 1, 2, 4).reshape(b, t, (long) heads * d);
         return proj.project(out, layer, LoraTarget.O_PROJ);
-    }
-
-    private static NDArray rmsNorm(LlamaConfig config, NDArray x, NDArray w) {
-        NDArray rms = x.square().mean(new int[] {-1}, true).add(scalar(x.getManager(), (float) config.rmsNormEps())).sqrt();
-        return x.div(rms).mul(w);
-    }
-
-    private static NDArray[] rotary(LlamaConfig config, NDManager m, int t) {
-        int d = config.headDim();
-        int half = d / 2;
-        float[] cos = new float[t * d];
-        float[] sin = new float[t * d];
-        for (int pos = 0; pos < t; pos++) {
-            for (int i = 0; i < half; i++) {
-                double invFreq = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / d);
-                double angle = pos * invFreq;
-                float c = (float) Math.cos(angle);
-                float s = (float) Math.sin(angle);
-                cos[pos * d + i] = c;
-                cos[pos * d + i + half] = c;
-                sin[pos * d + i] = s;
-                sin[pos * d + i + half] = s;
-            }
-        }
-        return new NDArray[] {OwnedArrays.of(m, cos, new Shape(t, 1, d)), OwnedArrays.of(m, sin, new Shape(t, 1, d))};
-    }
-
-    private static NDArray applyRotary(NDArray x, NDArray[] rope) {
-        long half = x.getShape().get(3) / 2;
-        NDArray x1 = x.get("..., :" + half);
-        NDArray x2 = x.get("..., " + half + ":");
-        NDArray rotated = x2.neg().concat(x1, -1);
-        return x.mul(rope[0]).add(rotated.mul(rope[1]));
     }
 
     private static NDArray causalMask(NDManager m, int t, int groups) {
