@@ -43,7 +43,12 @@ import java.util.stream.Stream;
 public final class DemoRunner {
 
     /** What the demo is asked to do. */
-    public record Settings(Path home, Path workDir, int clients, int rounds, boolean recordDp) {
+    /**
+     * @param privacySetup the larger data, batch and learning rate that DP-SGD needs (used by the DP run
+     *     and by the non-private run it is compared with, so only the noise differs)
+     * @param recordDp whether clients train with DP-SGD (implies privacySetup)
+     */
+    public record Settings(Path home, Path workDir, int clients, int rounds, boolean privacySetup, boolean recordDp) {
         public Settings {
             if (clients < 2) {
                 throw new IllegalArgumentException("--clients must be at least 2, got " + clients);
@@ -72,11 +77,12 @@ public final class DemoRunner {
         String sha = CheckpointFiles.sha256(modelDir);
         out.printf("fedlora demo: %d clients, %d rounds, base model %s (sha256 %s…)%n", settings.clients(),
                 settings.rounds(), modelDir, sha.substring(0, 12));
-        DemoTask.Files data = DemoTask.write(work.resolve("data"), settings.clients(), DemoDefaults.EXAMPLES_PER_CLIENT,
+        int perClient = settings.privacySetup() ? RECORD_DP_EXAMPLES_PER_CLIENT : DemoDefaults.EXAMPLES_PER_CLIENT;
+        DemoTask.Files data = DemoTask.write(work.resolve("data"), settings.clients(), perClient,
                 DemoDefaults.HELD_OUT, DemoDefaults.TASK_SEED);
         List<InstructionExample> heldOut = JsonlInstructions.read(data.heldOut());
         out.printf("task: \"%s\" — each client holds %d examples drawn from its own part of the alphabet (non-IID); "
-                + "%d held-out examples%n", heldOut.get(0).instruction(), DemoDefaults.EXAMPLES_PER_CLIENT, heldOut.size());
+                + "%d held-out examples%n", heldOut.get(0).instruction(), perClient, heldOut.size());
 
         JobConfig config = jobConfig(modelConfig, sha);
         try (LocalFederation fed = LocalFederation.startCoordinator(work, List.of());
@@ -152,11 +158,18 @@ public final class DemoRunner {
     static final double RECORD_DP_EPSILON = 8.0;
     static final double RECORD_DP_DELTA = 1e-5;
     static final double RECORD_DP_CLIP = 1.0;
+    /** DP noise is per step, its signal grows with the batch: DP needs more data per client. */
+    static final int RECORD_DP_EXAMPLES_PER_CLIENT = 2048;
+    static final int RECORD_DP_BATCH = 64;
+    static final double RECORD_DP_LEARNING_RATE = 2e-2;
 
     private JobConfig jobConfig(LlamaConfig modelConfig, String sha) {
         io.fedlora.proto.v1.TrainingConfig.Builder training = DemoDefaults.training().toBuilder();
+        if (settings.privacySetup()) {
+            training.setBatchSize(RECORD_DP_BATCH).setLearningRate(RECORD_DP_LEARNING_RATE);
+        }
         if (settings.recordDp()) {
-            double q = (double) DemoDefaults.BATCH_SIZE / DemoDefaults.EXAMPLES_PER_CLIENT;
+            double q = (double) RECORD_DP_BATCH / RECORD_DP_EXAMPLES_PER_CLIENT;
             long steps = (long) settings.rounds() * DemoDefaults.LOCAL_STEPS;
             // The smallest noise that keeps every client within its budget over the whole job.
             double sigma = io.fedlora.crypto.privacy.PrivacyCli.noiseMultiplier(q, steps, RECORD_DP_DELTA,
