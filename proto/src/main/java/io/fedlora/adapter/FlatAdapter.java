@@ -83,17 +83,15 @@ public final class FlatAdapter {
 
     /** Reads an adapter in the given layout from safetensors bytes, checking every name and shape. */
     public static FlatAdapter fromSafetensors(AdapterLayout layout, byte[] bytes) throws IOException {
-        Path tmp = Files.createTempFile("adapter", ".safetensors");
-        try {
-            Files.write(tmp, bytes);
-            return read(layout, tmp);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        return read(layout, SafetensorsFile.parse("adapter (" + bytes.length + " bytes)", bytes));
     }
 
     public static FlatAdapter read(AdapterLayout layout, Path file) throws IOException {
-        SafetensorsFile st = SafetensorsFile.open(file);
+        return read(layout, SafetensorsFile.open(file));
+    }
+
+    private static FlatAdapter read(AdapterLayout layout, SafetensorsFile st) throws IOException {
+        String file = st.source();
         java.util.Set<String> expected = new java.util.HashSet<>();
         layout.getTensorsList().forEach(t -> expected.add(t.getName()));
         for (String name : st.entries().keySet()) {

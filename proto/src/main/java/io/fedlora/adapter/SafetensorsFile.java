@@ -21,7 +21,8 @@ import java.util.Map;
  * Reads the safetensors format (an 8-byte little-endian header length, a JSON header, then raw
  * little-endian tensor bytes). F32, F16 and BF16 tensors are returned as float32: the DJL engine
  * aborts on BF16, so conversion happens here, in Java. Each tensor is mapped on its own, so files
- * larger than 2 GB are fine as long as a single tensor is below 2 G elements.
+ * larger than 2 GB are fine as long as a single tensor is below 2 G elements. Bytes already in memory
+ * (an adapter received over the network) are parsed in place with {@link #parse}.
  */
 public final class SafetensorsFile {
 
@@ -37,14 +38,43 @@ public final class SafetensorsFile {
 
     private final Path file;
     private final long dataStart;
+    private final ByteBuffer memory;
+    private final String source;
     private final Map<String, Entry> entries;
     private final Map<String, String> metadata;
 
-    private SafetensorsFile(Path file, long dataStart, Map<String, Entry> entries, Map<String, String> metadata) {
+    private SafetensorsFile(Path file, ByteBuffer memory, String source, long dataStart, Map<String, Entry> entries,
+            Map<String, String> metadata) {
         this.file = file;
+        this.memory = memory;
+        this.source = source;
         this.dataStart = dataStart;
         this.entries = entries;
         this.metadata = metadata;
+    }
+
+    /**
+     * Parses safetensors bytes already in memory (an adapter received over the network), without a
+     * detour through a file; {@code source} names them in error messages.
+     */
+    public static SafetensorsFile parse(String source, byte[] bytes) throws SafetensorsFormatException {
+        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        long size = bytes.length;
+        if (size < 8) {
+            throw new SafetensorsFormatException(source, "truncated: " + size + " bytes, no header length");
+        }
+        long headerLen = buf.getLong(0);
+        checkHeaderLength(source, headerLen, size);
+        String header = new String(bytes, 8, (int) headerLen, StandardCharsets.UTF_8);
+        long dataStart = 8 + headerLen;
+        return parse(null, buf.asReadOnlyBuffer(), source, header, dataStart, size - dataStart);
+    }
+
+    private static void checkHeaderLength(String source, long headerLen, long size) throws SafetensorsFormatException {
+        if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES || 8 + headerLen > size) {
+            throw new SafetensorsFormatException(source, "header length " + headerLen
+                    + " is invalid for a file of " + size + " bytes (truncated header?)");
+        }
     }
 
     /** Parses and validates the header; tensor bytes are read lazily. */
@@ -60,19 +90,17 @@ public final class SafetensorsFile {
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, lenBuf, 0);
             long headerLen = lenBuf.flip().getLong();
-            if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES || 8 + headerLen > size) {
-                throw new SafetensorsFormatException(file, "header length " + headerLen
-                        + " is invalid for a file of " + size + " bytes (truncated header?)");
-            }
+            checkHeaderLength(file.toString(), headerLen, size);
             ByteBuffer header = ByteBuffer.allocate((int) headerLen);
             readFully(ch, header, 8);
             long dataStart = 8 + headerLen;
-            return parse(file, new String(header.array(), StandardCharsets.UTF_8), dataStart, size - dataStart);
+            return parse(file, null, file.toString(), new String(header.array(), StandardCharsets.UTF_8), dataStart,
+                    size - dataStart);
         }
     }
 
-    private static SafetensorsFile parse(Path file, String headerJson, long dataStart, long dataLen)
-            throws SafetensorsFormatException {
+    private static SafetensorsFile parse(Path file, ByteBuffer memory, String source, String headerJson,
+            long dataStart, long dataLen) throws SafetensorsFormatException {
         JsonNode root;
         try {
             root = JSON.readTree(headerJson);
@@ -92,13 +120,13 @@ public final class SafetensorsFile {
                 node.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
                 continue;
             }
-            entries.put(name, parseEntry(file, name, node, dataLen));
+            entries.put(name, parseEntry(source, name, node, dataLen));
         }
-        return new SafetensorsFile(file, dataStart, Collections.unmodifiableMap(entries),
+        return new SafetensorsFile(file, memory, source, dataStart, Collections.unmodifiableMap(entries),
                 Collections.unmodifiableMap(metadata));
     }
 
-    private static Entry parseEntry(Path file, String name, JsonNode node, long dataLen)
+    private static Entry parseEntry(String file, String name, JsonNode node, long dataLen)
             throws SafetensorsFormatException {
         JsonNode dtype = node.get("dtype");
         JsonNode shape = node.get("shape");
@@ -141,8 +169,14 @@ public final class SafetensorsFile {
         };
     }
 
+    /** The file read, or null for in-memory bytes. */
     public Path file() {
         return file;
+    }
+
+    /** What error messages call these bytes: the file's path, or the in-memory source's name. */
+    public String source() {
+        return source;
     }
 
     public Map<String, Entry> entries() {
@@ -161,32 +195,41 @@ public final class SafetensorsFile {
     public TensorData read(String name) throws IOException {
         Entry e = entries.get(name);
         if (e == null) {
-            throw new SafetensorsFormatException(file, "tensor " + name + " not found");
+            throw new SafetensorsFormatException(source, "tensor " + name + " not found");
         }
         long count = TensorData.elementCount(e.shape);
         if (count > Integer.MAX_VALUE - 8) {
-            throw new SafetensorsFormatException(file, "tensor " + name + " has more than 2^31 elements");
+            throw new SafetensorsFormatException(source, "tensor " + name + " has more than 2^31 elements");
         }
         float[] out = new float[(int) count];
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin, e.end - e.begin)
-                    .order(ByteOrder.LITTLE_ENDIAN);
-            switch (e.dtype) {
-                case "F32" -> buf.asFloatBuffer().get(out);
-                case "F16" -> {
-                    for (int i = 0; i < out.length; i++) {
-                        out[i] = halfToFloat(buf.getShort());
-                    }
+        ByteBuffer buf = tensorBytes(e);
+        switch (e.dtype) {
+            case "F32" -> buf.asFloatBuffer().get(out);
+            case "F16" -> {
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = halfToFloat(buf.getShort());
                 }
-                case "BF16" -> {
-                    for (int i = 0; i < out.length; i++) {
-                        out[i] = Float.intBitsToFloat((buf.getShort() & 0xffff) << 16);
-                    }
-                }
-                default -> throw new SafetensorsFormatException(file, "tensor " + name + ": dtype " + e.dtype);
             }
+            case "BF16" -> {
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = Float.intBitsToFloat((buf.getShort() & 0xffff) << 16);
+                }
+            }
+            default -> throw new SafetensorsFormatException(source, "tensor " + name + ": dtype " + e.dtype);
         }
         return new TensorData(name, e.shape, out);
+    }
+
+    /** One tensor's bytes: a slice of the in-memory bytes, or a mapping of just that range of the file. */
+    private ByteBuffer tensorBytes(Entry e) throws IOException {
+        if (memory != null) {
+            return memory.duplicate().position((int) (dataStart + e.begin)).limit((int) (dataStart + e.end)).slice()
+                    .order(ByteOrder.LITTLE_ENDIAN);
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return ch.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin, e.end - e.begin)
+                    .order(ByteOrder.LITTLE_ENDIAN);
+        }
     }
 
     /** Reads every tensor, in header order. */

@@ -37,6 +37,16 @@ class SafetensorsFileTest {
     }
 
     @Test
+    void inMemoryBytesReadLikeTheFileAndErrorsNameTheSource() throws Exception {
+        TensorData a = new TensorData("a", new long[] {2, 2}, new float[] {1, -2, 3.5f, 4});
+        byte[] bytes = SafetensorsWriter.toBytes(List.of(a), Map.of());
+        assertArrayEquals(a.values(), SafetensorsFile.parse("upload", bytes).read("a").values());
+        SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class,
+                () -> SafetensorsFile.parse("upload from node-7", java.util.Arrays.copyOf(bytes, 20)));
+        assertTrue(e.getMessage().startsWith("upload from node-7: "), e.getMessage());
+    }
+
+    @Test
     void tensorDataIsEightByteAligned() {
         byte[] bytes = SafetensorsWriter.toBytes(List.of(new TensorData("odd", new long[] {1}, new float[] {1})), Map.of());
         long headerLen = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
@@ -99,13 +109,15 @@ class SafetensorsFileTest {
             }
             Path f = dir.resolve("fuzz.safetensors");
             Files.write(f, mutated);
-            try {
-                SafetensorsFile st = SafetensorsFile.open(f);
-                for (String name : st.entries().keySet()) {
-                    st.read(name);
+            for (boolean inMemory : new boolean[] {false, true}) {
+                try {
+                    SafetensorsFile st = inMemory ? SafetensorsFile.parse("fuzz", mutated) : SafetensorsFile.open(f);
+                    for (String name : st.entries().keySet()) {
+                        st.read(name);
+                    }
+                } catch (java.io.IOException expected) {
+                    // a clear, checked error is the contract
                 }
-            } catch (java.io.IOException expected) {
-                // a clear, checked error is the contract
             }
         }
     }

@@ -139,7 +139,7 @@ public final class AdamW implements AutoCloseable {
     }
 
     private static NDArray scalar(NDManager m, double v) {
-        return m.create((float) v);
+        return io.fedlora.client.model.OwnedArrays.scalar(m, (float) v);
     }
 
     public int steps() {
