@@ -22,10 +22,12 @@ import java.util.List;
  * @param maxInboundMessageBytes largest message accepted; uploads come in 1 MiB chunks
  * @param clock the time source for timestamps and round deadlines
  * @param roundTiming how the round loop paces itself
+ * @param insecurePlaintext development only: also accept jobs whose updates arrive in plaintext;
+ *     without it every job must use secure aggregation
  */
 public record CoordinatorConfig(Path dataDir, String host, int port, ServerCredentials credentials,
         Duration heartbeatInterval, Duration shutdownTimeout, int maxInboundMessageBytes, InstantSource clock,
-        RoundTiming roundTiming) {
+        RoundTiming roundTiming, boolean insecurePlaintext) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 7070;
@@ -83,6 +85,7 @@ public record CoordinatorConfig(Path dataDir, String host, int port, ServerCrede
         private int maxInboundMessageBytes = DEFAULT_MAX_INBOUND_MESSAGE_BYTES;
         private InstantSource clock = InstantSource.system();
         private RoundTiming roundTiming = RoundTiming.defaults();
+        private boolean insecurePlaintext;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -128,9 +131,15 @@ public record CoordinatorConfig(Path dataDir, String host, int port, ServerCrede
             return this;
         }
 
+        /** Development only: accept jobs without secure aggregation. */
+        public Builder insecurePlaintext(boolean v) {
+            insecurePlaintext = v;
+            return this;
+        }
+
         public CoordinatorConfig build() {
             return new CoordinatorConfig(dataDir, host, port, credentials, heartbeatInterval, shutdownTimeout,
-                    maxInboundMessageBytes, clock, roundTiming);
+                    maxInboundMessageBytes, clock, roundTiming, insecurePlaintext);
         }
     }
 }

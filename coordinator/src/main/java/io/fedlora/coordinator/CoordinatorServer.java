@@ -88,10 +88,15 @@ public final class CoordinatorServer implements AutoCloseable {
         store = H2Store.open(config.dataDir());
         stops.push(b -> store.close());
         BlobStore blobs = new FileBlobStore(config.dataDir().resolve("blobs"));
-        jobs = new Jobs(store, blobs, config.clock());
+        jobs = new Jobs(store, blobs, config.clock(), config.insecurePlaintext());
         events = new JobEvents();
         nodes = new ConnectedNodes();
-        scheduler = new RoundScheduler(store, blobs, nodes, events, config.clock(), config.roundTiming());
+        scheduler = new RoundScheduler(store, blobs, nodes, events, config.clock(), config.roundTiming(),
+                config.insecurePlaintext());
+        if (config.insecurePlaintext()) {
+            log.warn("--insecure-plaintext: jobs without secure aggregation are accepted; their updates reach this"
+                    + " coordinator in the clear. For development only.");
+        }
         // Stopping the server is split around the scheduler: refuse new calls first, stop the round
         // loops, end the Connect streams, then wait for the calls still in flight.
         stops.push(b -> {

@@ -25,9 +25,31 @@ public final class JobConfigValidator {
         return s != null && SHA256_HEX.matcher(s).matches();
     }
 
-    /** Every problem with {@code c}, each naming its field; empty when the config is valid. */
+    /** Every problem with {@code c} for a coordinator that requires secure aggregation. */
     public static List<String> problems(JobConfig c) {
+        return problems(c, false);
+    }
+
+    /**
+     * Every problem with {@code c}, each naming its field; empty when the config is valid.
+     *
+     * @param allowPlaintext whether a job without secure aggregation is acceptable (--insecure-plaintext)
+     */
+    public static List<String> problems(JobConfig c, boolean allowPlaintext) {
         List<String> p = new ArrayList<>();
+        if (c.hasSecureAggregation()) {
+            long dimension;
+            try {
+                dimension = LoraLayouts.totalElements(c.getAdapterLayout());
+            } catch (ArithmeticException | IllegalArgumentException e) {
+                dimension = -1;
+            }
+            p.addAll(io.fedlora.rounds.SecureRoundSetup.problems(c.getSecureAggregation(), c.getMinClients(),
+                    c.getClientsPerRound(), dimension));
+        } else if (!allowPlaintext) {
+            p.add("secure_aggregation: required; clients' updates reach this coordinator only through SecAgg+"
+                    + " (plaintext updates need a coordinator started with --insecure-plaintext, for development)");
+        }
         if (c.getName().isBlank()) {
             p.add("name: must not be empty");
         }

@@ -24,16 +24,23 @@ public final class Jobs {
     private final Store store;
     private final BlobStore blobs;
     private final InstantSource clock;
+    private final boolean insecurePlaintext;
 
     public Jobs(Store store, BlobStore blobs, InstantSource clock) {
+        this(store, blobs, clock, false);
+    }
+
+    /** @param insecurePlaintext whether jobs without secure aggregation are accepted (development only) */
+    public Jobs(Store store, BlobStore blobs, InstantSource clock, boolean insecurePlaintext) {
         this.store = store;
         this.blobs = blobs;
         this.clock = clock;
+        this.insecurePlaintext = insecurePlaintext;
     }
 
     /** Validates the config (all problems reported at once) and stores the job with its version-0 adapter. */
     public JobRecord create(JobConfig config) {
-        List<String> problems = JobConfigValidator.problems(config);
+        List<String> problems = JobConfigValidator.problems(config, insecurePlaintext);
         if (!problems.isEmpty()) {
             throw new InvalidArgument("invalid job config: " + String.join("; ", problems));
         }

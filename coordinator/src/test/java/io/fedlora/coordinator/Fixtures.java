@@ -52,6 +52,14 @@ public final class Fixtures {
                 .build();
     }
 
+    /** A secure-aggregation job: SecAgg+ tolerating a quarter of the cohort dropping out. */
+    public static JobConfig secureConfig(int rounds, int perRound, int min, int deadlineSeconds) {
+        return config(rounds, perRound, min, deadlineSeconds).toBuilder()
+                .setSecureAggregation(io.fedlora.proto.v1.SecureAggregationConfig.newBuilder().setDropoutFraction(0.25)
+                        .setCorruptFraction(0).setClipNorm(10).setMaxWeight(1000).setStageTimeoutSeconds(5))
+                .build();
+    }
+
     /** A node's deterministic update for a round; differs per node and round, zero on no element. */
     public static float[] delta(String nodeName, int round, int n) {
         int h = Math.floorMod(nodeName.hashCode(), 97) + 1;

@@ -13,7 +13,7 @@ class JobConfigValidatorTest {
 
     @Test
     void validConfigHasNoProblems() {
-        assertEquals(List.of(), JobConfigValidator.problems(Fixtures.config(2, 3, 2, 10)));
+        assertEquals(List.of(), JobConfigValidator.problems(Fixtures.config(2, 3, 2, 10), true));
     }
 
     @Test
@@ -23,7 +23,7 @@ class JobConfigValidatorTest {
                 .setBaseModelSha256("XYZ");
         b.getLoraBuilder().setRank(0);
         b.getTrainingBuilder().setLearningRate(Double.NaN);
-        List<String> p = JobConfigValidator.problems(b.build());
+        List<String> p = JobConfigValidator.problems(b.build(), true);
         String all = String.join("\n", p);
         for (String field : List.of("rounds:", "clients_per_round:", "round_deadline_seconds:", "base_model_sha256:",
                 "lora.rank:", "training.learning_rate:")) {
@@ -35,15 +35,42 @@ class JobConfigValidatorTest {
     void dpOnMeansRealNoise() {
         JobConfig.Builder ok = Fixtures.config(2, 3, 2, 10).toBuilder();
         ok.getTrainingBuilder().getDpBuilder().setNoiseMultiplier(1.1).setClipNorm(1).setSamplingRate(0.05).setDelta(1e-5);
-        assertEquals(List.of(), JobConfigValidator.problems(ok.build()));
+        assertEquals(List.of(), JobConfigValidator.problems(ok.build(), true));
 
         JobConfig.Builder b = Fixtures.config(2, 3, 2, 10).toBuilder();
         b.getTrainingBuilder().getDpBuilder().setNoiseMultiplier(Double.NaN).setClipNorm(0).setSamplingRate(1.5);
-        String all = String.join("\n", JobConfigValidator.problems(b.build()));
+        String all = String.join("\n", JobConfigValidator.problems(b.build(), true));
         for (String field : List.of("training.dp.noise_multiplier:", "training.dp.clip_norm:",
                 "training.dp.sampling_rate:", "training.dp.delta:")) {
             assertTrue(all.contains(field), () -> "missing " + field + " in\n" + all);
         }
+    }
+
+    @Test
+    void withoutTheDevelopmentFlagSecureAggregationIsRequired() {
+        String all = String.join("\n", JobConfigValidator.problems(Fixtures.config(2, 3, 2, 10)));
+        assertTrue(all.contains("secure_aggregation: required"), all);
+        assertEquals(List.of(), JobConfigValidator.problems(Fixtures.secureConfig(2, 4, 3, 10)));
+    }
+
+    @Test
+    void secureAggregationSettingsAreChecked() {
+        JobConfig.Builder b = Fixtures.secureConfig(2, 4, 3, 10).toBuilder();
+        b.getSecureAggregationBuilder().setDropoutFraction(1.5).setCorruptFraction(-1).setClipNorm(0).setMaxWeight(0)
+                .setStageTimeoutSeconds(-1);
+        String all = String.join("\n", JobConfigValidator.problems(b.build()));
+        for (String field : List.of("secure_aggregation.dropout_fraction:", "secure_aggregation.corrupt_fraction:",
+                "secure_aggregation.clip_norm:", "secure_aggregation.max_weight:",
+                "secure_aggregation.stage_timeout_seconds:")) {
+            assertTrue(all.contains(field), () -> "missing " + field + " in\n" + all);
+        }
+        // 3 clients cannot lose one and keep a threshold above half their neighbours.
+        JobConfig.Builder tooSmall = Fixtures.secureConfig(2, 3, 3, 10).toBuilder();
+        tooSmall.getSecureAggregationBuilder().setDropoutFraction(0.3);
+        String small = String.join("\n", JobConfigValidator.problems(tooSmall.build()));
+        assertTrue(small.contains("no cohort of 3..3 clients can tolerate dropout_fraction 0.3"), small);
+        JobConfig.Builder tooFew = Fixtures.secureConfig(2, 4, 2, 10).toBuilder();
+        assertTrue(String.join("\n", JobConfigValidator.problems(tooFew.build())).contains("min_clients: secure"));
     }
 
     @Test
@@ -53,12 +80,12 @@ class JobConfigValidatorTest {
                 .addTensors(TensorSpec.newBuilder().setName("x.lora_A.weight").addShape(4).addShape(16))
                 .addTensors(TensorSpec.newBuilder().setName("y.lora_B.weight").addShape(16))
                 .build();
-        String all = String.join("\n", JobConfigValidator.problems(Fixtures.config(bad, 1, 1, 1, 10)));
+        String all = String.join("\n", JobConfigValidator.problems(Fixtures.config(bad, 1, 1, 1, 10), true));
         assertTrue(all.contains("adapter_layout.tensors[0].shape: lora_A rows"), all);
         assertTrue(all.contains("adapter_layout.tensors[1].name: duplicate"), all);
         assertTrue(all.contains("adapter_layout.tensors[2].shape"), all);
         String empty = String.join("\n", JobConfigValidator.problems(
-                Fixtures.config(AdapterLayout.getDefaultInstance(), 1, 1, 1, 10)));
+                Fixtures.config(AdapterLayout.getDefaultInstance(), 1, 1, 1, 10), true));
         assertTrue(empty.contains("adapter_layout.tensors: must not be empty"), empty);
     }
 }

@@ -39,15 +39,17 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A coordinator and three client JVMs from the packaged distribution, on loopback, training the
- * bundled tiny model: two rounds complete, each published adapter moves by exactly the
- * example-weighted mean of the updates the clients themselves recorded, and a client killed in the
- * middle of round 2 does not stop that round.
+ * A coordinator and four client JVMs from the packaged distribution, on loopback, training the
+ * bundled tiny model with secure aggregation: two rounds complete; in each, the sum the coordinator
+ * unmasked is exactly the sum of the encoded updates the clients themselves recorded, and the
+ * published adapter moves by their example-weighted mean (up to the encoding's rounding); a client
+ * killed in the middle of round 2 is unmasked out and the round completes with the other three.
  */
 @Timeout(300)
 class FederationIT {
 
     private static final Path MODEL = Path.of("models/fedlora-tiny").toAbsolutePath();
+    private static final int CLIENTS = 4;
 
     @TempDir
     Path work;
@@ -75,22 +77,22 @@ class FederationIT {
     void twoRoundsAggregateExactlyAndSurviveAClientKilledMidRound() throws Exception {
         // Different slice sizes so the example weights differ.
         List<Path> data = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < CLIENTS; i++) {
             Path f = work.resolve("data/client-" + (i + 1) + ".jsonl");
-            DemoTask.Files written = DemoTask.write(work.resolve("gen-" + i), 3, 40 + 30 * i, 10, 99);
+            DemoTask.Files written = DemoTask.write(work.resolve("gen-" + i), CLIENTS, 40 + 30 * i, 10, 99);
             Files.createDirectories(f.getParent());
             Files.copy(written.clientSlices().get(i), f);
             data.add(f);
         }
         federation = LocalFederation.startCoordinator(work, List.of());
         List<JavaProcess> clients = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < CLIENTS; i++) {
             clients.add(federation.startClient("client-" + (i + 1), MODEL, data.get(i),
                     List.of("--record-updates", recordDir(i).toString())));
         }
         channel = CoordinatorAddress.open(federation.address());
         AdminServiceGrpc.AdminServiceBlockingStub admin = AdminServiceGrpc.newBlockingStub(channel);
-        awaitConnected(admin, 3);
+        awaitConnected(admin, CLIENTS);
 
         Job job = admin.createJob(CreateJobRequest.newBuilder().setConfig(jobConfig()).build());
         JobRef ref = JobRef.newBuilder().setJobId(job.getJobId()).build();
@@ -98,18 +100,19 @@ class FederationIT {
 
         Iterator<RoundSummary> rounds = admin.watchJob(ref);
         RoundSummary first = nextCompleted(rounds);
-        assertEquals(3, first.getContributingNodesCount(), "all three clients contribute to round 1");
-        assertAggregateIsWeightedMean(admin, job, first, List.of(0, 1, 2));
+        assertEquals(CLIENTS, first.getContributingNodesCount(), "all four clients contribute to round 1");
+        assertTrue(first.getSecureAggregation());
+        assertAggregateIsWeightedMean(admin, job, first, List.of(0, 1, 2, 3));
 
-        // Round 2 starts right away; kill client 3 once it is training, as a crash would.
-        JavaProcess victim = clients.get(2);
+        // Round 2 starts right away; kill client 4 once it is training, as a crash would.
+        JavaProcess victim = clients.get(3);
         awaitLogLine(victim, "round " + (first.getRound() + 1) + ": training from adapter version");
         victim.kill();
 
         RoundSummary second = nextCompleted(rounds);
-        assertEquals(2, second.getContributingNodesCount(), "the round completes with the two survivors");
-        assertEquals(3, second.getSelectedNodesCount());
-        assertAggregateIsWeightedMean(admin, job, second, List.of(0, 1));
+        assertEquals(3, second.getContributingNodesCount(), "the round completes with the three survivors");
+        assertEquals(CLIENTS, second.getSelectedNodesCount());
+        assertAggregateIsWeightedMean(admin, job, second, List.of(0, 1, 2));
 
         Job done = admin.getJob(ref);
         assertEquals(JobState.JOB_STATE_COMPLETED, done.getState());
@@ -119,8 +122,8 @@ class FederationIT {
     }
 
     /**
-     * The coordinator keeps aggregates only: no 64-byte run of any client's individual update (as sent
-     * on the wire) appears in its data directory (database, blobs) or in its log.
+     * The coordinator keeps aggregates only: no 64-byte run of any client's individual update, raw or
+     * encoded for aggregation, appears in its data directory (database, blobs) or in its log.
      */
     private void assertNoIndividualUpdateIsStoredOrLogged(Job job, List<Integer> rounds) throws Exception {
         List<byte[]> haystacks = new ArrayList<>();
@@ -132,9 +135,10 @@ class FederationIT {
         haystacks.add(Files.readAllBytes(work.resolve("logs/coordinator.log")));
         assertTrue(haystacks.size() > 2, "the coordinator stored something");
         int checked = 0;
-        for (int c = 0; c < 3; c++) {
+        for (int c = 0; c < CLIENTS; c++) {
             for (int round : rounds) {
-                Path f = recordDir(c).resolve(job.getJobId() + "-round" + round + ".f32");
+              for (String ext : List.of(".f32", ".enc")) {
+                Path f = recordDir(c).resolve(job.getJobId() + "-round" + round + ext);
                 if (!Files.exists(f)) {
                     continue;
                 }
@@ -147,6 +151,7 @@ class FederationIT {
                     }
                     checked++;
                 }
+              }
             }
         }
         assertTrue(checked >= 10, "checked " + checked + " windows");
@@ -195,15 +200,21 @@ class FederationIT {
                 .setTraining(TrainingConfig.newBuilder().setLocalSteps(30).setBatchSize(8).setLearningRate(1e-2)
                         .setMaxSeqLen(32).setSeed(5))
                 .setRounds(2)
-                .setClientsPerRound(3)
-                .setMinClients(2)
+                .setClientsPerRound(CLIENTS)
+                .setMinClients(3)
+                .setSecureAggregation(io.fedlora.proto.v1.SecureAggregationConfig.newBuilder().setDropoutFraction(0.25)
+                        .setCorruptFraction(0).setClipNorm(10).setMaxWeight(1 << 12).setStageTimeoutSeconds(60))
                 .setRoundDeadlineSeconds(120)
                 .setStrategy(Strategy.STRATEGY_FEDAVG)
                 .setAdapterLayout(LoraLayouts.llama(LlamaConfig.readDir(MODEL).dims(), 4, List.of("q_proj", "v_proj")))
                 .build();
     }
 
-    /** adapter(round) - adapter(round - 1) == Σ nᵢ·Δᵢ / Σ nᵢ over the contributors' own recorded updates. */
+    /**
+     * The unmasked sum's sha256 equals that of Σ encodedᵢ (mod 2^32) over the contributors' own
+     * recorded encodings, and adapter(round) - adapter(round - 1) == Σ nᵢ·Δᵢ / Σ nᵢ over their
+     * recorded updates, up to the fixed-point encoding's rounding.
+     */
     private void assertAggregateIsWeightedMean(AdminServiceGrpc.AdminServiceBlockingStub admin, Job job,
             RoundSummary round, List<Integer> contributors) throws Exception {
         int version = round.getAdapterVersion();
@@ -211,8 +222,15 @@ class FederationIT {
         float[] after = download(admin, job, version);
         double[] expected = new double[before.length];
         double total = 0;
+        int[] sum = null;
         for (int c : contributors) {
             String stem = job.getJobId() + "-round" + round.getRound();
+            java.nio.IntBuffer enc = java.nio.ByteBuffer.wrap(Files.readAllBytes(recordDir(c).resolve(stem + ".enc")))
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+            sum = sum == null ? new int[enc.remaining()] : sum;
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += enc.get(i);
+            }
             float[] delta = FlatAdapter.fromLittleEndian(Files.readAllBytes(recordDir(c).resolve(stem + ".f32")));
             long n = Long.parseLong(Files.readString(recordDir(c).resolve(stem + ".examples")).trim());
             for (int i = 0; i < delta.length; i++) {
@@ -221,6 +239,10 @@ class FederationIT {
             total += n;
         }
         assertEquals(total, round.getTotalExamples(), 0.0);
+        java.nio.ByteBuffer le = java.nio.ByteBuffer.allocate(sum.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        le.asIntBuffer().put(sum);
+        assertEquals(io.fedlora.adapter.Sha256.hex(le.array()), round.getAggregateSumSha256(),
+                "the coordinator unmasked exactly the sum of the contributors' encoded updates");
         double maxErr = 0;
         double maxDelta = 0;
         for (int i = 0; i < expected.length; i++) {
@@ -229,8 +251,8 @@ class FederationIT {
             maxDelta = Math.max(maxDelta, Math.abs(mean));
         }
         assertTrue(maxDelta > 1e-4, "training moved the adapter");
-        // float32 storage of the adapter bounds the agreement, not the aggregation.
-        assertTrue(maxErr < 1e-6, "aggregate differs from the weighted mean by " + maxErr);
+        // Stochastic rounding of the encoding (scale ~13000 per unit weight here) and float32 storage.
+        assertTrue(maxErr < 1e-5, "aggregate differs from the weighted mean by " + maxErr);
     }
 
     private float[] download(AdminServiceGrpc.AdminServiceBlockingStub admin, Job job, int version) throws Exception {

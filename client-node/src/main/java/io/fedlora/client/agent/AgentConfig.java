@@ -21,10 +21,22 @@ import java.util.regex.Pattern;
  * @param callTimeout deadline for unary calls and for each adapter download or upload
  * @param privacyBudget when set, the node keeps a privacy ledger in its state dir, contributes only
  *     under DP-SGD and declines tasks that would exceed this budget; null = no ledger
+ * @param insecurePlaintext development only: also take plaintext rounds, sending the update in the
+ *     clear; without it the node declines any round that is not securely aggregated
+ * @param minSecureCohort the smallest SecAgg cohort this node's update may be summed in
+ * @param encodedUpdateListener sees each encoded (not yet masked) update on this node, for
+ *     end-to-end tests that check the coordinator's sum; nothing it gets leaves the node
  */
 public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeName, String baseModelSha256,
         long numExamples, String device, Duration initialBackoff, Duration maxBackoff, Duration heartbeatTimeout,
-        Duration callTimeout, io.fedlora.client.privacy.PrivacyBudget privacyBudget) {
+        Duration callTimeout, io.fedlora.client.privacy.PrivacyBudget privacyBudget, boolean insecurePlaintext,
+        int minSecureCohort, EncodedUpdateListener encodedUpdateListener) {
+
+    /** Test hook: an encoded update before masking. */
+    @FunctionalInterface
+    public interface EncodedUpdateListener {
+        void onEncoded(String jobId, int round, int[] encoded) throws java.io.IOException;
+    }
 
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{64}");
 
@@ -60,6 +72,9 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
         if (!positive(callTimeout)) {
             p.add("callTimeout: must be positive");
         }
+        if (minSecureCohort < 3) {
+            p.add("minSecureCohort: must be >= 3 (SecAgg+ needs at least 3 clients), got " + minSecureCohort);
+        }
         if (!p.isEmpty()) {
             throw new IllegalArgumentException("invalid agent config: " + String.join("; ", p));
         }
@@ -85,6 +100,9 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
         private Duration heartbeatTimeout = Duration.ofSeconds(20);
         private Duration callTimeout = Duration.ofMinutes(2);
         private io.fedlora.client.privacy.PrivacyBudget privacyBudget;
+        private boolean insecurePlaintext;
+        private int minSecureCohort = 3;
+        private EncodedUpdateListener encodedUpdateListener = (job, round, encoded) -> { };
 
         private Builder(String target, Path stateDir, String nodeName, String model) {
             this.target = target;
@@ -124,9 +142,26 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
             return this;
         }
 
+        /** Development only: take plaintext rounds too. */
+        public Builder insecurePlaintext(boolean v) {
+            insecurePlaintext = v;
+            return this;
+        }
+
+        public Builder minSecureCohort(int v) {
+            minSecureCohort = v;
+            return this;
+        }
+
+        public Builder encodedUpdateListener(EncodedUpdateListener v) {
+            encodedUpdateListener = v;
+            return this;
+        }
+
         public AgentConfig build() {
             return new AgentConfig(target, stateDir, nodeName, model, numExamples, device, initialBackoff, maxBackoff,
-                    heartbeatTimeout, callTimeout, privacyBudget);
+                    heartbeatTimeout, callTimeout, privacyBudget, insecurePlaintext, minSecureCohort,
+                    encodedUpdateListener);
         }
     }
 }

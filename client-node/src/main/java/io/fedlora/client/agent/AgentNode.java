@@ -17,6 +17,9 @@ import io.fedlora.proto.v1.DeclineTaskRequest;
 import io.fedlora.proto.v1.MetricsReport;
 import io.fedlora.proto.v1.FetchAdapterRequest;
 import io.fedlora.proto.v1.RegisterRequest;
+import io.fedlora.proto.v1.SecAggEnvelope;
+import io.fedlora.crypto.Ed25519PrivateKey;
+import java.security.SecureRandom;
 import io.fedlora.proto.v1.SubmitUpdateResponse;
 import io.fedlora.proto.v1.TrainTask;
 import io.fedlora.proto.v1.UpdateEncoding;
@@ -99,6 +102,11 @@ public final class AgentNode implements AutoCloseable {
             }));
 
     private final PrivacyGate privacyGate;
+    private final Ed25519PrivateKey identity;
+    private final SecureRandom random = new SecureRandom();
+    /** Open secure rounds by job/round; stage messages are handled on {@link #secagg}. */
+    private final Map<String, SecureSession> sessions = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ExecutorService secagg;
     private volatile boolean closed;
     private volatile boolean connected;
     private volatile String nodeId;
@@ -116,10 +124,12 @@ public final class AgentNode implements AutoCloseable {
         this.privacyGate = new PrivacyGate(config.privacyBudget() == null ? null
                 : io.fedlora.client.privacy.PrivacyLedger.open(config.stateDir().resolve("privacy-ledger.json"),
                         config.privacyBudget(), java.time.InstantSource.system()));
+        this.identity = IdentityKey.loadOrCreate(config.stateDir(), random);
         this.nodeIdFile = config.stateDir().resolve("node-id");
         this.nodeId = Files.exists(nodeIdFile) ? Files.readString(nodeIdFile, StandardCharsets.UTF_8).trim() : "";
         this.backoff = new Backoff(config.initialBackoff(), config.maxBackoff(), RandomGenerator.of("L64X128MixRandom"));
         this.worker = Executors.newSingleThreadExecutor(r -> daemon(r, "agent-worker-" + config.nodeName()));
+        this.secagg = Executors.newSingleThreadExecutor(r -> daemon(r, "agent-secagg-" + config.nodeName()));
         this.control = daemon(this::controlLoop, "agent-control-" + config.nodeName());
     }
 
@@ -229,6 +239,7 @@ public final class AgentNode implements AutoCloseable {
                         .addBaseModelSha256(config.baseModelSha256())
                         .setNumExamples(config.numExamples())
                         .setDevice(config.device())
+                        .setIdentityKey(ByteString.copyFrom(identity.publicKey().toBytes()))
                         .build())
                 .getNodeId();
         if (!id.equals(nodeId)) {
@@ -313,9 +324,14 @@ public final class AgentNode implements AutoCloseable {
                     log.debug("task for job {} round {} already taken; ignoring the repeat", t.getJobId(), t.getRound());
                 }
             }
+            case SECAGG -> secagg.execute(() -> onSecAgg(e.getSecagg()));
             case CANCEL -> {
                 CancelTask c = e.getCancel();
                 cancelledTasks.add(key(c.getJobId(), c.getRound()));
+                SecureSession s = sessions.remove(key(c.getJobId(), c.getRound()));
+                if (s != null) {
+                    s.end();
+                }
                 log.info("job {} round {} cancelled by the coordinator: {}", c.getJobId(), c.getRound(), c.getReason());
             }
             default -> { }
@@ -344,6 +360,25 @@ public final class AgentNode implements AutoCloseable {
                         "the task asks for DP-SGD, which this node's trainer does not implement"));
                 return;
             }
+            SecureSession session = null;
+            if (!t.hasSecagg() && !config.insecurePlaintext()) {
+                log.warn("declining job {} round {}: the coordinator asked for a plaintext update", t.getJobId(),
+                        t.getRound());
+                decline(t, new PrivacyGate.Refusal(DeclineReason.DECLINE_REASON_UNACCEPTABLE_PARAMETERS,
+                        "the round has no secure aggregation; this node sends its update only through SecAgg+"));
+                return;
+            }
+            if (t.hasSecagg()) {
+                try {
+                    session = SecureSession.open(t, nodeId, identity, config.minSecureCohort(),
+                            (int) io.fedlora.adapter.LoraLayouts.totalElements(t.getAdapterLayout()), random);
+                } catch (SecureSession.UnacceptableSetup e) {
+                    log.warn("declining job {} round {}: {}", t.getJobId(), t.getRound(), e.getMessage());
+                    decline(t, new PrivacyGate.Refusal(DeclineReason.DECLINE_REASON_UNACCEPTABLE_PARAMETERS,
+                            e.getMessage()));
+                    return;
+                }
+            }
             Object admitted = privacyGate.admit(t);
             if (admitted instanceof PrivacyGate.Refusal refusal) {
                 log.warn("declining job {} round {}: {}", t.getJobId(), t.getRound(), refusal.detail());
@@ -354,6 +389,11 @@ public final class AgentNode implements AutoCloseable {
             if (isCancelled(t) || pastDeadline(t)) {
                 log.info("skipping job {} round {}: cancelled or past its deadline", t.getJobId(), t.getRound());
                 return;
+            }
+            if (session != null) {
+                // Keys go out before training, so the exchange overlaps it.
+                sessions.put(key(t.getJobId(), t.getRound()), session);
+                sendSecAgg(t, session.advertise());
             }
             FlatAdapter start = FlatAdapter.fromSafetensors(t.getAdapterLayout(), adapter(t));
             log.info("job {} round {}: training from adapter version {}", t.getJobId(), t.getRound(),
@@ -369,7 +409,13 @@ public final class AgentNode implements AutoCloseable {
                         t.getRound(), String.format("%.1f", out.trainSeconds()));
                 return;
             }
-            submit(t, out);
+            if (session != null) {
+                if (!submitMasked(t, out, session)) {
+                    return;
+                }
+            } else {
+                submit(t, out);
+            }
             if (!privacyMetrics.isEmpty()) {
                 blocking.withDeadlineAfter(config.callTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
                         .reportMetrics(MetricsReport.newBuilder().setNodeId(nodeId).setJobId(t.getJobId())
@@ -387,6 +433,81 @@ public final class AgentNode implements AutoCloseable {
         } finally {
             MDC.clear();
         }
+    }
+
+    // ---- secure aggregation ----
+
+    private void sendSecAgg(TrainTask t, byte[] wire) throws InterruptedException {
+        retryWhileUnavailable(t, () -> blocking.withDeadlineAfter(config.callTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .sendSecAgg(SecAggEnvelope.newBuilder().setNodeId(nodeId).setJobId(t.getJobId()).setRound(t.getRound())
+                        .setMessage(ByteString.copyFrom(wire)).build()));
+    }
+
+    /** A stage message from the coordinator, on the SecAgg thread. */
+    private void onSecAgg(SecAggEnvelope e) {
+        String k = key(e.getJobId(), e.getRound());
+        SecureSession s = sessions.get(k);
+        if (s == null) {
+            log.debug("secagg message for job {} round {}, which this node is not in; ignored", e.getJobId(), e.getRound());
+            return;
+        }
+        try {
+            var reply = s.onServerMessage(e.getMessage().toByteArray());
+            if (reply.isPresent()) {
+                blocking.withDeadlineAfter(config.callTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                        .sendSecAgg(SecAggEnvelope.newBuilder().setNodeId(nodeId).setJobId(e.getJobId())
+                                .setRound(e.getRound()).setMessage(ByteString.copyFrom(reply.get())).build());
+            }
+            if (s.stage() == io.fedlora.crypto.secagg.ClientStage.DONE) {
+                sessions.remove(k);
+                log.info("job {} round {}: unmasking shares sent; secure aggregation done on this side",
+                        e.getJobId(), e.getRound());
+            }
+        } catch (io.fedlora.crypto.secagg.SecAggException ex) {
+            // The library names the stage and peers, never secret material.
+            sessions.remove(k);
+            s.end();
+            log.warn("job {} round {}: leaving the secure round: {}", e.getJobId(), e.getRound(), ex.getMessage());
+        } catch (StatusRuntimeException ex) {
+            log.warn("job {} round {}: coordinator refused a secagg message: {}", e.getJobId(), e.getRound(),
+                    ex.getStatus());
+        }
+    }
+
+    /** Stage 3: masks the update and uploads it; false when the round went on without this node. */
+    private boolean submitMasked(TrainTask t, TrainOutcome out, SecureSession session) throws Exception {
+        long waitMs = t.getDeadlineUnixMs() > 0 ? t.getDeadlineUnixMs() - System.currentTimeMillis()
+                : config.callTimeout().toMillis();
+        int weight = (int) Math.min(Integer.MAX_VALUE, Math.max(1, out.numExamples()));
+        var masked = session.mask(out.delta(), weight, out.meanLoss(), waitMs);
+        if (masked.isEmpty()) {
+            sessions.remove(key(t.getJobId(), t.getRound()));
+            log.warn("job {} round {}: the key exchange did not complete (stage {}); not contributing", t.getJobId(),
+                    t.getRound(), session.stage());
+            return false;
+        }
+        config.encodedUpdateListener().onEncoded(t.getJobId(), t.getRound(), masked.get().encoded());
+        SecureSession.wipe(masked.get().encoded());
+        byte[] payload = masked.get().wire();
+        UpdateHeader header = UpdateHeader.newBuilder()
+                .setNodeId(nodeId)
+                .setJobId(t.getJobId())
+                .setRound(t.getRound())
+                .setBaseAdapterVersion(t.getAdapterVersion())
+                .setEncoding(UpdateEncoding.UPDATE_ENCODING_SECAGG_MASKED)
+                .setElementCount(t.getSecagg().getVectorLength())
+                .setPayloadSha256(Sha256.hex(payload))
+                .setTrainSeconds(out.trainSeconds())
+                .build();
+        try {
+            retryWhileUnavailable(t, () -> upload(header, payload));
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
+                sessions.remove(key(t.getJobId(), t.getRound()));
+                throw e;
+            }
+        }
+        return true;
     }
 
     private void decline(TrainTask t, PrivacyGate.Refusal refusal) {
@@ -567,6 +688,7 @@ public final class AgentNode implements AutoCloseable {
             s.cancel("agent closing", null);
         }
         worker.shutdownNow();
+        secagg.shutdownNow();
         try {
             control.join(5000);
             if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {

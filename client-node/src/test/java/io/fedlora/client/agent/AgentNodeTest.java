@@ -102,7 +102,9 @@ class AgentNodeTest {
     private AgentNode startAgent(io.fedlora.client.privacy.PrivacyBudget budget) throws Exception {
         AgentConfig cfg = AgentConfig.builder("in-process", stateDir, "node-a", MODEL).numExamples(42)
                 .backoff(Duration.ofMillis(20), Duration.ofMillis(200)).heartbeatTimeout(Duration.ofSeconds(30))
-                .callTimeout(Duration.ofSeconds(10)).privacyBudget(budget).build();
+                .callTimeout(Duration.ofSeconds(10)).privacyBudget(budget)
+                .insecurePlaintext(true) // this fake coordinator hands out plaintext tasks; secure rounds: deploy's SecureAggregationTest
+                .build();
         AgentNode a = AgentNode.start(cfg, trainer, channel);
         assertTrue(a.awaitConnected(Duration.ofSeconds(10)));
         return a;

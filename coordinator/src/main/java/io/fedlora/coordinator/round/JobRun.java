@@ -12,7 +12,14 @@ import io.fedlora.coordinator.store.Store;
 import io.fedlora.coordinator.strategy.Candidate;
 import io.fedlora.coordinator.strategy.ClientUpdate;
 import io.fedlora.coordinator.strategy.Strategy;
+import com.google.protobuf.ByteString;
+import io.fedlora.crypto.Bytes;
+import io.fedlora.crypto.secagg.RoundAbortedException;
 import io.fedlora.proto.v1.AgentEvent;
+import io.fedlora.proto.v1.CohortMember;
+import io.fedlora.proto.v1.SecAggEnvelope;
+import io.fedlora.proto.v1.SecAggSetup;
+import io.fedlora.rounds.SecureRoundSetup;
 import io.fedlora.proto.v1.CancelTask;
 import io.fedlora.proto.v1.JobConfig;
 import io.fedlora.proto.v1.JobState;
@@ -47,6 +54,8 @@ import org.slf4j.MDC;
 final class JobRun {
 
     private static final Logger log = LoggerFactory.getLogger(JobRun.class);
+    /** Graph seeds: public, but must be unpredictable before the round so no one can pick neighbours. */
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     /** The round being collected. Guarded by the run's lock. */
     private static final class ActiveRound {
@@ -57,13 +66,17 @@ final class JobRun {
         final Set<String> dropped = new LinkedHashSet<>();
         final Instant deadline;
         final long startedMs;
+        /** The SecAgg+ state; null in a plaintext round (--insecure-plaintext only). */
+        final SecureRound secure;
 
-        ActiveRound(int round, TrainTask task, Set<String> selected, Instant deadline, long startedMs) {
+        ActiveRound(int round, TrainTask task, Set<String> selected, Instant deadline, long startedMs,
+                SecureRound secure) {
             this.round = round;
             this.task = task;
             this.selected = selected;
             this.deadline = deadline;
             this.startedMs = startedMs;
+            this.secure = secure;
         }
 
         /** Selected nodes still connected that have not submitted. */
@@ -152,7 +165,8 @@ final class JobRun {
         lock.lock();
         try {
             ActiveRound r = active;
-            if (r != null && r.selected.contains(nodeId) && !r.updates.containsKey(nodeId)) {
+            // A secure round's stage messages sent while a node was away are lost: it stays dropped.
+            if (r != null && r.secure == null && r.selected.contains(nodeId) && !r.updates.containsKey(nodeId)) {
                 // A selected node came back mid-round: it may still make the deadline.
                 r.dropped.remove(nodeId);
                 resend = r.task;
@@ -248,6 +262,57 @@ final class JobRun {
         }
     }
 
+    /** A SecAgg+ message of stage 1, 2 or 4 from {@code nodeId} for {@code round}. */
+    void receiveSecAgg(String nodeId, int round, byte[] wire) {
+        lock.lock();
+        try {
+            SecureRound s = secureRoundOrThrow(nodeId, round);
+            s.receive(nodeId, wire);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Exact byte size of {@code nodeId}'s masked-input upload for the open secure round. */
+    long maskedInputSize(UpdateHeader h) {
+        lock.lock();
+        try {
+            return secureRoundOrThrow(h.getNodeId(), h.getRound()).maskedInputSize(h.getNodeId());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A node's stage-3 upload (already checked against its header's sha256). */
+    void acceptMasked(UpdateHeader h, byte[] wire) {
+        lock.lock();
+        try {
+            ActiveRound r = roundStateOrThrow(h);
+            SecureRound s = secureRoundOrThrow(h.getNodeId(), h.getRound());
+            s.receiveMaskedInput(h.getNodeId(), wire, h.getTrainSeconds());
+            log.info("job {} round {}: masked input from node {} accepted", jobId, r.round, h.getNodeId());
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private SecureRound secureRoundOrThrow(String nodeId, int round) {
+        ActiveRound r = active;
+        if (r == null || r.round != round) {
+            throw new FailedPrecondition("round: " + round + " is not the open round of job " + jobId
+                    + (r == null ? " (no round is open)" : " (open round: " + r.round + ")"));
+        }
+        if (r.secure == null) {
+            throw new FailedPrecondition("round: round " + round + " of job " + jobId + " is not a secure round");
+        }
+        if (!r.selected.contains(nodeId)) {
+            throw new FailedPrecondition("node_id: node " + nodeId + " was not selected for round " + round);
+        }
+        return r.secure;
+    }
+
     // ---- the loop ----
 
     private void loop() {
@@ -302,19 +367,30 @@ final class JobRun {
     private List<NodeRecord> eligibleNow() {
         List<NodeRecord> out = new ArrayList<>();
         for (NodeRecord n : transport.connectedNodes()) {
-            if (n.baseModels().contains(cfg.getBaseModelSha256()) && !excluded.contains(n.nodeId())) {
+            if (n.baseModels().contains(cfg.getBaseModelSha256()) && !excluded.contains(n.nodeId())
+                    && (!cfg.hasSecureAggregation() || n.hasIdentityKey())) {
                 out.add(n);
             }
         }
         return out;
     }
 
-    /** Blocks until at least min_clients eligible nodes are connected; null when stopping. */
+    /**
+     * How many of {@code eligible} nodes to select: clients_per_round at most; in a secure job, the
+     * largest cohort SecAgg+ can run with the job's tolerances (0 if none).
+     */
+    private int cohortSize(int eligible) {
+        int n = Math.min(cfg.getClientsPerRound(), eligible);
+        return cfg.hasSecureAggregation() ? SecureRoundSetup.largestFeasibleCohort(cfg.getSecureAggregation(),
+                elementCount, n) : n;
+    }
+
+    /** Blocks until enough eligible nodes are connected for a cohort of min_clients; null when stopping. */
     private List<NodeRecord> awaitEligible() {
         boolean logged = false;
         while (true) {
             List<NodeRecord> e = eligibleNow();
-            if (e.size() >= cfg.getMinClients()) {
+            if (cohortSize(e.size()) >= Math.max(1, cfg.getMinClients())) {
                 return e;
             }
             if (!logged) {
@@ -370,10 +446,13 @@ final class JobRun {
     private FlatAdapter runRound(int round, List<NodeRecord> eligible, FlatAdapter global) throws IOException {
         List<Candidate> candidates = eligible.stream().map(n -> new Candidate(n.nodeId(), n.numExamples())).toList();
         long seed = cfg.getTraining().getSeed() * 1_000_003L + round;
-        List<Candidate> cohort = strategy.selectCohort(candidates, cfg.getClientsPerRound(), seed);
+        List<Candidate> cohort = strategy.selectCohort(candidates, cohortSize(eligible.size()), seed);
         Instant now = clock.instant();
         Instant deadline = now.plusSeconds(cfg.getRoundDeadlineSeconds());
-        TrainTask task = TrainTask.newBuilder()
+        Map<String, NodeRecord> byId = new LinkedHashMap<>();
+        eligible.forEach(n -> byId.put(n.nodeId(), n));
+        SecureRound secure = cfg.hasSecureAggregation() ? secureRound(round, cohort, byId) : null;
+        TrainTask.Builder taskBuilder = TrainTask.newBuilder()
                 .setJobId(jobId)
                 .setRound(round)
                 .setAdapterVersion(latestVersion)
@@ -382,11 +461,14 @@ final class JobRun {
                 .setLora(cfg.getLora())
                 .setTraining(cfg.getTraining())
                 .setAdapterLayout(cfg.getAdapterLayout())
-                .setDeadlineUnixMs(deadline.toEpochMilli())
-                .build();
+                .setDeadlineUnixMs(deadline.toEpochMilli());
+        if (secure != null) {
+            taskBuilder.setSecagg(secure.setup());
+        }
+        TrainTask task = taskBuilder.build();
         Set<String> selected = new LinkedHashSet<>();
         cohort.forEach(c -> selected.add(c.nodeId()));
-        ActiveRound r = new ActiveRound(round, task, selected, deadline, now.toEpochMilli());
+        ActiveRound r = new ActiveRound(round, task, selected, deadline, now.toEpochMilli(), secure);
         store.insertRound(summary(r, RoundState.ROUND_STATE_RUNNING).build());
         lock.lock();
         try {
@@ -394,13 +476,18 @@ final class JobRun {
         } finally {
             lock.unlock();
         }
-        log.info("job {} round {}: selected {} of {} eligible nodes, training from version {}", jobId, round,
-                selected.size(), eligible.size(), latestVersion);
+        log.info("job {} round {}: selected {} of {} eligible nodes, training from version {}{}", jobId, round,
+                selected.size(), eligible.size(), latestVersion, secure == null ? " (PLAINTEXT updates: --insecure-plaintext)"
+                        : String.format(" (SecAgg+: k=%d, t=%d)", secure.setup().getNeighbours(),
+                                secure.setup().getThreshold()));
         AgentEvent push = AgentEvent.newBuilder().setTrain(task).build();
         for (String id : selected) {
             if (!transport.send(id, push)) {
                 onDisconnected(id);
             }
+        }
+        if (secure != null) {
+            return new SecureStages(r).run(global);
         }
 
         // Collect until nobody is pending, too few can still answer, or the deadline passes.
@@ -467,11 +554,6 @@ final class JobRun {
     private FlatAdapter publish(ActiveRound r, List<ClientUpdate> updates, FlatAdapter global) {
         long t0 = System.nanoTime();
         float[] values = strategy.aggregate(global, updates);
-        FlatAdapter next = new FlatAdapter(cfg.getAdapterLayout(), values);
-        byte[] file = next.toSafetensors();
-        String sha = blobs.put(file);
-        double aggregateSeconds = (System.nanoTime() - t0) / 1e9;
-
         long examples = 0;
         double lossSum = 0;
         double secondsSum = 0;
@@ -482,27 +564,195 @@ final class JobRun {
             secondsSum += u.trainSeconds();
             contributors.add(u.nodeId());
         }
+        return publish(r, new Outcome(values, contributors, examples, lossSum / examples,
+                secondsSum / updates.size()), t0, b -> { });
+    }
+
+    /** What a completed round publishes, however it was aggregated. */
+    private record Outcome(float[] values, List<String> contributors, long examples, double meanLoss,
+            double meanTrainSeconds) {}
+
+    private FlatAdapter publish(ActiveRound r, Outcome o, long t0, java.util.function.Consumer<RoundSummary.Builder> extra) {
+        FlatAdapter next = new FlatAdapter(cfg.getAdapterLayout(), o.values());
+        byte[] file = next.toSafetensors();
+        String sha = blobs.put(file);
+        double aggregateSeconds = (System.nanoTime() - t0) / 1e9;
         int version = latestVersion + 1;
         long endedMs = clock.millis();
-        RoundSummary s = summary(r, RoundState.ROUND_STATE_COMPLETED)
-                .clearContributingNodes().addAllContributingNodes(contributors)
-                .setTotalExamples(examples)
-                .setTrainLoss(lossSum / examples)
-                .setMeanTrainSeconds(secondsSum / updates.size())
+        RoundSummary.Builder b = summary(r, RoundState.ROUND_STATE_COMPLETED)
+                .clearContributingNodes().addAllContributingNodes(o.contributors())
+                .setTotalExamples(o.examples())
+                .setTrainLoss(o.meanLoss())
+                .setMeanTrainSeconds(o.meanTrainSeconds())
                 .setEndedUnixMs(endedMs)
                 .setAggregateSeconds(aggregateSeconds)
                 .setAdapterVersion(version)
-                .setAdapterSha256(sha)
-                .build();
+                .setAdapterSha256(sha);
+        extra.accept(b);
+        RoundSummary s = b.build();
         store.completeRound(s, new AdapterVersion(jobId, version, sha, file.length, endedMs));
         latestVersion = version;
         latestSha = sha;
         completedRounds++;
         log.info("job {} round {} completed: {} contributors, {} examples, loss {}, version {} published ({} s to aggregate)",
-                jobId, r.round, updates.size(), examples, String.format("%.4f", s.getTrainLoss()), version,
+                jobId, r.round, o.contributors().size(), o.examples(), String.format("%.4f", s.getTrainLoss()), version,
                 String.format("%.3f", aggregateSeconds));
         events.roundEnded(s);
         return next;
+    }
+
+    // ---- secure rounds ----
+
+    /** The round's SecAgg+ setup: the cohort in selection order with its registered identity keys. */
+    private SecureRound secureRound(int round, List<Candidate> cohort, Map<String, NodeRecord> byId) {
+        List<CohortMember> members = new ArrayList<>();
+        for (Candidate c : cohort) {
+            members.add(CohortMember.newBuilder().setNodeId(c.nodeId())
+                    .setIdentityKey(ByteString.copyFrom(Bytes.fromHex(byId.get(c.nodeId()).identityKeyHex()).toByteArray()))
+                    .build());
+        }
+        byte[] graphSeed = new byte[SecureRoundSetup.GRAPH_SEED_BYTES];
+        RANDOM.nextBytes(graphSeed);
+        SecAggSetup setup = SecureRoundSetup.create(cfg.getSecureAggregation(), members, (int) elementCount, graphSeed);
+        return new SecureRound(jobId, round, setup, (int) elementCount);
+    }
+
+    /**
+     * Drives a secure round through its four stages. Stages 1, 2 and 4 close when every node asked
+     * has answered or is gone, or at the stage timeout; stage 3 (masked inputs) at the round
+     * deadline. Below the threshold the library aborts the round: it is recorded with the reason
+     * and retried, never published with a wrong sum.
+     */
+    private final class SecureStages {
+        private final ActiveRound r;
+        private final SecureRound s;
+        private final Duration stageTimeout;
+
+        SecureStages(ActiveRound r) {
+            this.r = r;
+            this.s = r.secure;
+            int t = cfg.getSecureAggregation().getStageTimeoutSeconds();
+            this.stageTimeout = Duration.ofSeconds(t > 0 ? t : SecureRoundSetup.DEFAULT_STAGE_TIMEOUT_SECONDS);
+        }
+
+        FlatAdapter run(FlatAdapter global) {
+            String abort = null;
+            SecureRound.Result result = null;
+            try {
+                for (String stage : List.of("key advertisement", "key sharing", "masked input")) {
+                    Instant now = clock.instant();
+                    Instant until = stage.equals("masked input") ? r.deadline
+                            : earliest(now.plus(stageTimeout), r.deadline);
+                    if (!awaitStage(until)) {
+                        return stopped();
+                    }
+                    Map<String, byte[]> out;
+                    lock.lock();
+                    try {
+                        int inputs = s.maskedInputs();
+                        if (inputs >= 0 && inputs < cfg.getMinClients()) {
+                            abort = String.format("only %d of %d selected nodes sent a masked input (min_clients %d)",
+                                    inputs, r.selected.size(), cfg.getMinClients());
+                            break;
+                        }
+                        out = s.advance();
+                    } finally {
+                        lock.unlock();
+                    }
+                    log.info("job {} round {}: secagg {} stage closed; {} node(s) go on", jobId, r.round, stage, out.size());
+                    push(out);
+                }
+                if (abort == null) {
+                    if (!awaitStage(clock.instant().plus(stageTimeout))) {
+                        return stopped();
+                    }
+                    long t0 = System.nanoTime();
+                    lock.lock();
+                    try {
+                        result = s.finish();
+                    } finally {
+                        lock.unlock();
+                    }
+                    return publishSecure(result, global, t0);
+                }
+            } catch (RoundAbortedException e) {
+                abort = e.getMessage();
+            }
+            return aborted(abort);
+        }
+
+        private Instant earliest(Instant a, Instant b) {
+            return a.isBefore(b) ? a : b;
+        }
+
+        /** Waits until nobody asked in this stage is pending, or {@code until}; false when stopping. */
+        private boolean awaitStage(Instant until) {
+            while (clock.instant().isBefore(until)) {
+                if (!awaitUntil(() -> s.pending(r.dropped) == 0, until)) {
+                    return false;
+                }
+                lock.lock();
+                try {
+                    if (s.pending(r.dropped) == 0) {
+                        return true;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+            return !isStopping();
+        }
+
+        private void push(Map<String, byte[]> out) {
+            out.forEach((id, wire) -> {
+                AgentEvent e = AgentEvent.newBuilder().setSecagg(SecAggEnvelope.newBuilder().setNodeId(id)
+                        .setJobId(jobId).setRound(r.round).setMessage(ByteString.copyFrom(wire))).build();
+                if (!transport.send(id, e)) {
+                    onDisconnected(id);
+                }
+            });
+        }
+
+        private FlatAdapter publishSecure(SecureRound.Result res, FlatAdapter global, long t0) {
+            endRound();
+            float[] values = strategy.applyMean(global, res.aggregate().meanUpdate());
+            Set<String> missing = new LinkedHashSet<>(r.selected);
+            missing.removeAll(res.contributors());
+            cancel(missing, r.round, "round " + r.round + " has ended");
+            return publish(r, new Outcome(values, res.contributors(), res.aggregate().totalWeight(),
+                    res.aggregate().meanLoss(), res.meanTrainSeconds()), t0, b -> b
+                    .setSecureAggregation(true)
+                    .setAggregateSumSha256(res.sumSha256())
+                    .setSecaggNeighbours(s.setup().getNeighbours())
+                    .setSecaggThreshold(s.setup().getThreshold()));
+        }
+
+        private FlatAdapter aborted(String reason) {
+            endRound();
+            RoundSummary sum = summary(r, RoundState.ROUND_STATE_ABORTED).setEndedUnixMs(clock.millis())
+                    .setSecureAggregation(true).setAbortReason("secure aggregation: " + reason).build();
+            store.endRound(sum);
+            cancel(r.selected, r.round, "round " + r.round + " was aborted");
+            log.warn("job {} round {} aborted: secure aggregation: {}; retrying", jobId, r.round, reason);
+            events.roundEnded(sum);
+            return null;
+        }
+
+        private FlatAdapter stopped() {
+            endRound();
+            store.endRound(summary(r, RoundState.ROUND_STATE_ABORTED).setEndedUnixMs(clock.millis())
+                    .setAbortReason("coordinator shutting down").build());
+            return null;
+        }
+
+        private void endRound() {
+            lock.lock();
+            try {
+                active = null;
+            } finally {
+                lock.unlock();
+            }
+        }
     }
 
     private RoundSummary.Builder summary(ActiveRound r, RoundState state) {

@@ -40,11 +40,22 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
     private final JobEvents events;
     private final InstantSource clock;
     private final RoundTiming timing;
+    private final boolean insecurePlaintext;
     private final Map<String, JobRun> runs = new ConcurrentHashMap<>();
     private boolean closed;
 
     public RoundScheduler(Store store, BlobStore blobs, CohortTransport transport, JobEvents events,
             InstantSource clock, RoundTiming timing) {
+        this(store, blobs, transport, events, clock, timing, false);
+    }
+
+    /**
+     * @param insecurePlaintext whether jobs without secure aggregation may run (the development
+     *     flag {@code --insecure-plaintext}); without it such a job fails instead of starting
+     */
+    public RoundScheduler(Store store, BlobStore blobs, CohortTransport transport, JobEvents events,
+            InstantSource clock, RoundTiming timing, boolean insecurePlaintext) {
+        this.insecurePlaintext = insecurePlaintext;
         this.store = store;
         this.blobs = blobs;
         this.transport = transport;
@@ -63,7 +74,11 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
         for (JobRecord j : store.jobs()) {
             if (j.state() == JobState.JOB_STATE_RUNNING) {
                 log.info("resuming job {} at {} of {} rounds", j.jobId(), j.completedRounds(), j.config().getRounds());
-                launch(j);
+                try {
+                    launch(j);
+                } catch (FailedPrecondition e) {
+                    log.error("not resuming: {}", e.getMessage());
+                }
             }
         }
     }
@@ -78,6 +93,10 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
             throw new FailedPrecondition("job " + jobId + " cannot start: it is " + j.state().name()
                     .replace("JOB_STATE_", "").toLowerCase());
         }
+        if (!j.config().hasSecureAggregation() && !insecurePlaintext) {
+            throw new FailedPrecondition("job " + jobId + " has no secure_aggregation; only a coordinator started"
+                    + " with --insecure-plaintext runs plaintext jobs");
+        }
         store.setJobState(jobId, JobState.JOB_STATE_RUNNING, "");
         JobRecord running = store.job(jobId).orElseThrow();
         launch(running);
@@ -86,6 +105,11 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
     }
 
     private void launch(JobRecord j) {
+        if (!j.config().hasSecureAggregation() && !insecurePlaintext) {
+            String why = "the job has no secure_aggregation and this coordinator was not started with --insecure-plaintext";
+            store.setJobState(j.jobId(), JobState.JOB_STATE_FAILED, why);
+            throw new FailedPrecondition("job " + j.jobId() + " cannot run: " + why);
+        }
         JobRun run = new JobRun(j, store, blobs, transport, strategyFor(j.config()), clock, timing, events);
         runs.put(j.jobId(), run);
         run.start();
@@ -103,12 +127,26 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
      * that would be refused. Returns the payload size in bytes the header promises.
      */
     public long checkUpdateHeader(UpdateHeader h) {
-        return runFor(h).elementCount() * 4;
+        JobRun run = runFor(h);
+        return h.getEncoding() == UpdateEncoding.UPDATE_ENCODING_SECAGG_MASKED ? run.maskedInputSize(h)
+                : run.elementCount() * 4;
     }
 
     /** Validates an update completely and, if it is acceptable, adds it to its round. */
     public void submitUpdate(UpdateHeader h, byte[] payload) {
         JobRun run = runFor(h);
+        if (h.getEncoding() == UpdateEncoding.UPDATE_ENCODING_SECAGG_MASKED) {
+            long expected = run.maskedInputSize(h);
+            if (payload.length != expected) {
+                throw new InvalidArgument("payload: got " + payload.length + " bytes, a masked input of "
+                        + h.getElementCount() + " words is " + expected);
+            }
+            if (!Sha256.hex(payload).equals(h.getPayloadSha256())) {
+                throw new InvalidArgument("payload_sha256: does not match the payload received");
+            }
+            run.acceptMasked(h, payload);
+            return;
+        }
         long expected = run.elementCount() * 4;
         if (payload.length != expected) {
             throw new InvalidArgument("payload: got " + payload.length + " bytes, element_count "
@@ -125,6 +163,30 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
         }
         run.accept(h, delta);
     }
+
+    /** A SecAgg+ message (stage 1, 2 or 4) from a node. */
+    public void receiveSecAgg(io.fedlora.proto.v1.SecAggEnvelope e) {
+        if (e.getJobId().isBlank()) {
+            throw new InvalidArgument("job_id: must not be empty");
+        }
+        if (e.getMessage().isEmpty()) {
+            throw new InvalidArgument("message: must not be empty");
+        }
+        if (e.getMessage().size() > MAX_SECAGG_MESSAGE_BYTES) {
+            throw new InvalidArgument("message: " + e.getMessage().size() + " bytes exceed the limit of "
+                    + MAX_SECAGG_MESSAGE_BYTES);
+        }
+        JobRecord job = store.job(e.getJobId())
+                .orElseThrow(() -> new NotFound("job_id: no job '" + e.getJobId() + "'"));
+        JobRun run = runs.get(job.jobId());
+        if (run == null) {
+            throw new FailedPrecondition("job_id: job " + job.jobId() + " is not running");
+        }
+        run.receiveSecAgg(e.getNodeId(), e.getRound(), e.getMessage().toByteArray());
+    }
+
+    /** Stage messages are keys and shares for at most a few hundred neighbours. */
+    static final int MAX_SECAGG_MESSAGE_BYTES = 1 << 20;
 
     /** A node declines a task: it is counted out of the round, and for lasting reasons out of the job. */
     public void declineTask(io.fedlora.proto.v1.DeclineTaskRequest req) {
@@ -164,14 +226,22 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
         if (store.node(h.getNodeId()).isEmpty()) {
             throw new NotFound("node_id: no registered node '" + h.getNodeId() + "'");
         }
-        if (h.getEncoding() != UpdateEncoding.UPDATE_ENCODING_PLAINTEXT_F32) {
-            bad.add("encoding: unsupported " + h.getEncoding() + " (this coordinator accepts UPDATE_ENCODING_PLAINTEXT_F32)");
+        boolean secure = job.config().hasSecureAggregation();
+        UpdateEncoding want = secure ? UpdateEncoding.UPDATE_ENCODING_SECAGG_MASKED
+                : UpdateEncoding.UPDATE_ENCODING_PLAINTEXT_F32;
+        if (h.getEncoding() != want) {
+            bad.add("encoding: job " + job.jobId() + " takes " + want + ", got " + h.getEncoding());
         }
-        long need = io.fedlora.adapter.LoraLayouts.totalElements(job.config().getAdapterLayout());
+        long elements = io.fedlora.adapter.LoraLayouts.totalElements(job.config().getAdapterLayout());
+        // A masked vector carries the weight and the weighted loss after the parameters.
+        long need = secure ? elements + 2 : elements;
         if (h.getElementCount() != need) {
-            bad.add("element_count: the job's adapter has " + need + " elements, got " + h.getElementCount());
+            bad.add("element_count: the job's update has " + need + (secure ? " words" : " elements") + ", got "
+                    + h.getElementCount());
         }
-        if (h.getNumExamples() <= 0) {
+        if (secure && (h.getNumExamples() != 0 || h.getTrainLoss() != 0)) {
+            bad.add("num_examples, train_loss: must be 0 in a secure round (they travel inside the masked vector)");
+        } else if (!secure && h.getNumExamples() <= 0) {
             bad.add("num_examples: must be > 0, got " + h.getNumExamples());
         }
         if (!JobConfigValidator.isSha256Hex(h.getPayloadSha256())) {

@@ -68,11 +68,22 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
             if (req.getNumExamples() < 0) {
                 bad.add("num_examples: must be >= 0, got " + req.getNumExamples());
             }
+            int keyBytes = req.getIdentityKey().size();
+            if (keyBytes != 0 && keyBytes != io.fedlora.crypto.Ed25519PublicKey.SIZE) {
+                bad.add("identity_key: must be an Ed25519 public key of 32 bytes, got " + keyBytes);
+            }
             if (!bad.isEmpty()) {
                 throw new InvalidArgument(String.join("; ", bad));
             }
+            String key = io.fedlora.crypto.Bytes.copyOf(req.getIdentityKey().toByteArray()).toHex();
             String id = req.getNodeId();
-            if (id.isEmpty() || store.node(id).isEmpty()) {
+            var known = id.isEmpty() ? java.util.Optional.<NodeRecord>empty() : store.node(id);
+            if (known.isPresent() && known.get().hasIdentityKey() && !known.get().identityKeyHex().equals(key)) {
+                // Its SecAgg advertisements are verified against this key: it may not be swapped.
+                throw new io.fedlora.coordinator.CoordinatorException.FailedPrecondition("identity_key: node " + id
+                        + " registered with a different identity key; a node's key cannot change");
+            }
+            if (known.isEmpty()) {
                 if (!id.isEmpty()) {
                     // E.g. the coordinator's data was reset: the node gets a fresh id and stores it.
                     log.info("node id {} is unknown here; assigning a new one", id);
@@ -80,7 +91,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
                 id = UUID.randomUUID().toString();
             }
             store.upsertNode(new NodeRecord(id, req.getNodeName(), req.getBaseModelSha256List(), req.getNumExamples(),
-                    req.getDevice(), clock.millis()));
+                    req.getDevice(), clock.millis(), key));
             log.info("node {} registered as '{}' ({} examples, {} base models)", id, req.getNodeName(),
                     req.getNumExamples(), req.getBaseModelSha256Count());
             return RegisterResponse.newBuilder().setNodeId(id).build();
@@ -255,6 +266,24 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
             log.debug("metrics from node {} for job {} round {}: {}", req.getNodeId(), req.getJobId(), req.getRound(),
                     req.getMetricsMap());
             return ReportMetricsResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void sendSecAgg(io.fedlora.proto.v1.SecAggEnvelope req,
+            StreamObserver<io.fedlora.proto.v1.SendSecAggResponse> obs) {
+        StatusMapper.unary(obs, () -> {
+            requireNode(req.getNodeId());
+            MDC.put("job", req.getJobId());
+            MDC.put("round", Integer.toString(req.getRound()));
+            MDC.put("node", req.getNodeId());
+            try {
+                scheduler.receiveSecAgg(req);
+            } finally {
+                MDC.clear();
+            }
+            touch(req.getNodeId());
+            return io.fedlora.proto.v1.SendSecAggResponse.getDefaultInstance();
         });
     }
 

@@ -67,9 +67,11 @@ public final class H2Store implements Store {
               name VARCHAR(64) NOT NULL,
               metric_value DOUBLE PRECISION NOT NULL,
               reported_ms BIGINT NOT NULL,
-              PRIMARY KEY (job_id, round, node_id, name))"""));
+              PRIMARY KEY (job_id, round, node_id, name))"""),
+        List.of("ALTER TABLE nodes ADD COLUMN identity_key VARCHAR(64) DEFAULT '' NOT NULL"));
 
     private final Connection conn;
+    private boolean closed;
 
     private H2Store(Connection conn) {
         this.conn = conn;
@@ -133,6 +135,11 @@ public final class H2Store implements Store {
     }
 
     private synchronized <T> T tx(String what, SqlWork<T> work) {
+        if (closed) {
+            // Late callers during shutdown (e.g. a stream's cancel handler): fail without touching
+            // JDBC, which would otherwise leave an H2 trace file behind.
+            throw new StoreException("store is closed; cannot " + what, null);
+        }
         try {
             conn.setAutoCommit(false);
             try {
@@ -339,9 +346,10 @@ public final class H2Store implements Store {
 
     @Override
     public void upsertNode(NodeRecord n) {
-        tx("register node", () -> update("MERGE INTO nodes KEY (node_id) VALUES (?, ?, ?, ?, ?, ?)",
+        tx("register node", () -> update("MERGE INTO nodes (node_id, node_name, base_models, num_examples, device, last_seen_ms,"
+                + " identity_key) KEY (node_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 n.nodeId(), n.nodeName(), String.join(",", n.baseModels()), n.numExamples(), n.device(),
-                n.lastSeenUnixMs()));
+                n.lastSeenUnixMs(), n.identityKeyHex()));
     }
 
     @Override
@@ -363,7 +371,8 @@ public final class H2Store implements Store {
                     String models = rs.getString("base_models");
                     out.add(new NodeRecord(rs.getString("node_id"), rs.getString("node_name"),
                             models.isEmpty() ? List.of() : Arrays.asList(models.split(",")),
-                            rs.getLong("num_examples"), rs.getString("device"), rs.getLong("last_seen_ms")));
+                            rs.getLong("num_examples"), rs.getString("device"), rs.getLong("last_seen_ms"),
+                            rs.getString("identity_key")));
                 }
             }
             return out;
@@ -406,6 +415,7 @@ public final class H2Store implements Store {
 
     @Override
     public synchronized void close() {
+        closed = true;
         try {
             conn.close();
         } catch (SQLException e) {

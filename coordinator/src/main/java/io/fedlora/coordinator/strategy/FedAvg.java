@@ -39,4 +39,19 @@ public final class FedAvg implements Strategy {
         }
         return out;
     }
+
+    /** {@code new = old + mean}: the secure round's sum is already Σ wᵢΔᵢ / Σ wᵢ. */
+    @Override
+    public float[] applyMean(FlatAdapter global, float[] meanUpdate) {
+        float[] old = global.values();
+        if (meanUpdate.length != old.length) {
+            throw new IllegalArgumentException("mean update has " + meanUpdate.length + " elements, the adapter has "
+                    + old.length);
+        }
+        float[] out = new float[old.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = old[i] + meanUpdate[i];
+        }
+        return out;
+    }
 }

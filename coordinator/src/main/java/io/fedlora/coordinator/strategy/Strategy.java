@@ -36,4 +36,10 @@ public interface Strategy {
      * Must not modify {@code global} or the updates.
      */
     float[] aggregate(FlatAdapter global, List<ClientUpdate> updates);
+
+    /**
+     * The new global adapter values from the current one and the weighted mean of the round's
+     * updates, as a secure round delivers it (the coordinator never sees the updates themselves).
+     */
+    float[] applyMean(FlatAdapter global, float[] meanUpdate);
 }

@@ -47,10 +47,10 @@ class RoundLoopTest {
     private void startCoordinator(InstantSource clock, Duration retryDelay) {
         store = H2Store.open(dir);
         FileBlobStore blobs = new FileBlobStore(dir.resolve("blobs"));
-        jobs = new Jobs(store, blobs, clock);
+        jobs = new Jobs(store, blobs, clock, true); // these tests drive plaintext rounds
         nodes = new ConnectedNodes();
         scheduler = new RoundScheduler(store, blobs, nodes, new JobEvents(), clock,
-                new RoundTiming(Duration.ofMillis(10), retryDelay));
+                new RoundTiming(Duration.ofMillis(10), retryDelay), true);
     }
 
     private SimulatedClient client(String name, long examples, Behaviour b, String model) {

@@ -48,6 +48,14 @@ public final class ClientCommand implements Callable<Integer> {
             description = "Testing only: keep a copy of each update on this machine.")
     Path recordUpdates;
 
+    @Option(names = "--insecure-plaintext",
+            description = "DEVELOPMENT ONLY: also take rounds without secure aggregation, sending this node's update in the clear.")
+    boolean insecurePlaintext;
+
+    @Option(names = "--min-secure-cohort", defaultValue = "3",
+            description = "Contribute only to secure rounds of at least this many clients (default: ${DEFAULT-VALUE}).")
+    int minSecureCohort;
+
     private PrivacyBudget budget() {
         if (privacyBudget == null || privacyBudget.isEmpty()) {
             return null;
@@ -67,8 +75,13 @@ public final class ClientCommand implements Callable<Integer> {
         if (recordUpdates != null) {
             trainer = new RecordingTrainer(trainer, recordUpdates);
         }
-        AgentConfig config = AgentConfig.builder(coordinator, stateDir, nodeName, sha)
-                .numExamples(examples.size()).device("cpu").privacyBudget(budget()).build();
+        AgentConfig.Builder builder = AgentConfig.builder(coordinator, stateDir, nodeName, sha)
+                .numExamples(examples.size()).device("cpu").privacyBudget(budget())
+                .insecurePlaintext(insecurePlaintext).minSecureCohort(minSecureCohort);
+        if (recordUpdates != null) {
+            builder.encodedUpdateListener(RecordingTrainer.encodedRecorder(recordUpdates));
+        }
+        AgentConfig config = builder.build();
         LocalTrainer owned = trainer;
         AgentNode node = AgentNode.start(config, owned);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -23,9 +23,14 @@ public final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "7070", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
 
+    @Option(names = "--insecure-plaintext",
+            description = "DEVELOPMENT ONLY: also run jobs without secure aggregation, whose updates arrive in the clear.")
+    boolean insecurePlaintext;
+
     @Override
     public Integer call() throws Exception {
-        CoordinatorServer server = CoordinatorServer.start(CoordinatorConfig.builder(dataDir).host(host).port(port).build());
+        CoordinatorServer server = CoordinatorServer.start(CoordinatorConfig.builder(dataDir).host(host).port(port)
+                .insecurePlaintext(insecurePlaintext).build());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

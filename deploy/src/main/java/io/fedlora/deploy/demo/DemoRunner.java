@@ -105,6 +105,12 @@ public final class DemoRunner {
                 out.printf("base model held-out exact match: %.1f%%%n", 100 * baseEval.exactMatch());
 
                 Job job = admin.createJob(CreateJobRequest.newBuilder().setConfig(config).build());
+                var sa = config.getSecureAggregation();
+                var kt = io.fedlora.rounds.SecureRoundSetup.parameters(settings.clients(), sa.getDropoutFraction(),
+                        sa.getCorruptFraction());
+                out.printf("secure aggregation: SecAgg+ over the %d-client cohort (each masks with k=%d neighbours, "
+                        + "threshold t=%d, up to %.0f%% may drop out); the coordinator only ever sees masked updates%n",
+                        settings.clients(), kt.neighbours(), kt.threshold(), 100 * sa.getDropoutFraction());
                 JobRef ref = JobRef.newBuilder().setJobId(job.getJobId()).build();
                 admin.startJob(ref);
                 long fedStart = System.nanoTime();
@@ -180,6 +186,7 @@ public final class DemoRunner {
                     + "epsilon <= %.1f at delta %.0e%n", q, sigma, RECORD_DP_CLIP, steps, RECORD_DP_EPSILON, RECORD_DP_DELTA);
         }
         return JobConfig.newBuilder()
+                .setSecureAggregation(secureAggregation(modelConfig))
                 .setName("demo")
                 .setBaseModelId("fedlora-tiny")
                 .setBaseModelSha256(sha)
@@ -193,6 +200,25 @@ public final class DemoRunner {
                 .setAdapterLayout(LoraLayouts.llama(modelConfig.dims(), DemoDefaults.RANK, DemoDefaults.TARGETS))
                 .build();
     }
+
+    /**
+     * SecAgg+ for the demo's cohort: tolerate a quarter of the clients dropping out where the cohort
+     * is big enough for that (4 or more), none otherwise; the coordinator alone is the adversary.
+     */
+    private io.fedlora.proto.v1.SecureAggregationConfig secureAggregation(LlamaConfig modelConfig) {
+        var b = io.fedlora.proto.v1.SecureAggregationConfig.newBuilder().setCorruptFraction(0)
+                .setClipNorm(DEMO_SECAGG_CLIP).setMaxWeight(DEMO_SECAGG_MAX_WEIGHT).setDropoutFraction(0.25);
+        long dim = LoraLayouts.totalElements(LoraLayouts.llama(modelConfig.dims(), DemoDefaults.RANK, DemoDefaults.TARGETS));
+        int min = Math.max(1, settings.clients() - 1);
+        if (io.fedlora.rounds.SecureRoundSetup.largestFeasibleCohort(b.build(), dim, settings.clients()) < min) {
+            b.setDropoutFraction(0);
+        }
+        return b.build();
+    }
+
+    /** Bounds each update so the fixed-point sum cannot overflow: above the demo's update norms (up to ~17). */
+    static final double DEMO_SECAGG_CLIP = 32;
+    static final int DEMO_SECAGG_MAX_WEIGHT = 1 << 12;
 
     /** All clients in the first round: wait until every client process has connected. */
     private void awaitClients(AdminServiceGrpc.AdminServiceBlockingStub admin) throws InterruptedException {

@@ -29,7 +29,7 @@ public final class JobOptions {
     @Option(names = "--clients-per-round", defaultValue = "4", description = "Cohort size (default: ${DEFAULT-VALUE}).")
     public int clientsPerRound;
 
-    @Option(names = "--min-clients", defaultValue = "2",
+    @Option(names = "--min-clients", defaultValue = "3",
             description = "Fewest contributions for a round to count (default: ${DEFAULT-VALUE}).")
     public int minClients;
 
@@ -83,6 +83,38 @@ public final class JobOptions {
     @Option(names = "--dp-delta", defaultValue = "1e-5", description = "DP-SGD delta (default: ${DEFAULT-VALUE}).")
     public double dpDelta;
 
+    @Option(names = "--secagg-dropout", defaultValue = "0.25",
+            description = "Secure aggregation: fraction of a cohort that may drop out (default: ${DEFAULT-VALUE}).")
+    public double secaggDropout;
+
+    @Option(names = "--secagg-corrupt", defaultValue = "0.0",
+            description = "Secure aggregation: fraction of a cohort that may collude with the coordinator"
+                    + " (default: ${DEFAULT-VALUE}; cohorts under ~10 tolerate only 0).")
+    public double secaggCorrupt;
+
+    @Option(names = "--secagg-clip-norm", defaultValue = "50",
+            description = "Secure aggregation: L2 bound on each update before fixed-point encoding (default: ${DEFAULT-VALUE}).")
+    public double secaggClipNorm;
+
+    @Option(names = "--secagg-max-weight", defaultValue = "16384",
+            description = "Secure aggregation: cap on a client's example weight (default: ${DEFAULT-VALUE}).")
+    public int secaggMaxWeight;
+
+    @Option(names = "--secagg-stage-timeout", defaultValue = "30",
+            description = "Secure aggregation: seconds for each key-exchange and unmasking stage (default: ${DEFAULT-VALUE}).")
+    public int secaggStageTimeout;
+
+    @Option(names = "--insecure-plaintext",
+            description = "DEVELOPMENT ONLY: no secure aggregation; updates reach the coordinator in the clear"
+                    + " (both the coordinator and the clients must be started with --insecure-plaintext).")
+    public boolean insecurePlaintext;
+
+    public io.fedlora.proto.v1.SecureAggregationConfig secureAggregation() {
+        return io.fedlora.proto.v1.SecureAggregationConfig.newBuilder().setDropoutFraction(secaggDropout)
+                .setCorruptFraction(secaggCorrupt).setClipNorm(secaggClipNorm).setMaxWeight(secaggMaxWeight)
+                .setStageTimeoutSeconds(secaggStageTimeout).build();
+    }
+
     private TrainingConfig training() {
         TrainingConfig.Builder t = TrainingConfig.newBuilder().setLocalSteps(localSteps).setBatchSize(batchSize)
                 .setLearningRate(learningRate).setMaxSeqLen(maxSeqLen).setSeed(trainSeed);
@@ -103,7 +135,11 @@ public final class JobOptions {
         };
         LoraConfig lora = LoraConfig.newBuilder().setRank(rank).setAlpha(alpha).setDropout(dropout)
                 .addAllTargetModules(targets).setAggregationMode(mode).setASeed(aSeed).build();
-        return JobConfig.newBuilder()
+        JobConfig.Builder b = JobConfig.newBuilder();
+        if (!insecurePlaintext) {
+            b.setSecureAggregation(secureAggregation());
+        }
+        return b
                 .setName(name)
                 .setBaseModelId(model.toAbsolutePath().normalize().getFileName().toString())
                 .setBaseModelSha256(CheckpointFiles.sha256(model))

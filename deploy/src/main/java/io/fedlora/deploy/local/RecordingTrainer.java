@@ -31,6 +31,15 @@ public final class RecordingTrainer implements LocalTrainer {
         return outcome;
     }
 
+    /** Records each encoded vector (before masking) as {@code <job>-round<N>.enc}, little-endian int32. */
+    public static io.fedlora.client.agent.AgentConfig.EncodedUpdateListener encodedRecorder(Path dir) {
+        return (job, round, encoded) -> {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(encoded.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            b.asIntBuffer().put(encoded);
+            AtomicFiles.write(dir.resolve(job + "-round" + round + ".enc"), b.array());
+        };
+    }
+
     @Override
     public void close() throws Exception {
         delegate.close();

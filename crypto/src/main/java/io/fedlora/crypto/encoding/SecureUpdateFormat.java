@@ -1,0 +1,84 @@
+package io.fedlora.crypto.encoding;
+
+import io.fedlora.crypto.InvalidParametersException;
+import java.security.SecureRandom;
+
+/**
+ * The vector one client contributes to a secure round: its update encoded by
+ * {@link QuantizedEncoder} (P words), its weight w (1 word), and w·loss in fixed point (1 word).
+ * Weight and loss ride inside the masked vector so that the coordinator learns the total weight
+ * and the weighted mean loss from the sum only, never per client.
+ *
+ * <p>Loss headroom: the loss is clamped to [0, {@link #MAX_LOSS}] and its word is
+ * ⌊w·loss·lossScale⌋ ≤ maxWeight·MAX_LOSS·lossScale, so n of them sum below 2^31 when
+ * {@code n·maxWeight·MAX_LOSS·lossScale ≤ 2^31 − 1}, checked here.
+ */
+public final class SecureUpdateFormat {
+  /** Losses above this (cross-entropy of a near-uniform 10^27-token vocabulary) are clamped. */
+  public static final double MAX_LOSS = 64;
+  private static final double INT_MAX = Integer.MAX_VALUE;
+  // Keeps the largest scales strictly inside the bound despite floating-point rounding.
+  private static final double MARGIN = 1 - 1e-9;
+
+  private final QuantizedEncoder encoder;
+  private final double lossScale;
+
+  public SecureUpdateFormat(EncodingParameters params, double lossScale) {
+    double worst = (double) params.cohortSize() * params.maxWeight() * MAX_LOSS * lossScale;
+    if (!(lossScale > 0) || Double.isInfinite(lossScale) || worst > INT_MAX) {
+      throw new InvalidParametersException(String.format(
+          "lossScale must be positive with cohortSize × maxWeight × %.0f × lossScale ≤ 2^31−1, got %s",
+          MAX_LOSS, lossScale));
+    }
+    this.encoder = new QuantizedEncoder(params);
+    this.lossScale = lossScale;
+  }
+
+  /** The finest encoding that cannot overflow for this cohort size, weight cap and clip norm. */
+  public static SecureUpdateFormat finest(int dimension, double clipNorm, int cohortSize, int maxWeight) {
+    if (cohortSize < 1 || maxWeight < 1 || !(clipNorm > 0)) {
+      throw new InvalidParametersException("cohortSize, maxWeight and clipNorm must be positive");
+    }
+    double scale = Math.floor(INT_MAX / cohortSize) / ((double) maxWeight * clipNorm) * MARGIN;
+    double lossScale = INT_MAX / ((double) cohortSize * maxWeight * MAX_LOSS) * MARGIN;
+    return new SecureUpdateFormat(new EncodingParameters(dimension, clipNorm, scale, cohortSize, maxWeight),
+        lossScale);
+  }
+
+  public EncodingParameters parameters() {
+    return encoder.parameters();
+  }
+
+  public double lossScale() {
+    return lossScale;
+  }
+
+  /** Words per vector: P parameters, the weight, the weighted loss. */
+  public int vectorLength() {
+    return encoder.parameters().dimension() + 2;
+  }
+
+  /** Encodes one client's contribution; {@code weight} must be in 1..maxWeight. */
+  public int[] encode(float[] update, int weight, double loss, SecureRandom random) {
+    int[] head = encoder.encode(update, weight, random);
+    int[] out = java.util.Arrays.copyOf(head, head.length + 1);
+    java.util.Arrays.fill(head, 0);
+    double clamped = Double.isNaN(loss) ? MAX_LOSS : Math.min(MAX_LOSS, Math.max(0, loss));
+    out[head.length] = (int) Math.floor(weight * clamped * lossScale);
+    return out;
+  }
+
+  /** The weighted mean update, the total weight and the weighted mean loss, from the modular sum. */
+  public Aggregate decode(int[] sum) {
+    int n = vectorLength();
+    if (sum.length != n) {
+      throw new IllegalArgumentException("sum has " + sum.length + " words, expected " + n);
+    }
+    DecodedAggregate head = encoder.decode(java.util.Arrays.copyOf(sum, n - 1));
+    double meanLoss = sum[n - 1] / (lossScale * head.totalWeight());
+    return new Aggregate(head.mean(), head.totalWeight(), meanLoss);
+  }
+
+  /** A decoded secure round. */
+  public record Aggregate(float[] meanUpdate, long totalWeight, double meanLoss) {}
+}

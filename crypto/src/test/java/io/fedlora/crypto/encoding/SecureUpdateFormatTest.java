@@ -1,0 +1,86 @@
+package io.fedlora.crypto.encoding;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fedlora.crypto.InvalidParametersException;
+import java.security.SecureRandom;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class SecureUpdateFormatTest {
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  @Test
+  void theSumDecodesToTheWeightedMeanTotalWeightAndMeanLoss() {
+    int n = 5;
+    int p = 300;
+    SecureUpdateFormat f = SecureUpdateFormat.finest(p, 4.0, n, 1000);
+    assertEquals(p + 2, f.vectorLength());
+    SplittableRandom r = new SplittableRandom(3);
+    int[] sum = new int[f.vectorLength()];
+    double[] weighted = new double[p];
+    long total = 0;
+    double lossSum = 0;
+    for (int c = 0; c < n; c++) {
+      float[] u = new float[p];
+      for (int i = 0; i < p; i++) {
+        u[i] = (float) (r.nextDouble(-1, 1) * 0.1);
+      }
+      int w = 1 + r.nextInt(1000);
+      double loss = r.nextDouble(0, 5);
+      int[] e = f.encode(u, w, loss, RANDOM);
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] += e[i];
+      }
+      for (int i = 0; i < p; i++) {
+        weighted[i] += w * (double) u[i];
+      }
+      total += w;
+      lossSum += w * loss;
+    }
+    SecureUpdateFormat.Aggregate a = f.decode(sum);
+    assertEquals(total, a.totalWeight());
+    double bound = f.parameters().meanErrorBound(n, total) + 1e-7;
+    for (int i = 0; i < p; i++) {
+      assertEquals(weighted[i] / total, a.meanUpdate()[i], bound);
+    }
+    assertEquals(lossSum / total, a.meanLoss(), n / (f.lossScale() * total) + 1e-9);
+  }
+
+  @Test
+  void theFinestEncodingCannotOverflowEvenAtEveryBound() {
+    int n = 7;
+    SecureUpdateFormat f = SecureUpdateFormat.finest(4, 2.0, n, 500);
+    int[] sum = new int[f.vectorLength()];
+    for (int c = 0; c < n; c++) {
+      int[] e = f.encode(new float[] {2f, 0, 0, 0}, 500, 1e9, RANDOM); // max norm, max weight, loss clamped
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] += e[i];
+      }
+    }
+    SecureUpdateFormat.Aggregate a = f.decode(sum);
+    assertEquals(2.0, a.meanUpdate()[0], 1e-3, "still positive: no wrap-around");
+    assertEquals(SecureUpdateFormat.MAX_LOSS, a.meanLoss(), 1e-3);
+    float[] negative = {-2f, 0, 0, 0};
+    int[] neg = new int[f.vectorLength()];
+    for (int c = 0; c < n; c++) {
+      int[] e = f.encode(negative, 500, 0, RANDOM);
+      for (int i = 0; i < neg.length; i++) {
+        neg[i] += e[i];
+      }
+    }
+    assertEquals(-2.0, f.decode(neg).meanUpdate()[0], 1e-3);
+  }
+
+  @Test
+  void aLossScaleThatCouldOverflowIsRefused() {
+    EncodingParameters p = new EncodingParameters(4, 1, 1, 10, 100);
+    var e = assertThrows(InvalidParametersException.class, () -> new SecureUpdateFormat(p, 1e6));
+    assertTrue(e.getMessage().contains("lossScale"), e.getMessage());
+    assertThrows(InvalidParametersException.class, () -> new SecureUpdateFormat(p, 0));
+    assertThrows(InvalidParametersException.class, () -> new SecureUpdateFormat(p, Double.NaN));
+  }
+}

@@ -1,0 +1,468 @@
+package io.fedlora.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.MessageLite;
+import io.fedlora.adapter.FlatAdapter;
+import io.fedlora.adapter.Sha256;
+import io.fedlora.client.agent.AgentConfig;
+import io.fedlora.client.agent.AgentNode;
+import io.fedlora.client.train.LocalTrainer;
+import io.fedlora.client.train.TrainOutcome;
+import io.fedlora.client.train.TrainRequest;
+import io.fedlora.coordinator.CoordinatorConfig;
+import io.fedlora.coordinator.CoordinatorServer;
+import io.fedlora.coordinator.round.RoundTiming;
+import io.fedlora.proto.v1.AgentServiceGrpc;
+import io.fedlora.proto.v1.AggregationMode;
+import io.fedlora.proto.v1.JobConfig;
+import io.fedlora.proto.v1.JobState;
+import io.fedlora.proto.v1.LoraConfig;
+import io.fedlora.proto.v1.RoundState;
+import io.fedlora.proto.v1.RoundSummary;
+import io.fedlora.proto.v1.SecAggEnvelope;
+import io.fedlora.proto.v1.SecureAggregationConfig;
+import io.fedlora.proto.v1.Strategy;
+import io.fedlora.proto.v1.TrainingConfig;
+import io.fedlora.proto.v1.UpdateEncoding;
+import io.fedlora.proto.v1.UpdateHeader;
+import io.fedlora.proto.v1.UpdateUpload;
+import io.fedlora.adapter.LoraLayouts;
+import io.fedlora.adapter.LoraLayouts.LlamaDims;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Secure rounds end to end, in one JVM but over a real loopback gRPC port: a coordinator and four
+ * real agents (with a fast deterministic trainer instead of DJL). A server interceptor records
+ * every message the coordinator receives, so the test sees exactly what the coordinator sees.
+ */
+@Timeout(120)
+class SecureAggregationTest {
+
+    private static final String MODEL_SHA = "ab".repeat(32);
+    private static final LlamaDims DIMS = new LlamaDims(2, 16, 32, 2, 2, 8);
+
+    @TempDir
+    Path dir;
+
+    private CoordinatorServer server;
+    private final List<AgentNode> agents = new ArrayList<>();
+    private final Recorder inbound = new Recorder();
+    /** Per "node/round": the encoded vector before masking, and the raw delta, as the node saw them. */
+    private final Map<String, int[]> encoded = new ConcurrentHashMap<>();
+    private final Map<String, float[]> deltas = new ConcurrentHashMap<>();
+    private final Map<String, Long> weights = new ConcurrentHashMap<>();
+    private final Map<String, String> nodeIdsByName = new ConcurrentHashMap<>();
+
+    @AfterEach
+    void stop() {
+        agents.forEach(AgentNode::close);
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void theCoordinatorSeesOnlyMaskedInputsAndUnmasksTheExactSum() throws Exception {
+        start(false);
+        for (int i = 0; i < 4; i++) {
+            agents.add(agent("node-" + i, 40 + 17 * i, new CountDownLatch(0)));
+        }
+        String job = server.jobs().create(secureJob(2, 4, 3)).jobId();
+        server.startJob(job);
+        assertEquals(JobState.JOB_STATE_COMPLETED, server.awaitJob(job, Duration.ofSeconds(60)).getState());
+
+        List<RoundSummary> rounds = server.jobs().rounds(job);
+        assertEquals(2, rounds.size());
+        for (RoundSummary r : rounds) {
+            assertEquals(RoundState.ROUND_STATE_COMPLETED, r.getState());
+            assertTrue(r.getSecureAggregation());
+            assertEquals(4, r.getContributingNodesCount());
+            assertEquals(3, r.getSecaggNeighbours());
+            assertEquals(2, r.getSecaggThreshold());
+            assertSumIsExactAndDecodesToTheWeightedMean(job, r);
+        }
+        assertNoEncodedOrRawUpdateReachedTheCoordinator(job, rounds);
+    }
+
+    @Test
+    void aClientLostWhileTrainingIsUnmaskedOutAndTooFewAbortTheRound() throws Exception {
+        start(false);
+        CountDownLatch release = new CountDownLatch(1);
+        for (int i = 0; i < 4; i++) {
+            // node-3 never finishes training; it is closed mid-round like a crashed process.
+            agents.add(agent("node-" + i, 30 + 11 * i, i == 3 ? release : new CountDownLatch(0)));
+        }
+        String job = server.jobs().create(secureJob(1, 4, 3)).jobId();
+        server.startJob(job);
+        awaitTraining("node-3");
+        agents.get(3).close();
+        assertEquals(JobState.JOB_STATE_COMPLETED, server.awaitJob(job, Duration.ofSeconds(60)).getState());
+        RoundSummary r = server.jobs().rounds(job).get(0);
+        assertEquals(3, r.getContributingNodesCount(), "the three survivors are summed; node-3's masks are removed");
+        assertFalse(r.getContributingNodesList().contains(nodeIdsByName.get("node-3")));
+        assertSumIsExactAndDecodesToTheWeightedMean(job, r);
+
+        // Two survivors of four cannot make min_clients = 3: the round aborts with a reason, nothing is published.
+        String second = server.jobs().create(secureJob(1, 4, 3)).jobId();
+        CountDownLatch never = new CountDownLatch(1);
+        List<AgentNode> fresh = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            fresh.add(agent("late-" + i, 20, i < 2 ? never : new CountDownLatch(0)));
+        }
+        agents.addAll(fresh);
+        agents.get(0).close();
+        agents.get(1).close();
+        agents.get(2).close();
+        server.startJob(second);
+        awaitTraining("late-0");
+        awaitTraining("late-1");
+        fresh.get(0).close();
+        fresh.get(1).close();
+        RoundSummary aborted = awaitRound(second, RoundState.ROUND_STATE_ABORTED);
+        assertTrue(aborted.getAbortReason().startsWith("secure aggregation: only 2 of 4 selected nodes sent a masked"),
+                aborted.getAbortReason());
+        assertEquals(0, server.jobs().get(second).latestVersion());
+        never.countDown();
+        release.countDown();
+    }
+
+    @Test
+    void badSecAggMessagesGetTypedStatusesAndChangeNothing() throws Exception {
+        start(false);
+        CountDownLatch hold = new CountDownLatch(1);
+        for (int i = 0; i < 4; i++) {
+            agents.add(agent("node-" + i, 25, hold));
+        }
+        String job = server.jobs().create(secureJob(1, 4, 3)).jobId();
+        server.startJob(job);
+        for (int i = 0; i < 4; i++) {
+            awaitTraining("node-" + i);
+        }
+        int round = server.jobs().rounds(job).get(0).getRound();
+        String n0 = nodeIdsByName.get("node-0");
+        String n1 = nodeIdsByName.get("node-1");
+        ManagedChannel ch = Grpc.newChannelBuilder("127.0.0.1:" + server.port(), InsecureChannelCredentials.create()).build();
+        try {
+            var stub = AgentServiceGrpc.newBlockingStub(ch);
+            SecAggEnvelope.Builder e = SecAggEnvelope.newBuilder().setNodeId(n0).setJobId(job).setRound(round);
+            assertStatus(Status.Code.INVALID_ARGUMENT, "not a SecAgg+ client message",
+                    () -> stub.sendSecAgg(e.clone().setMessage(ByteString.copyFromUtf8("garbage")).build()));
+            assertStatus(Status.Code.FAILED_PRECONDITION, "is not the open round",
+                    () -> stub.sendSecAgg(e.clone().setRound(round + 7).setMessage(ByteString.copyFromUtf8("x")).build()));
+            assertStatus(Status.Code.NOT_FOUND, "no registered node",
+                    () -> stub.sendSecAgg(e.clone().setNodeId("intruder").setMessage(ByteString.copyFromUtf8("x")).build()));
+            // A plaintext update to a secure job is refused before any payload is read.
+            UpdateHeader plain = UpdateHeader.newBuilder().setNodeId(n1).setJobId(job).setRound(round)
+                    .setEncoding(UpdateEncoding.UPDATE_ENCODING_PLAINTEXT_F32).setElementCount(512).setNumExamples(5)
+                    .setPayloadSha256("00".repeat(32)).build();
+            assertStatus(Status.Code.INVALID_ARGUMENT, "encoding: job " + job + " takes UPDATE_ENCODING_SECAGG_MASKED",
+                    () -> upload(ch, plain));
+        } finally {
+            ch.shutdownNow();
+        }
+        hold.countDown();
+        assertEquals(JobState.JOB_STATE_COMPLETED, server.awaitJob(job, Duration.ofSeconds(60)).getState());
+        RoundSummary r = server.jobs().rounds(job).get(0);
+        assertEquals(4, r.getContributingNodesCount(), "refused calls did not drop anyone");
+        assertSumIsExactAndDecodesToTheWeightedMean(job, r);
+    }
+
+    @Test
+    void secureByDefaultOnBothSides() throws Exception {
+        start(false);
+        JobConfig plaintext = secureJob(1, 4, 3).toBuilder().clearSecureAggregation().build();
+        var refused = assertThrows(RuntimeException.class, () -> server.jobs().create(plaintext));
+        assertTrue(refused.getMessage().contains("secure_aggregation: required"), refused.getMessage());
+        server.close();
+
+        // A development coordinator may run a plaintext job, but agents still refuse to send in the clear.
+        start(true);
+        for (int i = 0; i < 3; i++) {
+            agents.add(agent("node-" + i, 10, new CountDownLatch(0)));
+        }
+        String job = server.jobs().create(plaintext.toBuilder().setMinClients(3).setClientsPerRound(3).build()).jobId();
+        server.startJob(job);
+        RoundSummary r = awaitRound(job, RoundState.ROUND_STATE_ABORTED);
+        assertTrue(r.getAbortReason().startsWith("only 0 of 3 selected nodes contributed"), r.getAbortReason());
+        assertTrue(inbound.messages().stream().noneMatch(m -> m instanceof UpdateUpload), "no update was sent");
+    }
+
+    // ---- the checks ----
+
+    /** Σ encoded (mod 2^32) hashes to what the coordinator unmasked; the adapter moved by its decoded mean. */
+    private void assertSumIsExactAndDecodesToTheWeightedMean(String job, RoundSummary r) throws Exception {
+        int[] sum = null;
+        double[] weighted = null;
+        long total = 0;
+        for (String node : r.getContributingNodesList()) {
+            int[] e = encoded.get(node + "/" + r.getRound());
+            float[] d = deltas.get(node + "/" + r.getRound());
+            long w = weights.get(node + "/" + r.getRound());
+            if (sum == null) {
+                sum = new int[e.length];
+                weighted = new double[d.length];
+            }
+            for (int i = 0; i < e.length; i++) {
+                sum[i] += e[i];
+            }
+            for (int i = 0; i < d.length; i++) {
+                weighted[i] += w * (double) d[i];
+            }
+            total += w;
+        }
+        ByteBuffer le = ByteBuffer.allocate(sum.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        le.asIntBuffer().put(sum);
+        assertEquals(Sha256.hex(le.array()), r.getAggregateSumSha256(),
+                "the coordinator's unmasked sum is exactly the sum of the contributors' encoded updates");
+        assertEquals(total, r.getTotalExamples());
+        float[] before = adapter(job, r.getAdapterVersion() - 1);
+        float[] after = adapter(job, r.getAdapterVersion());
+        double maxErr = 0;
+        for (int i = 0; i < before.length; i++) {
+            maxErr = Math.max(maxErr, Math.abs((after[i] - (double) before[i]) - weighted[i] / total));
+        }
+        // Stochastic rounding at scale ~5e4 per unit weight, then float32 storage.
+        assertTrue(maxErr < 1e-5, "decoded mean differs from the weighted mean by " + maxErr);
+        assertEquals(0.5, r.getTrainLoss(), 1e-3, "weighted mean loss, decoded from the sum");
+    }
+
+    /**
+     * No 16-byte run of any client's encoded vector, or of its raw delta, appears in anything the
+     * coordinator received or stored — while the masked inputs of the same length did arrive.
+     */
+    private void assertNoEncodedOrRawUpdateReachedTheCoordinator(String job, List<RoundSummary> rounds) throws Exception {
+        List<byte[]> hay = new ArrayList<>();
+        long received = 0;
+        for (MessageLite m : inbound.messages()) {
+            byte[] b = m.toByteArray();
+            hay.add(b);
+            received += b.length;
+        }
+        try (var files = Files.walk(dir.resolve("coordinator"))) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                hay.add(Files.readAllBytes(f));
+            }
+        }
+        int vector = 512 + 2;
+        assertTrue(received > 2L * 4 * 4 * vector, "masked inputs arrived: " + received + " bytes");
+        Set<Window> needles = new HashSet<>();
+        for (RoundSummary r : rounds) {
+            for (String node : r.getContributingNodesList()) {
+                needles.addAll(Window.allNonZero(toLe(encoded.get(node + "/" + r.getRound()))));
+                needles.addAll(Window.allNonZero(FlatAdapter.toLittleEndian(deltas.get(node + "/" + r.getRound()))));
+            }
+        }
+        assertTrue(needles.size() > 1000, "needles: " + needles.size());
+        for (byte[] h : hay) {
+            ByteBuffer b = ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i + 16 <= h.length; i++) {
+                assertFalse(needles.contains(new Window(b.getLong(i), b.getLong(i + 8))),
+                        "a client's unmasked update appears in what the coordinator received or stored");
+            }
+        }
+    }
+
+    /** 16 bytes at a 4-byte-aligned offset whose four words are all non-zero (zeros match anything). */
+    private record Window(long a, long b) {
+        static List<Window> allNonZero(byte[] le) {
+            ByteBuffer b = ByteBuffer.wrap(le).order(ByteOrder.LITTLE_ENDIAN);
+            List<Window> out = new ArrayList<>();
+            for (int i = 0; i + 16 <= le.length; i += 4) {
+                if (b.getInt(i) != 0 && b.getInt(i + 4) != 0 && b.getInt(i + 8) != 0 && b.getInt(i + 12) != 0) {
+                    out.add(new Window(b.getLong(i), b.getLong(i + 8)));
+                }
+            }
+            return out;
+        }
+    }
+
+    private static byte[] toLe(int[] words) {
+        ByteBuffer b = ByteBuffer.allocate(words.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asIntBuffer().put(words);
+        return b.array();
+    }
+
+    // ---- set-up ----
+
+    private void start(boolean insecurePlaintext) throws Exception {
+        server = CoordinatorServer.start(CoordinatorConfig.builder(dir.resolve("coordinator"))
+                        .roundTiming(new RoundTiming(Duration.ofMillis(10), Duration.ofMillis(50)))
+                        .heartbeatInterval(Duration.ofMillis(500))
+                        .insecurePlaintext(insecurePlaintext).build(),
+                NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), InsecureServerCredentials.create())
+                        .intercept(inbound));
+    }
+
+    private final Set<String> training = ConcurrentHashMap.newKeySet();
+
+    private AgentNode agent(String name, long examples, CountDownLatch finishTraining) throws Exception {
+        LocalTrainer trainer = new LocalTrainer() {
+            @Override
+            public TrainOutcome train(TrainRequest req) throws Exception {
+                training.add(name);
+                finishTraining.await();
+                String node = nodeIdsByName.get(name);
+                float[] d = new float[req.startAdapter().values().length];
+                int h = Math.floorMod(name.hashCode(), 97) + 1;
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = (float) (h * 1e-3 * ((i % 11) - 5) + req.round() * 1e-4 + (i + 1) * 1e-6);
+                }
+                deltas.put(node + "/" + req.round(), d);
+                weights.put(node + "/" + req.round(), examples);
+                return new TrainOutcome(d.clone(), examples, 0.5, 1, 0.01);
+            }
+        };
+        AgentConfig config = AgentConfig.builder("127.0.0.1:" + server.port(), dir.resolve("agents/" + name), name,
+                        MODEL_SHA)
+                .numExamples(examples)
+                .backoff(Duration.ofMillis(50), Duration.ofMillis(200))
+                .encodedUpdateListener((jobId, round, words) -> encoded.put(nodeIdsByName.get(name) + "/" + round,
+                        words.clone()))
+                .build();
+        AgentNode a = AgentNode.start(config, trainer);
+        assertTrue(a.awaitConnected(Duration.ofSeconds(20)), name + " connected");
+        nodeIdsByName.put(name, a.nodeId());
+        return a;
+    }
+
+    private JobConfig secureJob(int rounds, int perRound, int min) {
+        return JobConfig.newBuilder()
+                .setName("secure")
+                .setBaseModelId("tiny")
+                .setBaseModelSha256(MODEL_SHA)
+                .setLora(LoraConfig.newBuilder().setRank(4).setAlpha(8).addTargetModules("q_proj")
+                        .addTargetModules("v_proj").setAggregationMode(AggregationMode.AGGREGATION_MODE_EXACT_FROZEN_A)
+                        .setASeed(3))
+                .setTraining(TrainingConfig.newBuilder().setLocalSteps(1).setBatchSize(4).setLearningRate(1e-3)
+                        .setMaxSeqLen(16).setSeed(5))
+                .setRounds(rounds)
+                .setClientsPerRound(perRound)
+                .setMinClients(min)
+                .setRoundDeadlineSeconds(20)
+                .setStrategy(Strategy.STRATEGY_FEDAVG)
+                .setAdapterLayout(LoraLayouts.llama(DIMS, 4, List.of("q_proj", "v_proj")))
+                .setSecureAggregation(SecureAggregationConfig.newBuilder().setDropoutFraction(0.25).setCorruptFraction(0)
+                        .setClipNorm(10).setMaxWeight(1000).setStageTimeoutSeconds(5))
+                .build();
+    }
+
+    private float[] adapter(String job, int version) throws Exception {
+        var layout = server.jobs().get(job).config().getAdapterLayout();
+        return FlatAdapter.fromSafetensors(layout, server.jobs().adapter(job, version).data()).values();
+    }
+
+    private void awaitTraining(String name) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!training.contains(name)) {
+            assertTrue(System.nanoTime() < end, name + " started training");
+            Thread.sleep(10);
+        }
+    }
+
+    private RoundSummary awaitRound(String job, RoundState state) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            for (RoundSummary r : server.jobs().rounds(job)) {
+                if (r.getState() == state) {
+                    return r;
+                }
+            }
+            assertTrue(System.nanoTime() < end, "a round of job " + job + " reached " + state);
+            Thread.sleep(20);
+        }
+    }
+
+    private static void assertStatus(Status.Code code, String text, Runnable call) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
+        assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
+        assertTrue(String.valueOf(e.getStatus().getDescription()).contains(text), e.getStatus().toString());
+    }
+
+    private static void upload(ManagedChannel ch, UpdateHeader header) {
+        var done = new java.util.concurrent.CompletableFuture<Void>();
+        StreamObserver<UpdateUpload> req = AgentServiceGrpc.newStub(ch).submitUpdate(new StreamObserver<>() {
+            @Override
+            public void onNext(io.fedlora.proto.v1.SubmitUpdateResponse v) {}
+
+            @Override
+            public void onError(Throwable t) {
+                done.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                done.complete(null);
+            }
+        });
+        req.onNext(UpdateUpload.newBuilder().setHeader(header).build());
+        req.onCompleted();
+        try {
+            done.get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw (StatusRuntimeException) e.getCause();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Keeps every request message the coordinator's services receive. */
+    private static final class Recorder implements ServerInterceptor {
+        private final List<MessageLite> received = Collections.synchronizedList(new ArrayList<>());
+
+        List<MessageLite> messages() {
+            synchronized (received) {
+                return List.copyOf(received);
+            }
+        }
+
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                ServerCallHandler<Q, R> next) {
+            return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+                @Override
+                public void onMessage(Q message) {
+                    if (message instanceof MessageLite m) {
+                        received.add(m);
+                    }
+                    super.onMessage(message);
+                }
+            };
+        }
+    }
+}
