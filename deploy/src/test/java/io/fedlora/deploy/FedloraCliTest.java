@@ -119,6 +119,54 @@ class FedloraCliTest {
         assertTrue(r.err().contains("model.safetensors") && r.err().contains("model.embed_tokens.weight"), r.err());
     }
 
+    /** Runs the CLI with System.out captured too (model score prints its result there). */
+    private static Run runCapturingStdout(String... args) {
+        java.io.PrintStream saved = System.out;
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            Run r = run(args);
+            return new Run(r.exit(), r.out() + bytes.toString(java.nio.charset.StandardCharsets.UTF_8), r.err());
+        } finally {
+            System.setOut(saved);
+        }
+    }
+
+    @Test
+    void modelScoreTakesEveryDataForm() throws Exception {
+        Path tiny = Path.of("models/fedlora-tiny");
+        Path model = dir.resolve("with-chat-template");
+        Files.createDirectories(model);
+        for (String f : List.of("config.json", "tokenizer.json", "model.safetensors")) {
+            Files.copy(tiny.resolve(f), model.resolve(f));
+        }
+        // A Mistral-style template: its <s> and </s> are the demo tokenizer's own special tokens.
+        String template = "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}"
+                + "{{ '[INST] ' + message['content'] + ' [/INST]' }}{% elif message['role'] == 'assistant' %}"
+                + "{{ message['content'] + eos_token }}{% endif %}{% endfor %}";
+        Files.writeString(model.resolve("tokenizer_config.json"), "{\"bos_token\": \"<s>\", \"eos_token\": \"</s>\", "
+                + "\"chat_template\": " + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(template) + "}");
+        Path instruction = Files.writeString(dir.resolve("instruction.jsonl"),
+                "{\"instruction\":\"next\",\"input\":\"abc\",\"output\":\"bcd\"}\n");
+        Path chat = Files.writeString(dir.resolve("chat.jsonl"), "{\"messages\":[{\"role\":\"user\",\"content\":\"next abc\"},"
+                + "{\"role\":\"assistant\",\"content\":\"bcd\"}]}\n");
+        Path text = Files.writeString(dir.resolve("text.jsonl"), "{\"text\":\"next abc bcd\"}\n");
+        for (Path data : List.of(instruction, chat, text)) {
+            Run r = runCapturingStdout("model", "score", "--model", model.toString(), "--data", data.toString(), "--json");
+            assertEquals(0, r.exit(), data + ": " + r.err());
+            assertTrue(r.out().contains("{\"examples\":1,\"tokens\":"), r.out());
+        }
+
+        Path bad = Files.writeString(dir.resolve("bad.jsonl"), "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"},"
+                + "{\"role\":\"bot\",\"content\":\"b\"}]}\n");
+        Run r = runCapturingStdout("model", "score", "--model", model.toString(), "--data", bad.toString());
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains(bad + ":1: field 'messages[1].role': must be one of system/user/assistant"), r.err());
+        Run noTemplate = runCapturingStdout("model", "score", "--model", tiny.toString(), "--data", chat.toString());
+        assertEquals(2, noTemplate.exit(), noTemplate.err());
+        assertTrue(noTemplate.err().contains("tokenizer_config.json: file not found"), noTemplate.err());
+    }
+
     @Test
     void unknownOptionIsAUsageError() {
         Run r = run("demo", "--clientz", "3");

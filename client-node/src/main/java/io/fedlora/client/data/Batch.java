@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * A right-padded batch for next-token training: {@code inputs[b][t]} predicts {@code targets[b][t]}
- * (the following token); {@code mask} is 1 where that target is an answer token of a real example.
+ * (the following token); {@code mask} is 1 where that target carries loss (an answer, assistant or
+ * text token of a real example, see {@link TokenizedExample#inLoss()}).
  * Arrays are row-major [size, length]; length is the longest example minus one.
  */
 public record Batch(long[] inputs, long[] targets, float[] mask, int size, int length) {
@@ -28,7 +29,7 @@ public record Batch(long[] inputs, long[] targets, float[] mask, int size, int l
             for (int t = 0; t + 1 < e.length(); t++) {
                 in[b * len + t] = e.id(t);
                 tgt[b * len + t] = e.id(t + 1);
-                mask[b * len + t] = t + 1 >= e.promptLength() ? 1f : 0f;
+                mask[b * len + t] = e.isInLoss(t + 1) ? 1f : 0f;
             }
         }
         return new Batch(in, tgt, mask, n, len);

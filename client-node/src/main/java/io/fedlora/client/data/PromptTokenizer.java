@@ -7,36 +7,48 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns instruction records into token ids with the model's own {@code tokenizer.json} (the
- * Hugging Face tokenizers library through DJL; no network). Prompt and answer are tokenized
- * separately so the boundary between them, and so the loss mask, is exact.
+ * Turns training records of all three forms into token ids and loss masks with the model's own
+ * {@code tokenizer.json} (the Hugging Face tokenizers library through DJL; no network).
  *
- * <p>Prompt: {@code instruction + "\n"} then {@code input + "\n"} when there is an input.
- * Answer: {@code output} then EOS.
+ * <ul>
+ *   <li>Instruction: prompt {@code instruction + "\n"} then {@code input + "\n"} when there is an
+ *       input; answer {@code output} then EOS. BOS (from config.json; none for qwen2) first. Prompt
+ *       and answer are tokenized separately so the boundary, and so the loss mask, is exact.
+ *   <li>Chat: the conversation as the model's chat template writes it, tokenized whole without the
+ *       post-processor; loss on the assistant turns ({@link ChatEncoder}).
+ *   <li>Text: tokenized with the post-processor, so {@code tokenizer.json} alone decides BOS/EOS;
+ *       every token carries loss.
+ * </ul>
  */
 public final class PromptTokenizer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PromptTokenizer.class);
 
     private final HuggingFaceTokenizer tokenizer;
+    private final ChatEncoder chat;
     private final int bos;
     private final int eos;
     private final int pad;
 
-    private PromptTokenizer(HuggingFaceTokenizer tokenizer, int bos, int eos, int pad) {
+    private PromptTokenizer(HuggingFaceTokenizer tokenizer, Path modelDir, int bos, int eos, int pad) {
         this.tokenizer = tokenizer;
+        this.chat = new ChatEncoder(tokenizer, modelDir);
         this.bos = bos;
         this.eos = eos;
         this.pad = pad;
     }
 
-    /** Loads {@code tokenizer.json} from a model directory; special ids come from {@code config.json}. */
+    /**
+     * Loads {@code tokenizer.json} from a model directory; the instruction form's special ids come
+     * from {@code config.json}. {@code tokenizer_config.json} is read when chat data first needs it.
+     */
     public static PromptTokenizer load(Path modelDir, LlamaConfig config) throws IOException {
         Path file = modelDir.resolve("tokenizer.json");
         if (!Files.isRegularFile(file)) {
@@ -53,14 +65,14 @@ public final class PromptTokenizer implements AutoCloseable {
         // Qwen2 has a bos_token_id in its config but does not start sequences with it.
         int bos = config.modelType().equals("qwen2") ? -1 : config.bosTokenId();
         int pad = config.padTokenId() >= 0 ? config.padTokenId() : eos;
-        return new PromptTokenizer(tok, bos, eos, pad);
+        return new PromptTokenizer(tok, modelDir, bos, eos, pad);
     }
 
     public static String prompt(InstructionExample e) {
         return e.input().isEmpty() ? e.instruction() + "\n" : e.instruction() + "\n" + e.input() + "\n";
     }
 
-    /** Token ids of plain text, no special tokens. */
+    /** Token ids of plain text, no post-processor (added tokens in the text are still recognised). */
     public long[] encode(String text) {
         return tokenizer.encode(text, false, false).getIds();
     }
@@ -70,8 +82,21 @@ public final class PromptTokenizer implements AutoCloseable {
         return tokenizer.decode(ids, true);
     }
 
-    /** BOS (if used), prompt, answer, EOS; cut to {@code maxSeqLen} tokens (flagged, never dropped). */
-    public TokenizedExample tokenize(InstructionExample e, int maxSeqLen) {
+    /** Token ids and loss mask of any record, cut to {@code maxSeqLen} tokens (flagged, never dropped). */
+    public TokenizedExample tokenize(TrainingExample e, int maxSeqLen) {
+        TokenizedExample whole;
+        if (e instanceof InstructionExample i) {
+            whole = instruction(i);
+        } else if (e instanceof ChatExample c) {
+            whole = chat.encode(c);
+        } else {
+            whole = text((TextExample) e);
+        }
+        return whole.truncatedTo(maxSeqLen);
+    }
+
+    /** BOS (if used), prompt, answer, EOS; loss on the answer and EOS. */
+    private TokenizedExample instruction(InstructionExample e) {
         long[] prompt = encode(prompt(e));
         long[] answer = encode(e.output());
         int n = (bos >= 0 ? 1 : 0) + prompt.length + answer.length + 1;
@@ -88,30 +113,52 @@ public final class PromptTokenizer implements AutoCloseable {
             ids[i++] = id;
         }
         ids[i] = eos;
-        if (n <= maxSeqLen) {
-            return new TokenizedExample(ids, promptLength, false);
-        }
-        long[] cut = java.util.Arrays.copyOf(ids, maxSeqLen);
-        return new TokenizedExample(cut, Math.min(promptLength, maxSeqLen), true);
+        return new TokenizedExample(ids, promptLength, false);
+    }
+
+    /** With the post-processor: tokenizer.json decides BOS/EOS; this code adds none. */
+    private TokenizedExample text(TextExample e) {
+        long[] ids = tokenizer.encode(e.text(), true, false).getIds();
+        boolean[] inLoss = new boolean[ids.length];
+        Arrays.fill(inLoss, true);
+        return new TokenizedExample(ids, inLoss, false);
     }
 
     /** Tokenizes a dataset; truncations are counted and logged once as a warning. */
-    public TokenizedDataset tokenizeAll(List<InstructionExample> examples, int maxSeqLen) {
+    public TokenizedDataset tokenizeAll(List<? extends TrainingExample> examples, int maxSeqLen) {
         if (maxSeqLen < 2) {
             throw new IllegalArgumentException("max_seq_len must be at least 2, got " + maxSeqLen);
         }
         List<TokenizedExample> out = new ArrayList<>(examples.size());
         int truncated = 0;
-        for (InstructionExample e : examples) {
+        int emptied = 0;
+        for (TrainingExample e : examples) {
             TokenizedExample t = tokenize(e, maxSeqLen);
             truncated += t.truncated() ? 1 : 0;
+            emptied += t.truncated() && t.answerTokens() == 0 ? 1 : 0;
             out.add(t);
         }
         if (truncated > 0) {
-            LOG.warn("{} of {} examples are longer than max_seq_len {} and were truncated", truncated,
-                    examples.size(), maxSeqLen);
+            LOG.warn("{} of {} examples are longer than max_seq_len {} and were truncated ({} of them keep no trained "
+                    + "token)", truncated, examples.size(), maxSeqLen, emptied);
         }
         return new TokenizedDataset(out, truncated, pad);
+    }
+
+    /**
+     * Fails early, naming file, line and field, for data this model cannot tokenize: chat data
+     * needs a recognised chat template whose special tokens the tokenizer has, and conversations
+     * the template accepts.
+     */
+    public void check(TrainingData data) throws IOException {
+        if (data.form().orElse(null) == DataForm.CHAT) {
+            chat.check(data);
+        }
+    }
+
+    /** The recognised chat template's family (e.g. {@code ChatML}); fails as chat data would. */
+    public String chatTemplateFamily() throws IOException {
+        return chat.family();
     }
 
     public int bosId() {

@@ -10,6 +10,8 @@ import io.fedlora.client.data.InstructionExample;
 import io.fedlora.client.data.PromptTokenizer;
 import io.fedlora.client.data.TokenizedDataset;
 import io.fedlora.client.data.TokenizedExample;
+import io.fedlora.client.data.TrainingData;
+import io.fedlora.client.data.TrainingExample;
 import io.fedlora.client.model.LlamaModel;
 import io.fedlora.client.model.LoraAdapters;
 import io.fedlora.proto.v1.AdapterLayout;
@@ -44,7 +46,7 @@ public final class DjlLoraTrainer implements LocalTrainer {
     private final LlamaModel model;
     private final PromptTokenizer tokenizer;
     private final boolean ownsModel;
-    private final List<InstructionExample> examples;
+    private final List<TrainingExample> examples;
     private final Map<Integer, TokenizedDataset> tokenizedByLength = new HashMap<>();
     private DpSgdConfig dp;
     private DpSgdConfig lastTaskDp;
@@ -53,8 +55,22 @@ public final class DjlLoraTrainer implements LocalTrainer {
     /** DP-SGD steps taken by this trainer (all rounds, this process) with the current settings. */
     private long dpSteps;
 
+    /**
+     * Loads the model and tokenizer and checks that the tokenizer can take the data (for chat data:
+     * a recognised chat template); a problem names the data file, line and field.
+     */
+    public DjlLoraTrainer(Path modelDir, TrainingData data) throws IOException {
+        this(modelDir, data.examples());
+        try {
+            tokenizer.check(data);
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
     /** Loads the model and tokenizer from a Hugging Face directory; {@code examples} is the local dataset. */
-    public DjlLoraTrainer(Path modelDir, List<InstructionExample> examples) throws IOException {
+    public DjlLoraTrainer(Path modelDir, List<? extends TrainingExample> examples) throws IOException {
         NDManager m = NDManager.newBaseManager();
         try {
             LlamaModel loaded = LlamaModel.load(modelDir, m);
@@ -73,7 +89,7 @@ public final class DjlLoraTrainer implements LocalTrainer {
      * Shares an already loaded model and tokenizer (in-process simulations of several clients);
      * the caller keeps ownership of both.
      */
-    public DjlLoraTrainer(LlamaModel model, PromptTokenizer tokenizer, List<InstructionExample> examples) {
+    public DjlLoraTrainer(LlamaModel model, PromptTokenizer tokenizer, List<? extends TrainingExample> examples) {
         this.manager = model.manager().newSubManager();
         this.model = model;
         this.tokenizer = tokenizer;
@@ -349,10 +365,12 @@ public final class DjlLoraTrainer implements LocalTrainer {
     }
 
     /**
-     * Exact match and mean answer loss of the base model with an adapter (or none) on examples,
-     * with teacher-forced batched forwards. {@code maxSeqLen} bounds the sequence length.
+     * Exact match and mean loss per trained token (answer, assistant or text tokens, by form) of the
+     * base model with an adapter (or none) on examples, with teacher-forced batched forwards.
+     * {@code maxSeqLen} bounds the sequence length.
      */
-    public EvalResult evaluate(FlatAdapter adapter, double alpha, List<InstructionExample> heldOut, int maxSeqLen) {
+    public EvalResult evaluate(FlatAdapter adapter, double alpha, List<? extends TrainingExample> heldOut,
+            int maxSeqLen) {
         TokenizedDataset data = tokenizer.tokenizeAll(heldOut, Math.min(maxSeqLen, model.config().maxPositionEmbeddings()));
         ai.djl.pytorch.jni.JniUtils.setGradMode(false); // per thread: never record a graph when scoring
         int exact = 0;
@@ -387,7 +405,7 @@ public final class DjlLoraTrainer implements LocalTrainer {
     }
 
     /** Exact match with the default sequence bound (the model's max positions). */
-    public EvalResult exactMatch(FlatAdapter adapter, double alpha, List<InstructionExample> heldOut) {
+    public EvalResult exactMatch(FlatAdapter adapter, double alpha, List<? extends TrainingExample> heldOut) {
         return evaluate(adapter, alpha, heldOut, model.config().maxPositionEmbeddings());
     }
 

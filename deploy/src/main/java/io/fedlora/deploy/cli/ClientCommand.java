@@ -3,7 +3,7 @@ package io.fedlora.deploy.cli;
 import io.fedlora.adapter.CheckpointFiles;
 import io.fedlora.client.agent.AgentConfig;
 import io.fedlora.client.agent.AgentNode;
-import io.fedlora.client.data.JsonlInstructions;
+import io.fedlora.client.data.JsonlExamples;
 import io.fedlora.client.privacy.PrivacyBudget;
 import io.fedlora.client.train.DjlLoraTrainer;
 import io.fedlora.client.train.LocalTrainer;
@@ -24,7 +24,8 @@ public final class ClientCommand implements Callable<Integer> {
     String coordinator;
 
     @Option(names = "--data", required = true, paramLabel = "FILE.jsonl",
-            description = "Local training data, JSONL with instruction/input/output.")
+            description = "Local training data, JSONL in instruction (instruction/input/output), chat (messages) "
+                    + "or text form; see docs/training-data.md.")
     Path data;
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Base model directory (Hugging Face layout).")
@@ -69,7 +70,7 @@ public final class ClientCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String sha = CheckpointFiles.sha256(model);
-        var examples = JsonlInstructions.read(data);
+        var examples = JsonlExamples.read(data);
         String nodeName = name != null ? name : java.net.InetAddress.getLocalHost().getHostName();
         LocalTrainer trainer = new DjlLoraTrainer(model, examples);
         if (recordUpdates != null) {

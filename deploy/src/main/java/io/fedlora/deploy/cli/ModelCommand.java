@@ -3,7 +3,7 @@ package io.fedlora.deploy.cli;
 import io.fedlora.adapter.CheckpointFiles;
 import io.fedlora.adapter.PeftAdapterDir;
 import io.fedlora.client.data.InstructionExample;
-import io.fedlora.client.data.JsonlInstructions;
+import io.fedlora.client.data.JsonlExamples;
 import io.fedlora.client.data.PromptTokenizer;
 import io.fedlora.client.infer.AdapterMerge;
 import io.fedlora.client.infer.Generator;
@@ -50,8 +50,8 @@ public final class ModelCommand {
     }
 
     @Command(name = "score", mixinStandardHelpOptions = true,
-            description = "Score a model (optionally with a PEFT adapter) on instruction JSONL: loss per answer token, "
-                    + "perplexity, exact match.")
+            description = "Score a model (optionally with a PEFT adapter) on JSONL in instruction, chat or text form: "
+                    + "loss per trained token (answer, assistant or every token), perplexity, exact match.")
     static final class Score implements Callable<Integer> {
         @Option(names = "--model", required = true, description = "Base model directory.")
         Path model;
@@ -59,7 +59,8 @@ public final class ModelCommand {
         @Option(names = "--adapter", description = "PEFT adapter directory (adapter_config.json, adapter_model.safetensors).")
         Path adapter;
 
-        @Option(names = "--data", required = true, description = "JSONL with instruction/input/output.")
+        @Option(names = "--data", required = true,
+                description = "JSONL: instruction/input/output, messages (chat) or text; see docs/training-data.md.")
         Path data;
 
         @Option(names = "--json", description = "Print one JSON object.")
@@ -67,19 +68,20 @@ public final class ModelCommand {
 
         @Override
         public Integer call() throws Exception {
-            var examples = JsonlInstructions.read(data);
+            var examples = JsonlExamples.read(data);
             try (DjlLoraTrainer scorer = new DjlLoraTrainer(model, List.of())) {
+                scorer.tokenizer().check(examples);
                 PeftAdapterDir.Loaded loaded = adapter == null ? null
                         : PeftAdapterDir.read(adapter, scorer.model().config().dims());
                 EvalResult r = scorer.exactMatch(loaded == null ? null : loaded.adapter(),
-                        loaded == null ? 0 : loaded.lora().getAlpha(), examples);
+                        loaded == null ? 0 : loaded.lora().getAlpha(), examples.examples());
                 double ppl = Math.exp(r.meanLoss());
                 if (json) {
                     System.out.printf(Locale.ROOT, "{\"examples\":%d,\"tokens\":%d,\"loss\":%.6f,\"perplexity\":%.4f,"
                             + "\"exact_match\":%.4f,\"truncated\":%d}%n", r.examples(), r.tokens(), r.meanLoss(), ppl,
                             r.exactMatch(), r.truncated());
                 } else {
-                    System.out.printf(Locale.ROOT, "%d examples, %d answer tokens: loss %.4f, perplexity %.3f, exact match %.1f%%%n",
+                    System.out.printf(Locale.ROOT, "%d examples, %d trained tokens: loss %.4f, perplexity %.3f, exact match %.1f%%%n",
                             r.examples(), r.tokens(), r.meanLoss(), ppl, 100 * r.exactMatch());
                 }
             }
