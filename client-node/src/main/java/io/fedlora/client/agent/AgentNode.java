@@ -431,6 +431,14 @@ public final class AgentNode implements AutoCloseable {
         } catch (Exception e) {
             log.error("job {} round {}: task failed", t.getJobId(), t.getRound(), e);
         } finally {
+            // A secure round this node did not get its masked input into is over for it: drop its secrets.
+            sessions.computeIfPresent(key(t.getJobId(), t.getRound()), (k, s) -> {
+                if (s.stage().ordinal() < io.fedlora.crypto.secagg.ClientStage.MASKED.ordinal()) {
+                    s.end();
+                    return null;
+                }
+                return s;
+            });
             MDC.clear();
         }
     }
