@@ -48,7 +48,7 @@ class CoordinatorLoopbackTest {
     Path dir;
 
     private CoordinatorServer startServer() throws Exception {
-        return CoordinatorServer.start(CoordinatorConfig.builder(dir).host("127.0.0.1").port(0).insecurePlaintext(true)
+        return CoordinatorServer.start(CoordinatorConfig.builder(dir).host("127.0.0.1").port(0).insecurePlaintext(true).insecureTransport(true)
                 .heartbeatInterval(Duration.ofMillis(200))
                 .roundTiming(new RoundTiming(Duration.ofMillis(20), Duration.ofMillis(20))).build());
     }
