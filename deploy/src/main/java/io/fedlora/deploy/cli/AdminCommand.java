@@ -20,9 +20,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Operator commands against a running coordinator's admin API. */
-@Command(name = "admin", mixinStandardHelpOptions = true, description = "Administer jobs on a coordinator.",
+@Command(name = "admin", mixinStandardHelpOptions = true,
+        description = {"Administer a coordinator: jobs, enrollment, revocation, the audit log.",
+            "Every call goes over mutual TLS with the credentials in --credentials DIR (client.crt, client.key,"
+                + " ca.crt); a coordinator writes its local admin's to DATA_DIR/pki/admin at first start. What a call"
+                + " may do follows the certificate's role: viewer (read), operator (also start jobs), admin (all)."},
         subcommands = {AdminCommand.CreateJob.class, AdminCommand.StartJob.class, AdminCommand.ShowJob.class,
-            AdminCommand.Rounds.class, AdminCommand.Nodes.class, AdminCommand.Download.class})
+            AdminCommand.Rounds.class, AdminCommand.Nodes.class, AdminCommand.Download.class,
+            TrustCommands.EnrollToken.class, TrustCommands.Revoke.class, TrustCommands.Certificates.class,
+            TrustCommands.Audit.class})
 public final class AdminCommand {
 
     abstract static class Base implements Callable<Integer> {
