@@ -37,6 +37,7 @@ public final class AdminCommand {
 
         @Override
         public Integer call() throws Exception {
+            prepare();
             ManagedChannel ch = address.open();
             try {
                 return run(AdminServiceGrpc.newBlockingStub(ch));
@@ -44,6 +45,9 @@ public final class AdminCommand {
                 CoordinatorAddress.close(ch);
             }
         }
+
+        /** Local work that can fail on bad input, done before connecting (so such errors name the input). */
+        void prepare() throws Exception {}
 
         abstract Integer run(AdminServiceGrpc.AdminServiceBlockingStub admin) throws Exception;
     }
@@ -57,9 +61,16 @@ public final class AdminCommand {
         @Option(names = "--start", description = "Start the job right away.")
         boolean start;
 
+        private io.fedlora.proto.v1.JobConfig config;
+
+        @Override
+        void prepare() throws Exception {
+            config = job.toConfig();
+        }
+
         @Override
         Integer run(AdminServiceGrpc.AdminServiceBlockingStub admin) throws Exception {
-            Job created = admin.createJob(CreateJobRequest.newBuilder().setConfig(job.toConfig()).build());
+            Job created = admin.createJob(CreateJobRequest.newBuilder().setConfig(config).build());
             if (start) {
                 created = admin.startJob(JobRef.newBuilder().setJobId(created.getJobId()).build());
             }
