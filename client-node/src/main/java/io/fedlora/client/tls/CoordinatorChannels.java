@@ -23,10 +23,15 @@ public final class CoordinatorChannels {
     private CoordinatorChannels() {}
 
     public static ManagedChannel mutualTls(String target, TlsCredentials credentials) {
-        return open(target, TlsChannelCredentials.newBuilder()
+        return open(target, mutualTlsCredentials(credentials));
+    }
+
+    /** The channel credentials {@link #mutualTls} uses, for callers that open many channels with them. */
+    public static ChannelCredentials mutualTlsCredentials(TlsCredentials credentials) {
+        return TlsChannelCredentials.newBuilder()
                 .keyManager(credentials.keyManagers())
                 .trustManager(credentials.trustManagers())
-                .build());
+                .build();
     }
 
     /** For enrolling: the coordinator is authenticated, the client not yet. */
@@ -39,7 +44,7 @@ public final class CoordinatorChannels {
         return open(target, InsecureChannelCredentials.create());
     }
 
-    private static ManagedChannel open(String target, ChannelCredentials credentials) {
+    public static ManagedChannel open(String target, ChannelCredentials credentials) {
         if (!target.matches("[^:\\s]+:\\d{1,5}")) {
             throw new IllegalArgumentException("coordinator address must be HOST:PORT, got '" + target + "'");
         }
