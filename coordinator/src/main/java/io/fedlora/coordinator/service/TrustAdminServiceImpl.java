@@ -9,6 +9,7 @@ import io.fedlora.coordinator.store.AuditRecord;
 import io.fedlora.coordinator.store.CertificateRecord;
 import io.fedlora.coordinator.store.RevocationRecord;
 import io.fedlora.coordinator.store.Store;
+import io.fedlora.coordinator.trust.CoordinatorPki;
 import io.fedlora.coordinator.trust.EnrollmentTokens;
 import io.fedlora.coordinator.trust.Revocations;
 import io.fedlora.crypto.pki.CertificateRole;
@@ -89,6 +90,11 @@ public final class TrustAdminServiceImpl extends TrustAdminServiceGrpc.TrustAdmi
             Caller caller = Caller.current();
             if (subject.equals(caller.subjectId())) {
                 throw new FailedPrecondition("subject_id: an admin cannot revoke their own certificate");
+            }
+            if (subject.equals(CoordinatorPki.LOCAL_ADMIN)) {
+                // Revocation is permanent: the coordinator's own operator would be locked out for good.
+                throw new FailedPrecondition("subject_id: the local admin cannot be revoked (if its key leaked, replace"
+                        + " the CA)");
             }
             List<CertificateRecord> certs = store.certificates().stream()
                     .filter(c -> c.subjectId().equals(subject)).toList();

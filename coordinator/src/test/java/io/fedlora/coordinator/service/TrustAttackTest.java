@@ -204,6 +204,8 @@ class TrustAttackTest {
         trust.revoke(RevokeRequest.newBuilder().setSubjectId(a.nodeId).build());
         assertStatus(Status.Code.NOT_FOUND, "no certificate", () -> trust.revoke(
                 RevokeRequest.newBuilder().setSubjectId("nobody").build()));
+        assertStatus(Status.Code.FAILED_PRECONDITION, "own certificate", () -> trust.revoke(
+                RevokeRequest.newBuilder().setSubjectId(CoordinatorPki.LOCAL_ADMIN).build()));
         assertTrue(trust.listCertificates(ListCertificatesRequest.getDefaultInstance()).getCertificatesList().stream()
                 .anyMatch(c -> c.getSubjectId().equals(a.nodeId) && c.getRevoked()));
 

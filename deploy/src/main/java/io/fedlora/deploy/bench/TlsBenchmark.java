@@ -253,7 +253,7 @@ public final class TlsBenchmark {
 
     private static String serverProvider() {
         return io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl.isAvailable()
-                ? "OpenSSL (BoringSSL " + io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl.versionString() + ")" : "JDK";
+                ? io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl.versionString() + " (netty-tcnative)" : "JDK";
     }
 
     private static ServerInterceptor sessionRecorder(AtomicReference<SSLSession> into) {
