@@ -1,8 +1,7 @@
 package io.fedlora.coordinator;
 
 import io.fedlora.coordinator.round.RoundTiming;
-import io.grpc.InsecureServerCredentials;
-import io.grpc.ServerCredentials;
+import io.fedlora.coordinator.trust.TlsSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -14,9 +13,10 @@ import java.util.List;
  * reported at once by {@link Builder#build()}.
  *
  * @param dataDir where the database ({@code fedlora.mv.db}) and adapter blobs ({@code blobs/}) live
- * @param host address to bind; default 127.0.0.1 while the transport is plaintext
+ * @param host address to bind; default 127.0.0.1
  * @param port TCP port; 0 picks a free one (see {@link CoordinatorServer#port()})
- * @param credentials transport security; plaintext until TLS/mTLS is wired (a later issue)
+ * @param tls mutual TLS 1.3 with the coordinator's CA (the default); null only with
+ *     {@code insecureTransport}
  * @param heartbeatInterval how often connected nodes get a heartbeat on their Connect stream
  * @param shutdownTimeout bound on the whole of {@link CoordinatorServer#close()}
  * @param maxInboundMessageBytes largest message accepted; uploads come in 1 MiB chunks
@@ -24,10 +24,12 @@ import java.util.List;
  * @param roundTiming how the round loop paces itself
  * @param insecurePlaintext development only: also accept jobs whose updates arrive in plaintext;
  *     without it every job must use secure aggregation
+ * @param insecureTransport development only: plaintext gRPC, no client certificates; every caller
+ *     may do everything (in-process tests; never with real data)
  */
-public record CoordinatorConfig(Path dataDir, String host, int port, ServerCredentials credentials,
+public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings tls,
         Duration heartbeatInterval, Duration shutdownTimeout, int maxInboundMessageBytes, InstantSource clock,
-        RoundTiming roundTiming, boolean insecurePlaintext) {
+        RoundTiming roundTiming, boolean insecurePlaintext, boolean insecureTransport) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 7070;
@@ -47,8 +49,8 @@ public record CoordinatorConfig(Path dataDir, String host, int port, ServerCrede
         if (port < 0 || port > 65535) {
             p.add("port: must be in 0..65535, got " + port);
         }
-        if (credentials == null) {
-            p.add("credentials: required");
+        if (tls == null && !insecureTransport) {
+            p.add("tls: required unless insecureTransport (development only) is set");
         }
         if (heartbeatInterval == null || heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
             p.add("heartbeatInterval: must be positive, got " + heartbeatInterval);
@@ -79,13 +81,14 @@ public record CoordinatorConfig(Path dataDir, String host, int port, ServerCrede
         private final Path dataDir;
         private String host = DEFAULT_HOST;
         private int port = DEFAULT_PORT;
-        private ServerCredentials credentials = InsecureServerCredentials.create();
+        private TlsSettings tls = TlsSettings.generatedCa();
         private Duration heartbeatInterval = DEFAULT_HEARTBEAT;
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
         private int maxInboundMessageBytes = DEFAULT_MAX_INBOUND_MESSAGE_BYTES;
         private InstantSource clock = InstantSource.system();
         private RoundTiming roundTiming = RoundTiming.defaults();
         private boolean insecurePlaintext;
+        private boolean insecureTransport;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -101,8 +104,8 @@ public record CoordinatorConfig(Path dataDir, String host, int port, ServerCrede
             return this;
         }
 
-        public Builder credentials(ServerCredentials v) {
-            credentials = v;
+        public Builder tls(TlsSettings v) {
+            tls = v;
             return this;
         }
 
@@ -137,9 +140,15 @@ public record CoordinatorConfig(Path dataDir, String host, int port, ServerCrede
             return this;
         }
 
+        /** Development only: plaintext gRPC without client certificates (in-process tests). */
+        public Builder insecureTransport(boolean v) {
+            insecureTransport = v;
+            return this;
+        }
+
         public CoordinatorConfig build() {
-            return new CoordinatorConfig(dataDir, host, port, credentials, heartbeatInterval, shutdownTimeout,
-                    maxInboundMessageBytes, clock, roundTiming, insecurePlaintext);
+            return new CoordinatorConfig(dataDir, host, port, insecureTransport ? null : tls, heartbeatInterval,
+                    shutdownTimeout, maxInboundMessageBytes, clock, roundTiming, insecurePlaintext, insecureTransport);
         }
     }
 }

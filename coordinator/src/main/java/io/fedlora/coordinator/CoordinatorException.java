@@ -8,7 +8,8 @@ package io.fedlora.coordinator;
 public abstract sealed class CoordinatorException extends RuntimeException
         permits CoordinatorException.NotFound, CoordinatorException.InvalidArgument,
         CoordinatorException.FailedPrecondition, CoordinatorException.AlreadyExists,
-        CoordinatorException.Unavailable {
+        CoordinatorException.Unavailable, CoordinatorException.Unauthenticated,
+        CoordinatorException.PermissionDenied {
 
     private CoordinatorException(String message) {
         super(message, null, false, false);
@@ -45,6 +46,20 @@ public abstract sealed class CoordinatorException extends RuntimeException
     /** Transient: the coordinator is shutting down or a dependency is away; retry the call. */
     public static final class Unavailable extends CoordinatorException {
         public Unavailable(String message) {
+            super(message);
+        }
+    }
+
+    /** The caller's credentials are missing, unknown, used up, expired or revoked. */
+    public static final class Unauthenticated extends CoordinatorException {
+        public Unauthenticated(String message) {
+            super(message);
+        }
+    }
+
+    /** The caller is known but may not do this (wrong role, or acting for another node). */
+    public static final class PermissionDenied extends CoordinatorException {
+        public PermissionDenied(String message) {
             super(message);
         }
     }

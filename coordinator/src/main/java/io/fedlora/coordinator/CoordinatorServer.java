@@ -5,23 +5,36 @@ import io.fedlora.coordinator.round.JobEvents;
 import io.fedlora.coordinator.round.JobListener;
 import io.fedlora.coordinator.round.RoundScheduler;
 import io.fedlora.coordinator.service.AdminServiceImpl;
+import io.fedlora.coordinator.auth.AuditTrail;
+import io.fedlora.coordinator.auth.CallAuthorizer;
 import io.fedlora.coordinator.service.AgentServiceImpl;
+import io.fedlora.coordinator.service.EnrollmentServiceImpl;
+import io.fedlora.coordinator.service.TrustAdminServiceImpl;
 import io.fedlora.coordinator.store.BlobStore;
 import io.fedlora.coordinator.store.FileBlobStore;
 import io.fedlora.coordinator.store.H2Store;
 import io.fedlora.coordinator.store.JobRecord;
 import io.fedlora.coordinator.store.Store;
+import io.fedlora.coordinator.trust.CoordinatorPki;
+import io.fedlora.coordinator.trust.Enrollment;
+import io.fedlora.coordinator.trust.EnrollmentTokens;
+import io.fedlora.coordinator.trust.Revocations;
+import io.fedlora.coordinator.trust.ServerTls;
 import io.fedlora.proto.v1.Job;
 import io.fedlora.proto.v1.RoundSummary;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -48,6 +61,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private ConnectedNodes nodes;
     private RoundScheduler scheduler;
     private Server server;
+    private CoordinatorPki pki;
     private boolean closed;
 
     @FunctionalInterface
@@ -59,15 +73,19 @@ public final class CoordinatorServer implements AutoCloseable {
         this.config = config;
     }
 
-    /** Starts a coordinator listening on {@code config.host():config.port()} with {@code config.credentials()}. */
+    /**
+     * Starts a coordinator listening on {@code config.host():config.port()}: mutual TLS 1.3 with its
+     * CA, or plaintext when {@code config.insecureTransport()} (development only).
+     */
     public static CoordinatorServer start(CoordinatorConfig config) throws IOException {
-        return start(config, NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()),
-                config.credentials()));
+        return start(config, null);
     }
 
     /**
-     * Starts a coordinator on a server builder supplied by the caller (tests pass an in-process one;
-     * a TLS-configured builder works the same). Message limits are set here.
+     * Starts a coordinator on a server builder supplied by the caller (tests pass an in-process one).
+     * Message limits and the authorising interceptor are set here. With TLS settings in the config,
+     * calls that arrive without a verified client certificate are refused (all but Enroll), so an
+     * in-process builder is only useful with {@code insecureTransport}.
      */
     public static CoordinatorServer start(CoordinatorConfig config, ServerBuilder<?> builder) throws IOException {
         CoordinatorServer s = new CoordinatorServer(config);
@@ -84,13 +102,25 @@ public final class CoordinatorServer implements AutoCloseable {
         }
     }
 
-    private void doStart(ServerBuilder<?> builder) throws IOException {
+    private void doStart(ServerBuilder<?> suppliedBuilder) throws IOException {
         store = H2Store.open(config.dataDir());
         stops.push(b -> store.close());
         BlobStore blobs = new FileBlobStore(config.dataDir().resolve("blobs"));
         jobs = new Jobs(store, blobs, config.clock(), config.insecurePlaintext());
         events = new JobEvents();
+        SecureRandom random = new SecureRandom();
+        Revocations revocations = Revocations.load(store);
+        AuditTrail audit = new AuditTrail(store, config.clock());
+        if (!config.insecureTransport()) {
+            pki = CoordinatorPki.open(config.dataDir(), config.tls(), config.clock(), random);
+            pki.ensureLocalAdminCredentials(store);
+        } else {
+            log.warn("--insecure-transport: plaintext gRPC without client certificates; any process that reaches"
+                    + " this port can do anything. For development only.");
+        }
+        ServerBuilder<?> builder = suppliedBuilder != null ? suppliedBuilder : networkBuilder(revocations);
         nodes = new ConnectedNodes();
+        nodes.setBarred(revocations::isRevoked);
         scheduler = new RoundScheduler(store, blobs, nodes, events, config.clock(), config.roundTiming(),
                 config.insecurePlaintext());
         if (config.insecurePlaintext()) {
@@ -107,9 +137,16 @@ public final class CoordinatorServer implements AutoCloseable {
         stops.push(b -> nodes.closeAll("coordinator shutting down"));
         stops.push(scheduler::close);
 
+        EnrollmentTokens tokens = new EnrollmentTokens(store, config.clock(), random);
+        Optional<Enrollment> enrollment = pki == null ? Optional.empty() : Optional.of(new Enrollment(store, pki, tokens,
+                config.tls().clientCertificateValidity(), config.clock()));
         server = builder
                 .addService(new AgentServiceImpl(store, jobs, nodes, scheduler, config.clock()))
                 .addService(new AdminServiceImpl(jobs, scheduler, events, store, nodes, config.clock()))
+                .addService(new EnrollmentServiceImpl(enrollment, caDer()))
+                .addService(new TrustAdminServiceImpl(tokens, revocations, nodes, store,
+                        () -> pki == null ? "" : pki.caSha256(), config.clock()))
+                .intercept(new CallAuthorizer(pki == null, revocations::isRevoked, audit))
                 .maxInboundMessageSize(config.maxInboundMessageBytes())
                 .build()
                 .start();
@@ -128,7 +165,37 @@ public final class CoordinatorServer implements AutoCloseable {
         });
 
         scheduler.resumeRunningJobs();
-        log.info("coordinator listening on port {} (data in {})", server.getPort(), config.dataDir().toAbsolutePath());
+        log.info("coordinator listening on port {} ({}; data in {})", server.getPort(),
+                pki == null ? "PLAINTEXT" : "mutual TLS 1.3", config.dataDir().toAbsolutePath());
+    }
+
+    /** The network listener: TLS with a server certificate issued now by the coordinator's CA, or plaintext. */
+    private ServerBuilder<?> networkBuilder(Revocations revocations) throws IOException {
+        InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
+        if (pki == null) {
+            return NettyServerBuilder.forAddress(address, InsecureServerCredentials.create());
+        }
+        CoordinatorPki.ServerCertificate cert = pki.issueServerCertificate(config.host(), config.tls().serverNames());
+        return NettyServerBuilder.forAddress(address)
+                .sslContext(ServerTls.context(pki, cert, config.clock(), revocations::isRevoked));
+    }
+
+    private byte[] caDer() {
+        try {
+            return pki == null ? new byte[0] : pki.caCertificate().getEncoded();
+        } catch (java.security.cert.CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Where the local admin's client credentials are ({@code <data-dir>/pki/admin}); empty without TLS. */
+    public Optional<Path> adminCredentialsDir() {
+        return pki == null ? Optional.empty() : Optional.of(pki.adminCredentialsDir());
+    }
+
+    /** The CA certificate file agents and operators trust this coordinator by; empty without TLS. */
+    public Optional<Path> caCertificateFile() {
+        return pki == null ? Optional.empty() : Optional.of(pki.caCertificateFile());
     }
 
     private void awaitServer(Duration budget) throws InterruptedException {

@@ -90,7 +90,7 @@ class FederationIT {
             clients.add(federation.startClient("client-" + (i + 1), MODEL, data.get(i),
                     List.of("--record-updates", recordDir(i).toString())));
         }
-        channel = CoordinatorAddress.open(federation.address());
+        channel = federation.openAdminChannel();
         AdminServiceGrpc.AdminServiceBlockingStub admin = AdminServiceGrpc.newBlockingStub(channel);
         awaitConnected(admin, CLIENTS);
 

@@ -324,7 +324,7 @@ class SecureAggregationTest {
         server = CoordinatorServer.start(CoordinatorConfig.builder(dir.resolve("coordinator"))
                         .roundTiming(new RoundTiming(Duration.ofMillis(10), Duration.ofMillis(50)))
                         .heartbeatInterval(Duration.ofMillis(500))
-                        .insecurePlaintext(insecurePlaintext).build(),
+                        .insecurePlaintext(insecurePlaintext).insecureTransport(true).build(),
                 NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), InsecureServerCredentials.create())
                         .intercept(inbound));
     }
@@ -352,6 +352,7 @@ class SecureAggregationTest {
                         MODEL_SHA)
                 .numExamples(examples)
                 .backoff(Duration.ofMillis(50), Duration.ofMillis(200))
+                .insecureTransport(true)
                 .encodedUpdateListener((jobId, round, words) -> encoded.put(nodeIdsByName.get(name) + "/" + round,
                         words.clone()))
                 .build();

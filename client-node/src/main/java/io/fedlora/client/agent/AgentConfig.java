@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  * What an agent needs to run. Build with {@link #builder}; every problem is reported at once.
  *
  * @param coordinatorTarget {@code host:port} of the coordinator (used by {@link AgentNode#start(AgentConfig, io.fedlora.client.train.LocalTrainer)})
- * @param stateDir where the node id ({@code node-id}) and cached adapters ({@code adapters/}) are kept
+ * @param stateDir where the node id ({@code node-id}), identity key, TLS credentials ({@code tls/}) and
+ *     cached adapters ({@code adapters/}) are kept
  * @param nodeName a human-readable name shown to operators
  * @param baseModelSha256 hex sha256 of the local base model's weights; tasks for another model are refused
  * @param numExamples size of the local data set, reported at registration
@@ -26,11 +27,19 @@ import java.util.regex.Pattern;
  * @param minSecureCohort the smallest SecAgg cohort this node's update may be summed in
  * @param encodedUpdateListener sees each encoded (not yet masked) update on this node, for
  *     end-to-end tests that check the coordinator's sum; nothing it gets leaves the node
+ * @param enrollmentToken the one-time token to enrol with when {@code stateDir/tls} holds no
+ *     certificate yet; unused (and may be spent) once enrolled
+ * @param caCertificateFile the coordinator's CA certificate, needed to enrol (afterwards the copy in
+ *     {@code stateDir/tls/ca.crt} is used)
+ * @param insecureTransport development only: plaintext gRPC to a coordinator run with
+ *     {@code --insecure-transport}; no certificate, no enrollment
  */
 public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeName, String baseModelSha256,
         long numExamples, String device, Duration initialBackoff, Duration maxBackoff, Duration heartbeatTimeout,
         Duration callTimeout, io.fedlora.client.privacy.PrivacyBudget privacyBudget, boolean insecurePlaintext,
-        int minSecureCohort, EncodedUpdateListener encodedUpdateListener) {
+        int minSecureCohort, EncodedUpdateListener encodedUpdateListener,
+        java.util.Optional<io.fedlora.client.tls.EnrollmentToken> enrollmentToken,
+        java.util.Optional<Path> caCertificateFile, boolean insecureTransport) {
 
     /** Test hook: an encoded update before masking. */
     @FunctionalInterface
@@ -72,6 +81,9 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
         if (!positive(callTimeout)) {
             p.add("callTimeout: must be positive");
         }
+        if (enrollmentToken == null || caCertificateFile == null) {
+            p.add("enrollmentToken, caCertificateFile: use Optional.empty() when absent");
+        }
         if (minSecureCohort < 3) {
             p.add("minSecureCohort: must be >= 3 (SecAgg+ needs at least 3 clients), got " + minSecureCohort);
         }
@@ -103,6 +115,9 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
         private boolean insecurePlaintext;
         private int minSecureCohort = 3;
         private EncodedUpdateListener encodedUpdateListener = (job, round, encoded) -> { };
+        private java.util.Optional<io.fedlora.client.tls.EnrollmentToken> enrollmentToken = java.util.Optional.empty();
+        private java.util.Optional<Path> caCertificateFile = java.util.Optional.empty();
+        private boolean insecureTransport;
 
         private Builder(String target, Path stateDir, String nodeName, String model) {
             this.target = target;
@@ -158,10 +173,23 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
             return this;
         }
 
+        /** Enrol with this token and CA certificate if the state dir holds no certificate yet. */
+        public Builder enrollWith(io.fedlora.client.tls.EnrollmentToken token, Path caCertificate) {
+            enrollmentToken = java.util.Optional.of(token);
+            caCertificateFile = java.util.Optional.of(caCertificate);
+            return this;
+        }
+
+        /** Development only: plaintext gRPC, no client certificate. */
+        public Builder insecureTransport(boolean v) {
+            insecureTransport = v;
+            return this;
+        }
+
         public AgentConfig build() {
             return new AgentConfig(target, stateDir, nodeName, model, numExamples, device, initialBackoff, maxBackoff,
                     heartbeatTimeout, callTimeout, privacyBudget, insecurePlaintext, minSecureCohort,
-                    encodedUpdateListener);
+                    encodedUpdateListener, enrollmentToken, caCertificateFile, insecureTransport);
         }
     }
 }

@@ -27,8 +27,6 @@ import io.fedlora.proto.v1.UpdateHeader;
 import io.fedlora.proto.v1.UpdateUpload;
 import io.grpc.Channel;
 import io.grpc.Deadline;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -71,6 +69,8 @@ public final class AgentNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AgentNode.class);
     static final int CHUNK_BYTES = 1 << 20;
     private static final int MAX_REMEMBERED_TASKS = 1024;
+    /** A backoff attempt number past any cap: after refused credentials, reconnect at the slowest pace. */
+    private static final int CREDENTIALS_REFUSED = 64;
 
     private final AgentConfig config;
     private final LocalTrainer trainer;
@@ -139,11 +139,16 @@ public final class AgentNode implements AutoCloseable {
         return t;
     }
 
-    /** Starts an agent with its own plaintext channel to {@code config.coordinatorTarget()}, closed by {@link #close()}. */
+    /**
+     * Starts an agent with its own channel to {@code config.coordinatorTarget()}, closed by {@link #close()}:
+     * mutual TLS with the certificate in {@code stateDir/tls}, enrolling first if there is none (see
+     * {@link AgentCredentials}); plaintext only with {@code insecureTransport}.
+     */
     public static AgentNode start(AgentConfig config, LocalTrainer trainer) throws IOException {
-        ManagedChannel ch = Grpc.newChannelBuilder(config.coordinatorTarget(), InsecureChannelCredentials.create())
-                .maxInboundMessageSize(CHUNK_BYTES + (64 << 10))
-                .build();
+        ManagedChannel ch = config.insecureTransport()
+                ? io.fedlora.client.tls.CoordinatorChannels.plaintext(config.coordinatorTarget())
+                : io.fedlora.client.tls.CoordinatorChannels.mutualTls(config.coordinatorTarget(),
+                        AgentCredentials.ensure(config, new SecureRandom()));
         try {
             AgentNode a = new AgentNode(config, trainer, ch, ch);
             a.control.start();
@@ -195,7 +200,15 @@ public final class AgentNode implements AutoCloseable {
                     attempt = 0; // the stream was established: start the next backoff from the beginning
                 }
             } catch (StatusRuntimeException e) {
-                if (!closed) {
+                if (!closed && (e.getStatus().getCode() == Status.Code.UNAUTHENTICATED
+                        || e.getStatus().getCode() == Status.Code.PERMISSION_DENIED)) {
+                    // Refused credentials will not heal by themselves: say so once, then retry only slowly.
+                    if (attempt < CREDENTIALS_REFUSED) {
+                        log.error("coordinator {} refused this node's credentials: {} (revoked? enrol again with a new"
+                                + " token and a fresh state dir)", config.coordinatorTarget(), e.getStatus());
+                    }
+                    attempt = Math.max(attempt, CREDENTIALS_REFUSED);
+                } else if (!closed) {
                     log.warn("coordinator {} unreachable or refused: {}", config.coordinatorTarget(), e.getStatus());
                 }
             } catch (IOException e) {

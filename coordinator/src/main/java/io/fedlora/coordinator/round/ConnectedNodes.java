@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,13 +31,24 @@ public final class ConnectedNodes implements CohortTransport {
         public void onDisconnected(String nodeId) {}
     };
 
+    /** Nodes that may not take part (revoked): never attached, never offered to a round. */
+    private volatile Predicate<String> barred = id -> false;
+
     @Override
     public void setListener(Listener listener) {
         this.listener = listener;
     }
 
-    /** Makes {@code node} reachable through {@code channel}. */
+    public void setBarred(Predicate<String> barred) {
+        this.barred = barred;
+    }
+
+    /** Makes {@code node} reachable through {@code channel}, unless it is barred. */
     public void attach(NodeRecord node, ClientChannel channel) {
+        if (barred.test(node.nodeId())) {
+            channel.close("node " + node.nodeId() + " may not take part (revoked)");
+            return;
+        }
         Entry old = byId.put(node.nodeId(), new Entry(node, channel));
         if (old != null && old.channel() != channel) {
             old.channel().close("replaced by a newer connection");
@@ -58,7 +70,9 @@ public final class ConnectedNodes implements CohortTransport {
     public List<NodeRecord> connectedNodes() {
         List<NodeRecord> out = new ArrayList<>();
         for (Entry e : byId.values()) {
-            out.add(e.node());
+            if (!barred.test(e.node().nodeId())) {
+                out.add(e.node());
+            }
         }
         return out;
     }
@@ -87,6 +101,18 @@ public final class ConnectedNodes implements CohortTransport {
         for (String id : List.copyOf(byId.keySet())) {
             send(id, hb);
         }
+    }
+
+    /** Closes the node's channel (revocation); true when it was connected. Its rounds count it as dropped. */
+    public boolean drop(String nodeId, String reason) {
+        Entry e = byId.remove(nodeId);
+        if (e == null) {
+            return false;
+        }
+        e.channel().close(reason);
+        log.info("node {} dropped: {}", nodeId, reason);
+        listener.onDisconnected(nodeId);
+        return true;
     }
 
     /** Closes every channel (shutdown): nodes see their stream end and reconnect elsewhere or later. */

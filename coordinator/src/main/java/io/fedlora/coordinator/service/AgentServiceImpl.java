@@ -2,8 +2,10 @@ package io.fedlora.coordinator.service;
 
 import io.fedlora.coordinator.CoordinatorException.InvalidArgument;
 import io.fedlora.coordinator.CoordinatorException.NotFound;
+import io.fedlora.coordinator.CoordinatorException.PermissionDenied;
 import io.fedlora.coordinator.JobConfigValidator;
 import io.fedlora.coordinator.Jobs;
+import io.fedlora.coordinator.auth.Caller;
 import io.fedlora.coordinator.round.ConnectedNodes;
 import io.fedlora.coordinator.round.RoundScheduler;
 import io.fedlora.coordinator.store.NodeRecord;
@@ -31,7 +33,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
-/** The agent-facing API: registration, the Connect push stream, adapter download, update upload. */
+/**
+ * The agent-facing API: registration, the Connect push stream, adapter download, update upload.
+ * Every call acts for one node, and {@link Caller#requireActingFor} holds a certified agent to its own.
+ */
 public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBase {
 
     private static final Logger log = LoggerFactory.getLogger(AgentServiceImpl.class);
@@ -76,7 +81,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
                 throw new InvalidArgument(String.join("; ", bad));
             }
             String key = io.fedlora.crypto.Bytes.copyOf(req.getIdentityKey().toByteArray()).toHex();
-            String id = req.getNodeId();
+            String id = certifiedNodeId(req, Caller.current());
             var known = id.isEmpty() ? java.util.Optional.<NodeRecord>empty() : store.node(id);
             if (known.isPresent() && known.get().hasIdentityKey() && !known.get().identityKeyHex().equals(key)) {
                 // Its SecAgg advertisements are verified against this key: it may not be swapped.
@@ -88,7 +93,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
                     // E.g. the coordinator's data was reset: the node gets a fresh id and stores it.
                     log.info("node id {} is unknown here; assigning a new one", id);
                 }
-                id = UUID.randomUUID().toString();
+                id = Caller.current().isAgent() ? Caller.current().subjectId() : UUID.randomUUID().toString();
             }
             store.upsertNode(new NodeRecord(id, req.getNodeName(), req.getBaseModelSha256List(), req.getNumExamples(),
                     req.getDevice(), clock.millis(), key));
@@ -98,10 +103,31 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
         });
     }
 
+    /**
+     * The node id a Register may use: an agent with a certificate registers as the node its certificate
+     * names, with the identity key its certificate carries (so the cohort's SecAgg keys are the enrolled
+     * ones); the development caller may use any id.
+     */
+    private static String certifiedNodeId(RegisterRequest req, Caller caller) {
+        if (!caller.isAgent()) {
+            caller.requireActingFor(req.getNodeId());
+            return req.getNodeId();
+        }
+        if (!req.getNodeId().isEmpty()) {
+            caller.requireActingFor(req.getNodeId());
+        }
+        byte[] certified = caller.identityKey().orElseThrow().toBytes();
+        if (!java.security.MessageDigest.isEqual(certified, req.getIdentityKey().toByteArray())) {
+            throw new PermissionDenied("identity_key: differs from the identity key in this node's certificate");
+        }
+        return caller.subjectId();
+    }
+
     @Override
     public void connect(ConnectRequest req, StreamObserver<AgentEvent> responses) {
         NodeRecord node;
         try {
+            Caller.current().requireActingFor(req.getNodeId());
             node = requireNode(req.getNodeId());
         } catch (RuntimeException e) {
             responses.onError(StatusMapper.toStatus(e));
@@ -138,6 +164,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
     @Override
     public void fetchAdapter(FetchAdapterRequest req, StreamObserver<Chunk> responses) {
         try {
+            Caller.current().requireActingFor(req.getNodeId());
             requireNode(req.getNodeId());
             ChunkStreamer.stream(jobs.adapter(req.getJobId(), req.getAdapterVersion()), responses);
         } catch (RuntimeException e) {
@@ -147,19 +174,21 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
 
     @Override
     public StreamObserver<UpdateUpload> submitUpdate(StreamObserver<SubmitUpdateResponse> responses) {
-        return new UploadReceiver(responses);
+        return new UploadReceiver(responses, Caller.current());
     }
 
     /** Reassembles one upload: header first (checked before any payload is buffered), then payload chunks. */
     private final class UploadReceiver implements StreamObserver<UpdateUpload> {
         private final StreamObserver<SubmitUpdateResponse> responses;
+        private final Caller caller;
         private UpdateHeader header;
         private byte[] payload;
         private int filled;
         private boolean finished;
 
-        UploadReceiver(StreamObserver<SubmitUpdateResponse> responses) {
+        UploadReceiver(StreamObserver<SubmitUpdateResponse> responses, Caller caller) {
             this.responses = responses;
+            this.caller = caller;
         }
 
         @Override
@@ -173,6 +202,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
                         throw new InvalidArgument("header: the first message of an upload must be its header");
                     }
                     UpdateHeader h = part.getHeader();
+                    caller.requireActingFor(h.getNodeId());
                     long size = scheduler.checkUpdateHeader(h);
                     header = h;
                     payload = new byte[Math.toIntExact(size)];
@@ -245,6 +275,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
     @Override
     public void reportMetrics(MetricsReport req, StreamObserver<ReportMetricsResponse> obs) {
         StatusMapper.unary(obs, () -> {
+            Caller.current().requireActingFor(req.getNodeId());
             requireNode(req.getNodeId());
             if (store.job(req.getJobId()).isEmpty()) {
                 throw new io.fedlora.coordinator.CoordinatorException.NotFound("job_id: no job '" + req.getJobId() + "'");
@@ -273,6 +304,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
     public void sendSecAgg(io.fedlora.proto.v1.SecAggEnvelope req,
             StreamObserver<io.fedlora.proto.v1.SendSecAggResponse> obs) {
         StatusMapper.unary(obs, () -> {
+            Caller.current().requireActingFor(req.getNodeId());
             requireNode(req.getNodeId());
             MDC.put("job", req.getJobId());
             MDC.put("round", Integer.toString(req.getRound()));
@@ -291,6 +323,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
     public void declineTask(io.fedlora.proto.v1.DeclineTaskRequest req,
             StreamObserver<io.fedlora.proto.v1.DeclineTaskResponse> obs) {
         StatusMapper.unary(obs, () -> {
+            Caller.current().requireActingFor(req.getNodeId());
             requireNode(req.getNodeId());
             scheduler.declineTask(req);
             return io.fedlora.proto.v1.DeclineTaskResponse.getDefaultInstance();

@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The one place domain exceptions become gRPC statuses, by gRPC's rule: NOT_FOUND / INVALID_ARGUMENT
  * (the request is wrong), FAILED_PRECONDITION (not in this state; don't retry until it changes),
- * ALREADY_EXISTS (what you tried to create exists), UNAVAILABLE (retry). Anything else is INTERNAL,
+ * ALREADY_EXISTS (what you tried to create exists), UNAUTHENTICATED (no valid credentials),
+ * PERMISSION_DENIED (valid credentials, not allowed), UNAVAILABLE (retry). Anything else is INTERNAL,
  * logged here and described to the caller only generically.
  */
 public final class StatusMapper {
@@ -39,6 +40,10 @@ public final class StatusMapper {
                 status = Status.FAILED_PRECONDITION;
             } else if (ce instanceof CoordinatorException.AlreadyExists) {
                 status = Status.ALREADY_EXISTS;
+            } else if (ce instanceof CoordinatorException.Unauthenticated) {
+                status = Status.UNAUTHENTICATED;
+            } else if (ce instanceof CoordinatorException.PermissionDenied) {
+                status = Status.PERMISSION_DENIED;
             } else {
                 status = Status.UNAVAILABLE;
             }

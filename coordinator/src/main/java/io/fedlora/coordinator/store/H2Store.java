@@ -1,6 +1,7 @@
 package io.fedlora.coordinator.store;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.fedlora.crypto.pki.CertificateRole;
 import io.fedlora.proto.v1.JobConfig;
 import io.fedlora.proto.v1.JobState;
 import io.fedlora.proto.v1.RoundState;
@@ -68,7 +69,43 @@ public final class H2Store implements Store {
               metric_value DOUBLE PRECISION NOT NULL,
               reported_ms BIGINT NOT NULL,
               PRIMARY KEY (job_id, round, node_id, name))"""),
-        List.of("ALTER TABLE nodes ADD COLUMN identity_key VARCHAR(64) DEFAULT '' NOT NULL"));
+        List.of("ALTER TABLE nodes ADD COLUMN identity_key VARCHAR(64) DEFAULT '' NOT NULL"),
+        List.of("""
+            CREATE TABLE enrollment_tokens (
+              token_sha256 CHAR(64) PRIMARY KEY,
+              name VARCHAR(64) NOT NULL,
+              role VARCHAR(16) NOT NULL,
+              created_ms BIGINT NOT NULL,
+              expires_ms BIGINT NOT NULL,
+              created_by VARCHAR(64) NOT NULL,
+              used_ms BIGINT DEFAULT 0 NOT NULL,
+              used_by VARCHAR(64) DEFAULT '' NOT NULL)""",
+            """
+            CREATE TABLE certificates (
+              serial VARCHAR(40) PRIMARY KEY,
+              subject_id VARCHAR(64) NOT NULL,
+              name VARCHAR(64) NOT NULL,
+              role VARCHAR(16) NOT NULL,
+              identity_key VARCHAR(64) DEFAULT '' NOT NULL,
+              issued_ms BIGINT NOT NULL,
+              expires_ms BIGINT NOT NULL)""",
+            "CREATE INDEX certificates_subject ON certificates(subject_id)",
+            """
+            CREATE TABLE revocations (
+              subject_id VARCHAR(64) PRIMARY KEY,
+              revoked_ms BIGINT NOT NULL,
+              revoked_by VARCHAR(64) NOT NULL,
+              reason VARCHAR(256) NOT NULL)""",
+            """
+            CREATE TABLE audit_log (
+              seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+              at_ms BIGINT NOT NULL,
+              actor VARCHAR(64) NOT NULL,
+              actor_role VARCHAR(16) NOT NULL,
+              action VARCHAR(128) NOT NULL,
+              target VARCHAR(512) NOT NULL,
+              outcome VARCHAR(32) NOT NULL,
+              detail VARCHAR(1024) NOT NULL)"""));
 
     private final Connection conn;
     private boolean closed;
@@ -406,6 +443,147 @@ public final class H2Store implements Store {
                 try (var rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.put(rs.getString(1), rs.getDouble(2));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    // ---- trust ----
+
+    @Override
+    public void insertEnrollmentToken(EnrollmentTokenRecord t) {
+        tx("insert enrollment token", () -> update("INSERT INTO enrollment_tokens VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                t.tokenSha256(), t.name(), t.role().label(), t.createdUnixMs(), t.expiresUnixMs(), t.createdBy(),
+                t.usedUnixMs(), t.usedBy()));
+    }
+
+    @Override
+    public Optional<EnrollmentTokenRecord> enrollmentToken(String tokenSha256) {
+        return tx("read enrollment token", () -> {
+            try (PreparedStatement ps = conn.prepareStatement("SELECT * FROM enrollment_tokens WHERE token_sha256 = ?")) {
+                ps.setString(1, tokenSha256);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(new EnrollmentTokenRecord(rs.getString("token_sha256"), rs.getString("name"),
+                            CertificateRole.fromLabel(rs.getString("role")), rs.getLong("created_ms"),
+                            rs.getLong("expires_ms"), rs.getString("created_by"), rs.getLong("used_ms"),
+                            rs.getString("used_by")));
+                }
+            }
+        });
+    }
+
+    @Override
+    public boolean redeemEnrollmentToken(String tokenSha256, long usedUnixMs, CertificateRecord issued) {
+        return tx("redeem enrollment token", () -> {
+            // The compare-and-set on used_ms makes a token single-use even under concurrent enrollments.
+            int n = update("UPDATE enrollment_tokens SET used_ms = ?, used_by = ? WHERE token_sha256 = ? AND used_ms = 0",
+                    usedUnixMs, issued.subjectId(), tokenSha256);
+            if (n != 1) {
+                return false;
+            }
+            insertCertificateRow(issued);
+            return true;
+        });
+    }
+
+    @Override
+    public void insertCertificate(CertificateRecord issued) {
+        tx("insert certificate", () -> {
+            insertCertificateRow(issued);
+            return null;
+        });
+    }
+
+    private void insertCertificateRow(CertificateRecord c) throws SQLException {
+        update("INSERT INTO certificates VALUES (?, ?, ?, ?, ?, ?, ?)", c.serialHex(), c.subjectId(), c.name(),
+                c.role().label(), c.identityKeyHex(), c.issuedUnixMs(), c.expiresUnixMs());
+    }
+
+    @Override
+    public List<CertificateRecord> certificates() {
+        return tx("list certificates", () -> {
+            List<CertificateRecord> out = new ArrayList<>();
+            try (PreparedStatement ps = conn.prepareStatement("SELECT * FROM certificates ORDER BY issued_ms, serial");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new CertificateRecord(rs.getString("serial"), rs.getString("subject_id"), rs.getString("name"),
+                            CertificateRole.fromLabel(rs.getString("role")), rs.getString("identity_key"),
+                            rs.getLong("issued_ms"), rs.getLong("expires_ms")));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public boolean insertRevocation(RevocationRecord r) {
+        return tx("revoke", () -> {
+            try (PreparedStatement ps = conn.prepareStatement("SELECT 1 FROM revocations WHERE subject_id = ?")) {
+                ps.setString(1, r.subjectId());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        return false;
+                    }
+                }
+            }
+            update("INSERT INTO revocations VALUES (?, ?, ?, ?)", r.subjectId(), r.revokedUnixMs(), r.revokedBy(),
+                    r.reason());
+            return true;
+        });
+    }
+
+    @Override
+    public List<RevocationRecord> revocations() {
+        return tx("list revocations", () -> {
+            List<RevocationRecord> out = new ArrayList<>();
+            try (PreparedStatement ps = conn.prepareStatement("SELECT * FROM revocations ORDER BY revoked_ms, subject_id");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new RevocationRecord(rs.getString("subject_id"), rs.getLong("revoked_ms"),
+                            rs.getString("revoked_by"), rs.getString("reason")));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public long appendAudit(AuditRecord e) {
+        return tx("append to the audit log", () -> {
+            try (PreparedStatement ps = conn.prepareStatement("INSERT INTO audit_log (at_ms, actor, actor_role, action,"
+                    + " target, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+                bind(ps, e.atUnixMs(), clip(e.actor(), 64), clip(e.actorRole(), 16), clip(e.action(), 128),
+                        clip(e.target(), 512), clip(e.outcome(), 32), clip(e.detail(), 1024));
+                ps.executeUpdate();
+                try (ResultSet keys = ps.getGeneratedKeys()) {
+                    keys.next();
+                    return keys.getLong(1);
+                }
+            }
+        });
+    }
+
+    private static String clip(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    }
+
+    @Override
+    public List<AuditRecord> auditLog(long afterSeq, int limit) {
+        return tx("read the audit log", () -> {
+            List<AuditRecord> out = new ArrayList<>();
+            try (PreparedStatement ps = conn.prepareStatement(
+                    "SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?")) {
+                bind(ps, afterSeq, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new AuditRecord(rs.getLong("seq"), rs.getLong("at_ms"), rs.getString("actor"),
+                                rs.getString("actor_role"), rs.getString("action"), rs.getString("target"),
+                                rs.getString("outcome"), rs.getString("detail")));
                     }
                 }
             }

@@ -60,6 +60,35 @@ public interface Store extends AutoCloseable {
 
     java.util.Map<String, Double> nodeMetrics(String jobId, int round, String nodeId);
 
+    // ---- trust: enrollment tokens, issued certificates, revocations, audit log ----
+
+    void insertEnrollmentToken(EnrollmentTokenRecord token);
+
+    Optional<EnrollmentTokenRecord> enrollmentToken(String tokenSha256);
+
+    /**
+     * Marks the token used by {@code issued.subjectId()} and records the certificate, atomically;
+     * false (and nothing written) when the token was already used.
+     */
+    boolean redeemEnrollmentToken(String tokenSha256, long usedUnixMs, CertificateRecord issued);
+
+    /** Records a certificate issued without a token (the local admin's). */
+    void insertCertificate(CertificateRecord issued);
+
+    /** Every issued certificate, oldest first. */
+    List<CertificateRecord> certificates();
+
+    /** Records a revocation; false when the subject was already revoked. */
+    boolean insertRevocation(RevocationRecord revocation);
+
+    List<RevocationRecord> revocations();
+
+    /** Appends to the audit log and returns the entry's sequence number. There is no update or delete. */
+    long appendAudit(AuditRecord entry);
+
+    /** Audit entries with {@code seq > afterSeq}, oldest first, at most {@code limit}. */
+    List<AuditRecord> auditLog(long afterSeq, int limit);
+
     @Override
     void close();
 }

@@ -59,7 +59,7 @@ class AgentServiceTest {
     @BeforeEach
     void start() throws Exception {
         String name = InProcessServerBuilder.generateName();
-        server = CoordinatorServer.start(CoordinatorConfig.builder(dir).insecurePlaintext(true)
+        server = CoordinatorServer.start(CoordinatorConfig.builder(dir).insecurePlaintext(true).insecureTransport(true)
                 .roundTiming(new RoundTiming(Duration.ofMillis(10), Duration.ofMillis(10))).build(),
                 InProcessServerBuilder.forName(name).directExecutor());
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();

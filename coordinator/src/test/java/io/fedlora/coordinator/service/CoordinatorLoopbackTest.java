@@ -22,8 +22,6 @@ import io.fedlora.proto.v1.JobState;
 import io.fedlora.proto.v1.ListNodesRequest;
 import io.fedlora.proto.v1.RoundState;
 import io.fedlora.proto.v1.RoundSummary;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,9 +36,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A whole job over a real loopback port with adapters larger than one chunk, then a coordinator
- * restart on the same data directory: finished work is still there, and a job that was waiting
- * for nodes resumes.
+ * A whole job over a real loopback port with mutual TLS (each agent enrolled, on its own channel)
+ * and adapters larger than one chunk, then a coordinator restart on the same data directory: the
+ * CA and certificates still hold, finished work is still there, and a job that was waiting for
+ * nodes resumes.
  */
 class CoordinatorLoopbackTest {
 
@@ -53,8 +52,14 @@ class CoordinatorLoopbackTest {
                 .roundTiming(new RoundTiming(Duration.ofMillis(20), Duration.ofMillis(20))).build());
     }
 
-    private static ManagedChannel channel(int port) {
-        return Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
+    /** An enrolled agent on its own mutual-TLS channel, registering with its certified identity key. */
+    private static GrpcTestAgent agent(TlsTestClients clients, String name, long examples,
+            Map<String, TlsTestClients.Enrolled> enrolled) throws Exception {
+        TlsTestClients.Enrolled e = enrolled.containsKey(name) ? enrolled.get(name) : clients.enrollAgent(name);
+        enrolled.put(name, e);
+        GrpcTestAgent a = new GrpcTestAgent(clients.channel(java.util.Optional.of(e.credentials())), name, examples, true);
+        a.identityKey = e.identity().publicKey().toBytes();
+        return a;
     }
 
     @Test
@@ -69,12 +74,14 @@ class CoordinatorLoopbackTest {
         String latestSha;
         List<String> ids = new ArrayList<>();
 
+        Map<String, TlsTestClients.Enrolled> enrolled = new HashMap<>();
         CoordinatorServer server = startServer();
-        ManagedChannel ch = channel(server.port());
+        TlsTestClients clients = new TlsTestClients(server, dir);
+        ManagedChannel ch = clients.adminChannel();
         List<GrpcTestAgent> agents = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
-                GrpcTestAgent a = new GrpcTestAgent(ch, "node-" + i, 10 + 5L * i, true);
+                GrpcTestAgent a = agent(clients, "node-" + i, 10 + 5L * i, enrolled);
                 agents.add(a);
                 ids.add(a.register());
                 examplesByNode.put(a.nodeId, a.examples);
@@ -119,11 +126,12 @@ class CoordinatorLoopbackTest {
         } finally {
             agents.forEach(GrpcTestAgent::close);
             server.close();
-            ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            clients.close();
         }
 
         CoordinatorServer again = startServer();
-        ManagedChannel ch2 = channel(again.port());
+        TlsTestClients clients2 = new TlsTestClients(again, dir);
+        ManagedChannel ch2 = clients2.adminChannel();
         List<GrpcTestAgent> agents2 = new ArrayList<>();
         try {
             var admin = AdminServiceGrpc.newBlockingStub(ch2);
@@ -140,11 +148,9 @@ class CoordinatorLoopbackTest {
             assertEquals(JobState.JOB_STATE_RUNNING,
                     admin.getJob(JobRef.newBuilder().setJobId(waitingJobId).build()).getState());
             for (int i = 0; i < 4; i++) {
-                GrpcTestAgent a = new GrpcTestAgent(ch2, "node-" + i, 10, true);
+                // The first three come back with the certificates they enrolled with before the restart.
+                GrpcTestAgent a = agent(clients2, "node-" + i, 10, enrolled);
                 agents2.add(a);
-                if (i < 3) {
-                    a.nodeId = ids.get(i);
-                }
                 String id = a.register();
                 if (i < 3) {
                     assertEquals(ids.get(i), id, "a re-registering node keeps its id");
@@ -159,7 +165,7 @@ class CoordinatorLoopbackTest {
         } finally {
             agents2.forEach(GrpcTestAgent::close);
             again.close();
-            ch2.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            clients2.close();
         }
     }
 }

@@ -40,6 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class GrpcTestAgent implements AutoCloseable {
 
     final String name;
+    final Channel channel;
     final long examples;
     private final boolean automatic;
     private final AgentServiceGrpc.AgentServiceBlockingStub blocking;
@@ -47,11 +48,14 @@ final class GrpcTestAgent implements AutoCloseable {
     private final ExecutorService worker = Executors.newSingleThreadExecutor();
     private volatile ClientCallStreamObserver<ConnectRequest> stream;
     volatile String nodeId = "";
+    /** Sent at Register when set: over TLS it must be the identity key in the node's certificate. */
+    volatile byte[] identityKey = new byte[0];
     final BlockingQueue<TrainTask> tasks = new LinkedBlockingQueue<>();
     final AtomicInteger accepted = new AtomicInteger();
     final List<Throwable> errors = new CopyOnWriteArrayList<>();
 
     GrpcTestAgent(Channel channel, String name, long examples, boolean automatic) {
+        this.channel = channel;
         this.name = name;
         this.examples = examples;
         this.automatic = automatic;
@@ -61,7 +65,8 @@ final class GrpcTestAgent implements AutoCloseable {
 
     String register() {
         nodeId = blocking.register(RegisterRequest.newBuilder().setNodeId(nodeId).setNodeName(name)
-                .addBaseModelSha256(Fixtures.MODEL_SHA).setNumExamples(examples).setDevice("cpu").build()).getNodeId();
+                .addBaseModelSha256(Fixtures.MODEL_SHA).setNumExamples(examples).setDevice("cpu")
+                .setIdentityKey(ByteString.copyFrom(identityKey)).build()).getNodeId();
         return nodeId;
     }
 

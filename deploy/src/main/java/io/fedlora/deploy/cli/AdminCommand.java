@@ -20,9 +20,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Operator commands against a running coordinator's admin API. */
-@Command(name = "admin", mixinStandardHelpOptions = true, description = "Administer jobs on a coordinator.",
+@Command(name = "admin", mixinStandardHelpOptions = true,
+        description = {"Administer a coordinator: jobs, enrollment, revocation, the audit log.",
+            "Every call goes over mutual TLS with the credentials in --credentials DIR (client.crt, client.key,"
+                + " ca.crt); a coordinator writes its local admin's to DATA_DIR/pki/admin at first start. What a call"
+                + " may do follows the certificate's role: viewer (read), operator (also start jobs), admin (all)."},
         subcommands = {AdminCommand.CreateJob.class, AdminCommand.StartJob.class, AdminCommand.ShowJob.class,
-            AdminCommand.Rounds.class, AdminCommand.Nodes.class, AdminCommand.Download.class})
+            AdminCommand.Rounds.class, AdminCommand.Nodes.class, AdminCommand.Download.class,
+            TrustCommands.EnrollToken.class, TrustCommands.Revoke.class, TrustCommands.Certificates.class,
+            TrustCommands.Audit.class})
 public final class AdminCommand {
 
     abstract static class Base implements Callable<Integer> {
@@ -31,6 +37,7 @@ public final class AdminCommand {
 
         @Override
         public Integer call() throws Exception {
+            prepare();
             ManagedChannel ch = address.open();
             try {
                 return run(AdminServiceGrpc.newBlockingStub(ch));
@@ -38,6 +45,9 @@ public final class AdminCommand {
                 CoordinatorAddress.close(ch);
             }
         }
+
+        /** Local work that can fail on bad input, done before connecting (so such errors name the input). */
+        void prepare() throws Exception {}
 
         abstract Integer run(AdminServiceGrpc.AdminServiceBlockingStub admin) throws Exception;
     }
@@ -51,9 +61,16 @@ public final class AdminCommand {
         @Option(names = "--start", description = "Start the job right away.")
         boolean start;
 
+        private io.fedlora.proto.v1.JobConfig config;
+
+        @Override
+        void prepare() throws Exception {
+            config = job.toConfig();
+        }
+
         @Override
         Integer run(AdminServiceGrpc.AdminServiceBlockingStub admin) throws Exception {
-            Job created = admin.createJob(CreateJobRequest.newBuilder().setConfig(job.toConfig()).build());
+            Job created = admin.createJob(CreateJobRequest.newBuilder().setConfig(config).build());
             if (start) {
                 created = admin.startJob(JobRef.newBuilder().setJobId(created.getJobId()).build());
             }

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /** Benchmarks; each prints one JSON object with {@code --json}. Results go in docs/benchmarks.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (see docs/benchmarks.md).",
-        subcommands = {BenchCommand.Train.class, BenchCommand.SecAgg.class, BenchCommand.Jmh.class})
+        subcommands = {BenchCommand.Train.class, BenchCommand.SecAgg.class, BenchCommand.Tls.class, BenchCommand.Jmh.class})
 public final class BenchCommand {
 
     @Command(name = "train", mixinStandardHelpOptions = true,
@@ -127,6 +127,42 @@ public final class BenchCommand {
                     new SecAggSimulation.Options(clients, params, dropout, corrupt, seed));
             System.out.println(json ? r.toJson() : r.toString());
             return r.correct() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "tls", mixinStandardHelpOptions = true,
+            description = {"What trust costs: new agent connections over mutual TLS 1.3 (full handshake + one call) vs"
+                + " plaintext gRPC, and a SecAgg+ round's Ed25519 signing and verification vs its X25519 agreements;"
+                + " both baselines measured in the same run."})
+    static final class Tls implements Callable<Integer> {
+        @Option(names = "--connections", defaultValue = "300", description = "Connections per measurement (default: ${DEFAULT-VALUE}).")
+        int connections;
+
+        @Option(names = "--warmup", defaultValue = "200", description = "Warm-up connections of each kind (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--clients", defaultValue = "100", description = "Cohort size N for the signature round (default: ${DEFAULT-VALUE}).")
+        int clients;
+
+        @Option(names = "--dropout", defaultValue = "0.1", description = "delta, for k (default: ${DEFAULT-VALUE}).")
+        double dropout;
+
+        @Option(names = "--corrupt", defaultValue = "0.05", description = "gamma, for k (default: ${DEFAULT-VALUE}).")
+        double corrupt;
+
+        @Option(names = "--repeats", defaultValue = "3", description = "Alternating repeats; medians reported (default: ${DEFAULT-VALUE}).")
+        int repeats;
+
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            var r = io.fedlora.deploy.bench.TlsBenchmark.run(new io.fedlora.deploy.bench.TlsBenchmark.Config(connections,
+                    warmup, clients, dropout, corrupt, repeats));
+            System.out.println(json ? r.toJson() : r.toString());
+            // Every measured connection and engine handshake must have verified a client certificate: none resumed.
+            return r.fullHandshakes() == 2L * r.connections() ? 0 : 1;
         }
     }
 

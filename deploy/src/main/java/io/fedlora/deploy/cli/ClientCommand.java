@@ -5,6 +5,7 @@ import io.fedlora.client.agent.AgentConfig;
 import io.fedlora.client.agent.AgentNode;
 import io.fedlora.client.data.JsonlExamples;
 import io.fedlora.client.privacy.PrivacyBudget;
+import io.fedlora.client.tls.EnrollmentToken;
 import io.fedlora.client.train.DjlLoraTrainer;
 import io.fedlora.client.train.LocalTrainer;
 import io.fedlora.deploy.local.RecordingTrainer;
@@ -31,7 +32,8 @@ public final class ClientCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Base model directory (Hugging Face layout).")
     Path model;
 
-    @Option(names = "--state-dir", required = true, paramLabel = "DIR", description = "Node id, adapter cache.")
+    @Option(names = "--state-dir", required = true, paramLabel = "DIR",
+            description = "Node id, identity key, TLS key and certificate (tls/, key mode 0600), adapter cache.")
     Path stateDir;
 
     @Option(names = "--name", description = "Node name shown to operators (default: host name).")
@@ -48,6 +50,23 @@ public final class ClientCommand implements Callable<Integer> {
     @Option(names = "--record-updates", paramLabel = "DIR", hidden = true,
             description = "Testing only: keep a copy of each update on this machine.")
     Path recordUpdates;
+
+    @Option(names = "--enroll-token", paramLabel = "TOKEN",
+            description = "One-time token from 'fedlora admin enroll-token' (first start only; visible in ps: prefer"
+                    + " --enroll-token-file).")
+    String enrollToken;
+
+    @Option(names = "--enroll-token-file", paramLabel = "FILE", description = "A file holding the enrollment token.")
+    Path enrollTokenFile;
+
+    @Option(names = "--ca-cert", paramLabel = "FILE",
+            description = "The coordinator's CA certificate (its DATA_DIR/pki/ca.crt), to enrol; afterwards the copy in"
+                    + " STATE_DIR/tls is used.")
+    Path caCert;
+
+    @Option(names = "--insecure-transport",
+            description = "DEVELOPMENT ONLY: plaintext gRPC to a coordinator started with --insecure-transport.")
+    boolean insecureTransport;
 
     @Option(names = "--insecure-plaintext",
             description = "DEVELOPMENT ONLY: also take rounds without secure aggregation, sending this node's update in the clear.")
@@ -78,7 +97,18 @@ public final class ClientCommand implements Callable<Integer> {
         }
         AgentConfig.Builder builder = AgentConfig.builder(coordinator, stateDir, nodeName, sha)
                 .numExamples(examples.size()).device("cpu").privacyBudget(budget())
-                .insecurePlaintext(insecurePlaintext).minSecureCohort(minSecureCohort);
+                .insecurePlaintext(insecurePlaintext).minSecureCohort(minSecureCohort)
+                .insecureTransport(insecureTransport);
+        if (enrollToken != null || enrollTokenFile != null) {
+            if (enrollToken != null && enrollTokenFile != null) {
+                throw new IllegalArgumentException("give --enroll-token or --enroll-token-file, not both");
+            }
+            if (caCert == null) {
+                throw new IllegalArgumentException("enrolling needs --ca-cert (the coordinator's DATA_DIR/pki/ca.crt)");
+            }
+            builder.enrollWith(enrollToken != null ? EnrollmentToken.of(enrollToken)
+                    : EnrollmentToken.readFrom(enrollTokenFile), caCert);
+        }
         if (recordUpdates != null) {
             builder.encodedUpdateListener(RecordingTrainer.encodedRecorder(recordUpdates));
         }

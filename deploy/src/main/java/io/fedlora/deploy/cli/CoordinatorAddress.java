@@ -1,41 +1,64 @@
 package io.fedlora.deploy.cli;
 
+import io.fedlora.client.tls.CoordinatorChannels;
+import io.fedlora.crypto.pki.InvalidCertificateException;
+import io.fedlora.crypto.pki.TlsCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import java.util.concurrent.TimeUnit;
+import java.io.IOException;
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** The {@code --coordinator HOST:PORT} option shared by commands that talk to a coordinator. */
+/**
+ * The options shared by commands that call a coordinator as an operator: its address and the
+ * operator's TLS credentials (mutual TLS; the certificate's role decides what the calls may do).
+ */
 public final class CoordinatorAddress {
+
+    static final String CREDENTIALS_ENV = "FEDLORA_CREDENTIALS";
 
     @Option(names = "--coordinator", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7070",
             description = "Coordinator address (default: ${DEFAULT-VALUE}).")
     String target;
 
-    public static ManagedChannel open(String target) {
-        if (!target.matches("[^:\\s]+:\\d{1,5}")) {
-            throw new IllegalArgumentException("--coordinator must be HOST:PORT, got '" + target + "'");
+    @Option(names = "--credentials", paramLabel = "DIR",
+            description = "Operator TLS credentials: a directory holding client.crt, client.key (mode 0600) and ca.crt."
+                    + " A coordinator writes its local admin's to DATA_DIR/pki/admin at first start; 'fedlora enroll'"
+                    + " writes a viewer's, operator's or admin's. Default: $" + CREDENTIALS_ENV + ".")
+    Path credentials;
+
+    @Option(names = "--insecure-transport",
+            description = "DEVELOPMENT ONLY: plaintext, to a coordinator started with --insecure-transport.")
+    boolean insecureTransport;
+
+    /** A mutual-TLS channel to {@code target} with the credentials in {@code dir}. */
+    public static ManagedChannel open(String target, Path dir) throws IOException {
+        try {
+            return CoordinatorChannels.mutualTls(target, TlsCredentials.load(dir));
+        } catch (InvalidCertificateException e) {
+            throw new IOException(dir + ": " + e.getMessage(), e);
         }
-        // Plaintext until mutual TLS lands (security issue); loopback only in the demo.
-        return ManagedChannelBuilder.forTarget(target).usePlaintext().build();
     }
 
-    ManagedChannel open() {
-        return open(target);
+    ManagedChannel open() throws IOException {
+        if (insecureTransport) {
+            return CoordinatorChannels.plaintext(target);
+        }
+        Path dir = credentials;
+        if (dir == null && System.getenv(CREDENTIALS_ENV) != null) {
+            dir = Path.of(System.getenv(CREDENTIALS_ENV));
+        }
+        if (dir == null) {
+            throw new IllegalArgumentException("no TLS credentials: pass --credentials DIR (for a coordinator on this"
+                    + " machine: DATA_DIR/pki/admin) or set " + CREDENTIALS_ENV);
+        }
+        return open(target, dir);
     }
 
     public static void closeQuietly(ManagedChannel channel) {
-        try {
-            close(channel);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        CoordinatorChannels.close(channel);
     }
 
-    static void close(ManagedChannel channel) throws InterruptedException {
-        channel.shutdown();
-        if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
-            channel.shutdownNow();
-        }
+    static void close(ManagedChannel channel) {
+        CoordinatorChannels.close(channel);
     }
 }

@@ -2,7 +2,15 @@ package io.fedlora.deploy.cli;
 
 import io.fedlora.coordinator.CoordinatorConfig;
 import io.fedlora.coordinator.CoordinatorServer;
+import io.fedlora.coordinator.trust.TlsSettings;
+import io.fedlora.crypto.SecretBytes;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -10,7 +18,10 @@ import picocli.CommandLine.Option;
 
 /** Runs a coordinator until it is stopped (SIGTERM / Ctrl-C). */
 @Command(name = "coordinator", mixinStandardHelpOptions = true,
-        description = "Run a coordinator; its state (jobs, rounds, nodes, adapters) lives in --data-dir.")
+        description = {"Run a coordinator; its state (jobs, rounds, nodes, adapters) lives in --data-dir.",
+            "Every connection is mutual TLS 1.3. On first start it creates a CA in DATA_DIR/pki (ca.key mode 0600;"
+                + " ca.crt is what clients trust) unless --ca-cert/--ca-key name one, and writes the local admin's"
+                + " client credentials to DATA_DIR/pki/admin (for 'fedlora admin --credentials')."})
 public final class CoordinatorCommand implements Callable<Integer> {
 
     @Option(names = "--data-dir", required = true, description = "State directory (H2 database and adapter blobs).")
@@ -23,14 +34,60 @@ public final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "7070", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
 
+    @Option(names = "--ca-cert", paramLabel = "FILE",
+            description = "Use this CA certificate (PEM) instead of creating one; needs --ca-key.")
+    Path caCert;
+
+    @Option(names = "--ca-key", paramLabel = "FILE", description = "The supplied CA's private key (PEM, mode 0600).")
+    Path caKey;
+
+    @Option(names = "--ca-key-password-file", paramLabel = "FILE",
+            description = "Encrypt the created CA key with the password in FILE (or decrypt a supplied one).")
+    Path caKeyPasswordFile;
+
+    @Option(names = "--tls-name", paramLabel = "HOST", split = ",",
+            description = "More DNS names or IP addresses for the server certificate (it always names localhost, "
+                    + "127.0.0.1 and --host), e.g. the name clients use across the network.")
+    List<String> tlsNames = new ArrayList<>();
+
+    @Option(names = "--client-cert-days", defaultValue = "365",
+            description = "Validity of certificates issued at enrollment, in days (default: ${DEFAULT-VALUE}).")
+    int clientCertDays;
+
+    @Option(names = "--insecure-transport",
+            description = "DEVELOPMENT ONLY: plaintext gRPC without client certificates; anyone who reaches the port can"
+                    + " do anything.")
+    boolean insecureTransport;
+
     @Option(names = "--insecure-plaintext",
             description = "DEVELOPMENT ONLY: also run jobs without secure aggregation, whose updates arrive in the clear.")
     boolean insecurePlaintext;
 
+    private TlsSettings tls() throws IOException {
+        TlsSettings t = TlsSettings.generatedCa().withServerNames(tlsNames)
+                .withClientCertificateValidity(Duration.ofDays(clientCertDays));
+        if ((caCert == null) != (caKey == null)) {
+            throw new IllegalArgumentException("--ca-cert and --ca-key go together");
+        }
+        if (caCert != null) {
+            t = t.withSuppliedCa(caCert, caKey);
+        }
+        if (caKeyPasswordFile != null) {
+            byte[] pw = Files.readAllBytes(caKeyPasswordFile);
+            int n = pw.length;
+            while (n > 0 && (pw[n - 1] == '\n' || pw[n - 1] == '\r')) {
+                n--;
+            }
+            t = t.withCaKeyPassword(SecretBytes.copyOf(Arrays.copyOf(pw, n)));
+            Arrays.fill(pw, (byte) 0);
+        }
+        return t;
+    }
+
     @Override
     public Integer call() throws Exception {
         CoordinatorServer server = CoordinatorServer.start(CoordinatorConfig.builder(dataDir).host(host).port(port)
-                .insecurePlaintext(insecurePlaintext).build());
+                .tls(tls()).insecureTransport(insecureTransport).insecurePlaintext(insecurePlaintext).build());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -43,6 +100,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
         }, "coordinator-shutdown"));
         // The launcher and the tests wait for this exact line.
         System.out.println("coordinator listening on " + host + ":" + server.port());
+        server.adminCredentialsDir().ifPresent(d -> System.out.println("mutual TLS; CA certificate "
+                + server.caCertificateFile().orElseThrow() + ", local admin credentials " + d));
         System.out.flush();
         stopped.await();
         return 0;

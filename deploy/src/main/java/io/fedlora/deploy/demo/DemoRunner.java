@@ -95,7 +95,7 @@ public final class DemoRunner {
             for (int i = 0; i < settings.clients(); i++) {
                 fed.startClient("client-" + (i + 1), modelDir, data.clientSlices().get(i), clientArgs);
             }
-            ManagedChannel channel = CoordinatorAddress.open(fed.address());
+            ManagedChannel channel = fed.openAdminChannel();
             try {
                 AdminServiceGrpc.AdminServiceBlockingStub admin = AdminServiceGrpc.newBlockingStub(channel);
                 awaitClients(admin);

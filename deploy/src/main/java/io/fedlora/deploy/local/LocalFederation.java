@@ -1,5 +1,11 @@
 package io.fedlora.deploy.local;
 
+import io.fedlora.client.tls.CoordinatorChannels;
+import io.fedlora.crypto.pki.PrivateFiles;
+import io.fedlora.deploy.cli.CoordinatorAddress;
+import io.fedlora.proto.v1.CreateEnrollmentTokenRequest;
+import io.fedlora.proto.v1.TrustAdminServiceGrpc;
+import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,7 +16,10 @@ import java.util.regex.Pattern;
 
 /**
  * A coordinator and client nodes as separate processes on loopback: the demo runs one, and so do
- * the end-to-end tests. Closing stops the clients, then the coordinator (reverse start order).
+ * the end-to-end tests. Everything goes over mutual TLS as in a real deployment: this class is the
+ * local admin (the credentials the coordinator wrote to its data dir) and enrols each client with
+ * its own one-time token, handed over in an owner-only file. Closing stops the clients, then the
+ * coordinator (reverse start order).
  */
 public final class LocalFederation implements AutoCloseable {
 
@@ -20,11 +29,14 @@ public final class LocalFederation implements AutoCloseable {
     private final JavaProcess coordinator;
     private final String address;
     private final List<JavaProcess> clients = new ArrayList<>();
+    private final boolean insecureTransport;
+    private ManagedChannel admin;
 
-    private LocalFederation(Path workDir, JavaProcess coordinator, String address) {
+    private LocalFederation(Path workDir, JavaProcess coordinator, String address, boolean insecureTransport) {
         this.workDir = workDir;
         this.coordinator = coordinator;
         this.address = address;
+        this.insecureTransport = insecureTransport;
     }
 
     /** Starts a coordinator on an ephemeral loopback port and waits until it accepts connections. */
@@ -39,17 +51,30 @@ public final class LocalFederation implements AutoCloseable {
             if (!m.find()) {
                 throw new IllegalStateException("unexpected listening line");
             }
-            return new LocalFederation(workDir, p, m.group(1) + ":" + m.group(2));
+            return new LocalFederation(workDir, p, m.group(1) + ":" + m.group(2),
+                    extraArgs.contains("--insecure-transport"));
         } catch (Exception e) {
             p.close();
             throw e;
         }
     }
 
-    /** Starts a client node process training on {@code data} with the model in {@code modelDir}. */
+    /**
+     * Starts a client node process training on {@code data} with the model in {@code modelDir}. It enrols
+     * on first start with a fresh one-time token (a restarted client reuses its certificate).
+     */
     public JavaProcess startClient(String name, Path modelDir, Path data, List<String> extraArgs) throws IOException {
         List<String> args = new ArrayList<>(List.of("client", "--coordinator", address, "--model", modelDir.toString(),
                 "--data", data.toString(), "--state-dir", workDir.resolve("clients/" + name).toString(), "--name", name));
+        if (insecureTransport) {
+            args.add("--insecure-transport");
+        } else {
+            Path tokenFile = workDir.resolve("tokens/" + name);
+            PrivateFiles.writeSecret(tokenFile, TrustAdminServiceGrpc.newBlockingStub(adminChannel())
+                    .createEnrollmentToken(CreateEnrollmentTokenRequest.newBuilder().setName(name).setRole("agent")
+                            .setTtlSeconds(600).build()).getToken());
+            args.addAll(List.of("--enroll-token-file", tokenFile.toString(), "--ca-cert", caCertificate().toString()));
+        }
         args.addAll(extraArgs);
         JavaProcess p = JavaProcess.start(name, args, workDir.resolve("logs/" + name + ".log"), null);
         clients.add(p);
@@ -58,6 +83,30 @@ public final class LocalFederation implements AutoCloseable {
 
     public String address() {
         return address;
+    }
+
+    /** The coordinator's CA certificate (what clients trust it by). */
+    public Path caCertificate() {
+        return workDir.resolve("coordinator/pki/ca.crt");
+    }
+
+    /** The local admin's credentials, written by the coordinator at its first start. */
+    public Path adminCredentials() {
+        return workDir.resolve("coordinator/pki/admin");
+    }
+
+    /** A new channel to the coordinator as its local admin; the caller closes it. */
+    public ManagedChannel openAdminChannel() throws IOException {
+        return insecureTransport ? CoordinatorChannels.plaintext(address)
+                : CoordinatorAddress.open(address, adminCredentials());
+    }
+
+    /** This federation's own admin channel (for enrollment tokens), closed with it. */
+    private synchronized ManagedChannel adminChannel() throws IOException {
+        if (admin == null) {
+            admin = openAdminChannel();
+        }
+        return admin;
     }
 
     public JavaProcess coordinator() {
@@ -71,6 +120,11 @@ public final class LocalFederation implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         InterruptedException first = null;
+        synchronized (this) {
+            if (admin != null) {
+                CoordinatorChannels.close(admin);
+            }
+        }
         for (int i = clients.size() - 1; i >= 0; i--) {
             try {
                 clients.get(i).close();

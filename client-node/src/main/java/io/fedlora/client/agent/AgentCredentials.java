@@ -1,0 +1,101 @@
+package io.fedlora.client.agent;
+
+import io.fedlora.adapter.AtomicFiles;
+import io.fedlora.client.tls.CoordinatorChannels;
+import io.fedlora.client.tls.Enroller;
+import io.fedlora.crypto.Ed25519PrivateKey;
+import io.fedlora.crypto.pki.CertificateRole;
+import io.fedlora.crypto.pki.InvalidCertificateException;
+import io.fedlora.crypto.pki.PeerIdentity;
+import io.fedlora.crypto.pki.TlsCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's TLS credentials in {@code <state-dir>/tls}: loaded when present, otherwise obtained by
+ * enrolling with the configured one-time token (retrying while the coordinator is unreachable). The
+ * certificate must name this node's identity key, and its node id becomes the node's id.
+ */
+final class AgentCredentials {
+
+    private static final Logger log = LoggerFactory.getLogger(AgentCredentials.class);
+    static final String DIR = "tls";
+
+    private AgentCredentials() {}
+
+    static TlsCredentials ensure(AgentConfig config, SecureRandom random) throws IOException {
+        Files.createDirectories(config.stateDir());
+        Ed25519PrivateKey identity = IdentityKey.loadOrCreate(config.stateDir(), random);
+        Path dir = config.stateDir().resolve(DIR);
+        try {
+            TlsCredentials creds = TlsCredentials.existIn(dir) ? TlsCredentials.load(dir)
+                    : enroll(config, identity, dir, random);
+            PeerIdentity id = PeerIdentity.of(creds.certificate());
+            if (id.role() != CertificateRole.AGENT || !id.identityKey().equals(Optional.of(identity.publicKey()))) {
+                throw new IOException(dir + ": the certificate there is not this node's (role " + id.role().label()
+                        + ", or another identity key)");
+            }
+            writeNodeId(config.stateDir(), id.subjectId());
+            return creds;
+        } catch (InvalidCertificateException e) {
+            throw new IOException(dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static TlsCredentials enroll(AgentConfig config, Ed25519PrivateKey identity, Path dir, SecureRandom random)
+            throws IOException, InvalidCertificateException {
+        if (config.enrollmentToken().isEmpty() || config.caCertificateFile().isEmpty()) {
+            throw new IOException("this node is not enrolled yet (" + dir + " holds no certificate): start it with an"
+                    + " enrollment token (fedlora admin enroll-token) and the coordinator's CA certificate");
+        }
+        X509Certificate ca = TlsCredentials.readCertificate(config.caCertificateFile().get());
+        long deadline = System.nanoTime() + config.callTimeout().toNanos();
+        Duration wait = config.initialBackoff();
+        ManagedChannel ch = CoordinatorChannels.serverAuthenticated(config.coordinatorTarget(), ca);
+        try {
+            while (true) {
+                try {
+                    Enroller.Enrolled e = Enroller.enroll(ch, config.enrollmentToken().get(), config.nodeName(), ca,
+                            Optional.of(identity), config.callTimeout(), random);
+                    e.credentials().store(dir, random);
+                    log.info("enrolled with coordinator {} as node {}; credentials in {}", config.coordinatorTarget(),
+                            e.subjectId(), dir);
+                    return e.credentials();
+                } catch (StatusRuntimeException e) {
+                    if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || System.nanoTime() > deadline) {
+                        throw new IOException("enrollment refused by " + config.coordinatorTarget() + ": "
+                                + e.getStatus().getCode() + " " + e.getStatus().getDescription(), e);
+                    }
+                    log.info("coordinator unreachable for enrollment ({}); retrying in {} ms",
+                            e.getStatus().getDescription(), wait.toMillis());
+                    Thread.sleep(wait.toMillis());
+                    wait = wait.multipliedBy(2).compareTo(config.maxBackoff()) > 0 ? config.maxBackoff() : wait.multipliedBy(2);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while enrolling", e);
+        } finally {
+            CoordinatorChannels.close(ch);
+        }
+    }
+
+    /** The certificate's node id is the node's id; the node-id file follows it. */
+    private static void writeNodeId(Path stateDir, String nodeId) throws IOException {
+        Path f = stateDir.resolve("node-id");
+        if (!Files.exists(f) || !Files.readString(f, StandardCharsets.UTF_8).trim().equals(nodeId)) {
+            AtomicFiles.writeString(f, nodeId);
+        }
+    }
+}

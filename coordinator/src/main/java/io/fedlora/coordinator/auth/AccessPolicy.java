@@ -1,0 +1,72 @@
+package io.fedlora.coordinator.auth;
+
+import io.fedlora.crypto.pki.CertificateRole;
+import io.fedlora.proto.v1.AdminServiceGrpc;
+import io.fedlora.proto.v1.AgentServiceGrpc;
+import io.fedlora.proto.v1.EnrollmentServiceGrpc;
+import io.fedlora.proto.v1.TrustAdminServiceGrpc;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServiceDescriptor;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Which role each RPC needs, in one table. A method missing here is refused (fail closed). Audited
+ * methods are the ones that change something an operator answers for; refused calls to the admin
+ * APIs are audited too (see {@link CallAuthorizer}).
+ */
+public final class AccessPolicy {
+
+    /**
+     * @param role the role the caller's certificate must include; empty = no certificate needed
+     *     (enrollment, which a token authenticates)
+     * @param audited whether every call, allowed or not, goes into the audit log
+     * @param adminApi whether this is part of the operator-facing API (refusals there are audited)
+     */
+    public record Rule(Optional<CertificateRole> role, boolean audited, boolean adminApi) {}
+
+    private static final Map<String, Rule> RULES = rules();
+
+    private AccessPolicy() {}
+
+    private static Map<String, Rule> rules() {
+        Map<String, Rule> m = new HashMap<>();
+        Rule agent = new Rule(Optional.of(CertificateRole.AGENT), false, false);
+        forAll(m, AgentServiceGrpc.getServiceDescriptor(), agent);
+
+        Rule viewer = new Rule(Optional.of(CertificateRole.VIEWER), false, true);
+        forAll(m, AdminServiceGrpc.getServiceDescriptor(), viewer);
+        put(m, AdminServiceGrpc.getCreateJobMethod(), new Rule(Optional.of(CertificateRole.ADMIN), true, true));
+        put(m, AdminServiceGrpc.getStartJobMethod(), new Rule(Optional.of(CertificateRole.OPERATOR), true, true));
+
+        forAll(m, TrustAdminServiceGrpc.getServiceDescriptor(), new Rule(Optional.of(CertificateRole.ADMIN), false, true));
+        put(m, TrustAdminServiceGrpc.getCreateEnrollmentTokenMethod(),
+                new Rule(Optional.of(CertificateRole.ADMIN), true, true));
+        put(m, TrustAdminServiceGrpc.getRevokeMethod(), new Rule(Optional.of(CertificateRole.ADMIN), true, true));
+
+        put(m, EnrollmentServiceGrpc.getEnrollMethod(), new Rule(Optional.empty(), true, false));
+        return Map.copyOf(m);
+    }
+
+    private static void forAll(Map<String, Rule> m, ServiceDescriptor service, Rule rule) {
+        for (MethodDescriptor<?, ?> md : service.getMethods()) {
+            m.put(md.getFullMethodName(), rule);
+        }
+    }
+
+    private static void put(Map<String, Rule> m, MethodDescriptor<?, ?> md, Rule rule) {
+        m.put(md.getFullMethodName(), rule);
+    }
+
+    /** The rule for a full method name ({@code fedlora.v1.AdminService/CreateJob}); empty = refuse. */
+    public static Optional<Rule> ruleFor(String fullMethodName) {
+        return Optional.ofNullable(RULES.get(fullMethodName));
+    }
+
+    /** The short action name used in the audit log, e.g. {@code AdminService/CreateJob}. */
+    public static String action(String fullMethodName) {
+        int dot = fullMethodName.lastIndexOf('.', fullMethodName.indexOf('/'));
+        return dot < 0 ? fullMethodName : fullMethodName.substring(dot + 1);
+    }
+}

@@ -1,0 +1,155 @@
+package io.fedlora.deploy.cli;
+
+import io.fedlora.proto.v1.AuditEntry;
+import io.fedlora.proto.v1.CreateEnrollmentTokenRequest;
+import io.fedlora.proto.v1.EnrollmentToken;
+import io.fedlora.proto.v1.IssuedCertificate;
+import io.fedlora.proto.v1.ListAuditLogRequest;
+import io.fedlora.proto.v1.ListCertificatesRequest;
+import io.fedlora.proto.v1.RevokeRequest;
+import io.fedlora.proto.v1.RevokeResponse;
+import io.fedlora.proto.v1.TrustAdminServiceGrpc;
+import io.grpc.ManagedChannel;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code fedlora admin} commands for enrollment, revocation and the audit log (admin role). */
+final class TrustCommands {
+
+    private TrustCommands() {}
+
+    abstract static class Base implements Callable<Integer> {
+        @Mixin
+        CoordinatorAddress address;
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            ManagedChannel ch = address.open();
+            try {
+                return run(TrustAdminServiceGrpc.newBlockingStub(ch));
+            } finally {
+                CoordinatorAddress.close(ch);
+            }
+        }
+
+        abstract Integer run(TrustAdminServiceGrpc.TrustAdminServiceBlockingStub trust) throws Exception;
+    }
+
+    @Command(name = "enroll-token", mixinStandardHelpOptions = true,
+            description = {"Create a one-time enrollment token for a client node (or an operator).",
+                "The token alone goes to stdout, once; the coordinator keeps only its sha256. Give it, with the"
+                    + " coordinator's ca.crt, to whoever starts that node: fedlora client --enroll-token-file F"
+                    + " --ca-cert ca.crt --name NAME ..., or to an operator: fedlora enroll ..."})
+    static final class EnrollToken extends Base {
+        @Option(names = "--name", required = true, description = "The node's (or operator's) name; enrolling must state it.")
+        String name;
+
+        @Option(names = "--role", defaultValue = "agent",
+                description = "agent (a client node), viewer, operator or admin (default: ${DEFAULT-VALUE}).")
+        String role;
+
+        @Option(names = "--ttl", defaultValue = "24h", description = "How long the token stays usable: e.g. 30m, 24h,"
+                + " 7d (at most 30d; default: ${DEFAULT-VALUE}).")
+        String ttl;
+
+        @Override
+        Integer run(TrustAdminServiceGrpc.TrustAdminServiceBlockingStub trust) {
+            EnrollmentToken t = trust.createEnrollmentToken(CreateEnrollmentTokenRequest.newBuilder().setName(name)
+                    .setRole(role).setTtlSeconds(parseTtl(ttl).toSeconds()).build());
+            spec.commandLine().getOut().println(t.getToken());
+            spec.commandLine().getOut().flush();
+            var err = spec.commandLine().getErr();
+            err.printf("one-time enrollment token for '%s' (%s), valid until %s; it is not shown again.%n", t.getName(),
+                    t.getRole(), Instant.ofEpochMilli(t.getExpiresUnixMs()));
+            err.printf("the client also needs the coordinator's CA certificate (DATA_DIR/pki/ca.crt), sha256 %s%n",
+                    t.getCaSha256());
+            err.flush();
+            return 0;
+        }
+    }
+
+    /** {@code 90s}, {@code 30m}, {@code 24h}, {@code 7d}. */
+    static Duration parseTtl(String s) {
+        var m = java.util.regex.Pattern.compile("(\\d{1,7})([smhd])").matcher(s.trim().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException("--ttl: a number and a unit (s, m, h, d), e.g. 24h; got '" + s + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+    }
+
+    @Command(name = "revoke", mixinStandardHelpOptions = true,
+            description = {"Revoke a node (by node id) or an operator (by name): its calls are refused at once, its",
+                "connection to the coordinator is dropped, and it is never selected for a round again."})
+    static final class Revoke extends Base {
+        @Parameters(index = "0", paramLabel = "NODE", description = "Node id (see 'fedlora admin nodes') or operator name.")
+        String subject;
+
+        @Option(names = "--reason", defaultValue = "", description = "Why (kept in the audit log).")
+        String reason;
+
+        @Override
+        Integer run(TrustAdminServiceGrpc.TrustAdminServiceBlockingStub trust) {
+            RevokeResponse r = trust.revoke(RevokeRequest.newBuilder().setSubjectId(subject).setReason(reason).build());
+            spec.commandLine().getOut().printf("revoked %s: %d certificate(s); %s%n", subject, r.getCertificatesRevoked(),
+                    r.getWasConnected() ? "its connection was dropped" : "it was not connected");
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "certificates", mixinStandardHelpOptions = true,
+            description = "List the certificates the coordinator's CA issued (nodes and operators).")
+    static final class Certificates extends Base {
+        @Override
+        Integer run(TrustAdminServiceGrpc.TrustAdminServiceBlockingStub trust) {
+            var out = spec.commandLine().getOut();
+            out.printf("%-38s %-16s %-9s %-22s %s%n", "subject", "name", "role", "expires", "status");
+            for (IssuedCertificate c : trust.listCertificates(ListCertificatesRequest.getDefaultInstance())
+                    .getCertificatesList()) {
+                out.printf("%-38s %-16s %-9s %-22s %s%n", c.getSubjectId(), c.getName(), c.getRole(),
+                        Instant.ofEpochMilli(c.getExpiresUnixMs()), c.getRevoked() ? "REVOKED" : "valid");
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "audit", mixinStandardHelpOptions = true,
+            description = "Show the audit log: every admin action (and refused attempt), who, what, when, outcome.")
+    static final class Audit extends Base {
+        @Option(names = "--after", defaultValue = "0", description = "Only entries after this sequence number.")
+        long after;
+
+        @Option(names = "--limit", defaultValue = "100", description = "At most this many (1-1000; default: ${DEFAULT-VALUE}).")
+        int limit;
+
+        @Override
+        Integer run(TrustAdminServiceGrpc.TrustAdminServiceBlockingStub trust) {
+            var out = spec.commandLine().getOut();
+            for (AuditEntry e : trust.listAuditLog(ListAuditLogRequest.newBuilder().setAfterSeq(after).setLimit(limit)
+                    .build()).getEntriesList()) {
+                out.printf("%5d %s %-12s %-38s %-40s %-18s %s%s%n", e.getSeq(), Instant.ofEpochMilli(e.getAtUnixMs()),
+                        e.getActorRole(), e.getActor(), e.getAction(), e.getOutcome(), e.getTarget(),
+                        e.getDetail().isEmpty() ? "" : "  (" + e.getDetail() + ")");
+            }
+            out.flush();
+            return 0;
+        }
+    }
+}
