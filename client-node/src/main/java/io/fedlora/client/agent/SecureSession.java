@@ -63,6 +63,13 @@ final class SecureSession {
             }
             SecureVectorFormat format = SecureRoundSetup.format(t.getJobId(), t.getRound(), t.getSecagg(),
                     t.getAdapterLayout(), t.getLora().getAggregationMode());
+            if (t.getSecagg().hasDistributedDp()) {
+                var dp = t.getSecagg().getDistributedDp();
+                LOG.info("client-level DP checked: noise sigma {} per value on {} values clipped to {}, for sums of at"
+                        + " least {} clients; epsilon <= {} at delta {} over the job's {} rounds",
+                        String.format("%.4g", dp.getClientNoiseStddev()), dp.getDimension(), dp.getClipNorm(),
+                        dp.getNoiseClients(), dp.getTargetEpsilon(), dp.getDelta(), dp.getRounds());
+            }
             return new SecureSession(SecAggClient.create(config, ClientId.of(nodeId), identity, random), format, random);
         } catch (RuntimeException e) {
             throw new UnacceptableSetup(e.getMessage());
