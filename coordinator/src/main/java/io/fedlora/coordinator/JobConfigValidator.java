@@ -38,14 +38,7 @@ public final class JobConfigValidator {
     public static List<String> problems(JobConfig c, boolean allowPlaintext) {
         List<String> p = new ArrayList<>();
         if (c.hasSecureAggregation()) {
-            long dimension;
-            try {
-                dimension = LoraLayouts.totalElements(c.getAdapterLayout());
-            } catch (ArithmeticException | IllegalArgumentException e) {
-                dimension = -1;
-            }
-            p.addAll(io.fedlora.rounds.SecureRoundSetup.problems(c.getSecureAggregation(), c.getMinClients(),
-                    c.getClientsPerRound(), dimension));
+            p.addAll(io.fedlora.rounds.SecureRoundSetup.problems(c));
         } else if (!allowPlaintext) {
             p.add("secure_aggregation: required; clients' updates reach this coordinator only through SecAgg+"
                     + " (plaintext updates need a coordinator started with --insecure-plaintext, for development)");

@@ -74,6 +74,41 @@ class JobConfigValidatorTest {
     }
 
     @Test
+    void clientLevelDpOnMeansRealNoise() {
+        JobConfig.Builder ok = Fixtures.secureConfig(5, 4, 3, 10).toBuilder();
+        ok.getSecureAggregationBuilder().clearClipNorm().clearMaxWeight().getDistributedDpBuilder()
+                .setTargetEpsilon(8).setDelta(1e-5).setClipNorm(1);
+        assertEquals(List.of(), JobConfigValidator.problems(ok.build()), "clip_norm and max_weight are unused under it");
+
+        JobConfig.Builder empty = ok.clone();
+        empty.getSecureAggregationBuilder().getDistributedDpBuilder().clear();
+        String all = String.join("\n", JobConfigValidator.problems(empty.build()));
+        for (String field : List.of("secure_aggregation.distributed_dp.target_epsilon: must be a finite number > 0, got 0.0",
+                "secure_aggregation.distributed_dp.delta: must be in (0, 1), got 0.0",
+                "secure_aggregation.distributed_dp.clip_norm: must be a finite number > 0, got 0.0")) {
+            assertTrue(all.contains(field), all);
+        }
+        for (double eps : new double[] {-1, Double.NaN, Double.POSITIVE_INFINITY}) {
+            JobConfig.Builder b = ok.clone();
+            b.getSecureAggregationBuilder().getDistributedDpBuilder().setTargetEpsilon(eps);
+            assertTrue(String.join("\n", JobConfigValidator.problems(b.build()))
+                    .contains("secure_aggregation.distributed_dp.target_epsilon: must be a finite number > 0, got " + eps));
+        }
+        for (double delta : new double[] {1, 1.5, -1e-5, Double.NaN}) {
+            JobConfig.Builder b = ok.clone();
+            b.getSecureAggregationBuilder().getDistributedDpBuilder().setDelta(delta);
+            assertTrue(String.join("\n", JobConfigValidator.problems(b.build()))
+                    .contains("secure_aggregation.distributed_dp.delta: must be in (0, 1), got " + delta));
+        }
+        for (double clip : new double[] {0, -2, Double.NaN}) {
+            JobConfig.Builder b = ok.clone();
+            b.getSecureAggregationBuilder().getDistributedDpBuilder().setClipNorm(clip);
+            assertTrue(String.join("\n", JobConfigValidator.problems(b.build()))
+                    .contains("secure_aggregation.distributed_dp.clip_norm: must be a finite number > 0, got " + clip));
+        }
+    }
+
+    @Test
     void checksLayoutShapesAgainstRank() {
         AdapterLayout bad = AdapterLayout.newBuilder()
                 .addTensors(TensorSpec.newBuilder().setName("x.lora_A.weight").addShape(3).addShape(16))

@@ -117,7 +117,40 @@ class SecureAggregationTest {
             assertEquals(2, r.getSecaggThreshold());
             assertSumIsExactAndDecodesToTheWeightedMean(job, r);
         }
-        assertNoEncodedOrRawUpdateReachedTheCoordinator(job, rounds);
+        assertNoEncodedOrRawUpdateReachedTheCoordinator(job, rounds, 512 + 2);
+    }
+
+    @Test
+    void clientLevelDpRoundsPublishANoisedMeanAndReportEpsilon() throws Exception {
+        start(false);
+        for (int i = 0; i < 4; i++) {
+            agents.add(agent("node-" + i, 40 + 17 * i, new CountDownLatch(0)));
+        }
+        String job = server.jobs().create(clientDpJob(2, 4, 3)).jobId();
+        server.startJob(job);
+        assertEquals(JobState.JOB_STATE_COMPLETED, server.awaitJob(job, Duration.ofSeconds(60)).getState());
+
+        List<RoundSummary> rounds = server.jobs().rounds(job);
+        assertEquals(2, rounds.size());
+        double previous = 0;
+        for (RoundSummary r : rounds) {
+            assertEquals(RoundState.ROUND_STATE_COMPLETED, r.getState());
+            assertEquals(4, r.getContributingNodesCount());
+            assertTrue(r.hasClientDp(), "the round reports its privacy");
+            var dp = r.getClientDp();
+            assertEquals(3, dp.getNoiseClients(), "calibrated for min_clients = 3 (complete graph, t = 2)");
+            assertEquals(8.0, dp.getTargetEpsilon());
+            assertEquals(1e-5, dp.getDelta());
+            assertTrue(dp.getRoundEpsilon() > 0 && dp.getRoundEpsilon() < dp.getCumulativeEpsilon() + 1e-12, dp.toString());
+            assertTrue(dp.getCumulativeEpsilon() > previous, "epsilon accumulates");
+            previous = dp.getCumulativeEpsilon();
+            assertTrue(Double.isNaN(r.getTrainLoss()), "no loss leaves a client under client-level DP");
+            assertEquals(0, r.getTotalExamples(), "every client weighs 1; no counts are sent");
+            assertSumIsExact(r);
+            assertAdapterMovedByTheNoisedMean(job, r);
+        }
+        assertTrue(previous <= 8.0 && previous > 7.9, "two rounds spend the job's epsilon 8: " + previous);
+        assertNoEncodedOrRawUpdateReachedTheCoordinator(job, rounds, 256);
     }
 
     @Test
@@ -225,6 +258,62 @@ class SecureAggregationTest {
 
     // ---- the checks ----
 
+    /** Σ encoded (mod 2^32) hashes to what the coordinator unmasked. */
+    private void assertSumIsExact(RoundSummary r) {
+        int[] sum = null;
+        for (String node : r.getContributingNodesList()) {
+            int[] e = encoded.get(node + "/" + r.getRound());
+            if (sum == null) {
+                sum = new int[e.length];
+            }
+            for (int i = 0; i < e.length; i++) {
+                sum[i] += e[i];
+            }
+        }
+        assertEquals(Sha256.hex(toLe(sum)), r.getAggregateSumSha256(),
+                "the coordinator's unmasked sum is exactly the sum of the contributors' encoded (noised) updates");
+    }
+
+    /**
+     * Frozen A did not move at all; B moved by the unweighted mean of the deltas plus noise whose
+     * spread is the calibrated sigma·√n / n per coordinate (a statistical check with a generous bound).
+     */
+    private void assertAdapterMovedByTheNoisedMean(String job, RoundSummary r) throws Exception {
+        var layout = server.jobs().get(job).config().getAdapterLayout();
+        float[] before = adapter(job, r.getAdapterVersion() - 1);
+        float[] after = adapter(job, r.getAdapterVersion());
+        int n = r.getContributingNodesCount();
+        double[] mean = new double[before.length];
+        for (String node : r.getContributingNodesList()) {
+            float[] d = deltas.get(node + "/" + r.getRound());
+            for (int i = 0; i < d.length; i++) {
+                mean[i] += d[i] / (double) n;
+            }
+        }
+        double sum = 0;
+        double sq = 0;
+        int count = 0;
+        int offset = 0;
+        for (var t : layout.getTensorsList()) {
+            int size = (int) (t.getShape(0) * t.getShape(1));
+            for (int i = offset; i < offset + size; i++) {
+                if (LoraLayouts.isLoraA(t)) {
+                    assertEquals(before[i], after[i], 0.0, "frozen A stays exactly as it was");
+                } else {
+                    double err = after[i] - (double) before[i] - mean[i];
+                    sum += err;
+                    sq += err * err;
+                    count++;
+                }
+            }
+            offset += size;
+        }
+        double expected = r.getClientDp().getClientNoiseStddev() * Math.sqrt(n) / n;
+        double std = Math.sqrt(sq / count);
+        assertEquals(expected, std, 0.25 * expected, "noise in the published mean has the calibrated spread");
+        assertEquals(0, sum / count, 4 * expected / Math.sqrt(count), "and is centred");
+    }
+
     /** Σ encoded (mod 2^32) hashes to what the coordinator unmasked; the adapter moved by its decoded mean. */
     private void assertSumIsExactAndDecodesToTheWeightedMean(String job, RoundSummary r) throws Exception {
         int[] sum = null;
@@ -266,7 +355,8 @@ class SecureAggregationTest {
      * No 16-byte run of any client's encoded vector, or of its raw delta, appears in anything the
      * coordinator received or stored — while the masked inputs of the same length did arrive.
      */
-    private void assertNoEncodedOrRawUpdateReachedTheCoordinator(String job, List<RoundSummary> rounds) throws Exception {
+    private void assertNoEncodedOrRawUpdateReachedTheCoordinator(String job, List<RoundSummary> rounds, int vector)
+            throws Exception {
         List<byte[]> hay = new ArrayList<>();
         long received = 0;
         for (MessageLite m : inbound.messages()) {
@@ -279,7 +369,6 @@ class SecureAggregationTest {
                 hay.add(Files.readAllBytes(f));
             }
         }
-        int vector = 512 + 2;
         assertTrue(received > 2L * 4 * 4 * vector, "masked inputs arrived: " + received + " bytes");
         Set<Window> needles = new HashSet<>();
         for (RoundSummary r : rounds) {
@@ -381,6 +470,14 @@ class SecureAggregationTest {
                 .setSecureAggregation(SecureAggregationConfig.newBuilder().setDropoutFraction(0.25).setCorruptFraction(0)
                         .setClipNorm(10).setMaxWeight(1000).setStageTimeoutSeconds(5))
                 .build();
+    }
+
+    /** The secure job with client-level DP: epsilon 8 at delta 1e-5 over the job, clip 10 (above the deltas' norms). */
+    private JobConfig clientDpJob(int rounds, int perRound, int min) {
+        JobConfig.Builder b = secureJob(rounds, perRound, min).toBuilder();
+        b.getSecureAggregationBuilder().clearClipNorm().clearMaxWeight().getDistributedDpBuilder().setTargetEpsilon(8)
+                .setDelta(1e-5).setClipNorm(10);
+        return b.build();
     }
 
     private float[] adapter(String job, int version) throws Exception {

@@ -383,8 +383,7 @@ public final class AgentNode implements AutoCloseable {
             }
             if (t.hasSecagg()) {
                 try {
-                    session = SecureSession.open(t, nodeId, identity, config.minSecureCohort(),
-                            (int) io.fedlora.adapter.LoraLayouts.totalElements(t.getAdapterLayout()), random);
+                    session = SecureSession.open(t, nodeId, identity, config.minSecureCohort(), random);
                 } catch (SecureSession.UnacceptableSetup e) {
                     log.warn("declining job {} round {}: {}", t.getJobId(), t.getRound(), e.getMessage());
                     decline(t, new PrivacyGate.Refusal(DeclineReason.DECLINE_REASON_UNACCEPTABLE_PARAMETERS,

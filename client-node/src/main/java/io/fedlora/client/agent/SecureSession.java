@@ -1,7 +1,7 @@
 package io.fedlora.client.agent;
 
 import io.fedlora.crypto.Ed25519PrivateKey;
-import io.fedlora.crypto.encoding.SecureUpdateFormat;
+import io.fedlora.crypto.encoding.SecureVectorFormat;
 import io.fedlora.crypto.secagg.ClientId;
 import io.fedlora.crypto.secagg.ClientMessage;
 import io.fedlora.crypto.secagg.ClientStage;
@@ -37,19 +37,23 @@ final class SecureSession {
     record Masked(byte[] wire, int[] encoded) {}
 
     private final SecAggClient client;
-    private final SecureUpdateFormat format;
+    private final SecureVectorFormat format;
     private final SecureRandom random;
     private final CountDownLatch sharesExchanged = new CountDownLatch(1);
     private volatile boolean ended;
 
-    private SecureSession(SecAggClient client, SecureUpdateFormat format, SecureRandom random) {
+    private SecureSession(SecAggClient client, SecureVectorFormat format, SecureRandom random) {
         this.client = client;
         this.format = format;
         this.random = random;
     }
 
-    /** Checks the task's setup against this node's policy and the job's stated parameters. */
-    static SecureSession open(TrainTask t, String nodeId, Ed25519PrivateKey identity, int minCohort, int dimension,
+    /**
+     * Checks the task's setup against this node's policy and the job's stated parameters; with
+     * client-level DP, that the noise meets the stated target and that no sum smaller than the
+     * noise was calibrated for can be unmasked (the SecAgg client enforces it at unmasking).
+     */
+    static SecureSession open(TrainTask t, String nodeId, Ed25519PrivateKey identity, int minCohort,
             SecureRandom random) throws UnacceptableSetup {
         try {
             RoundConfig config = SecureRoundSetup.roundConfig(t.getJobId(), t.getRound(), t.getSecagg());
@@ -57,7 +61,15 @@ final class SecureSession {
                 throw new UnacceptableSetup("secagg.cohort: " + config.cohort().size() + " clients; this node"
                         + " contributes only to cohorts of at least " + minCohort);
             }
-            SecureUpdateFormat format = SecureRoundSetup.format(t.getSecagg(), dimension);
+            SecureVectorFormat format = SecureRoundSetup.format(t.getJobId(), t.getRound(), t.getSecagg(),
+                    t.getAdapterLayout(), t.getLora().getAggregationMode());
+            if (t.getSecagg().hasDistributedDp()) {
+                var dp = t.getSecagg().getDistributedDp();
+                LOG.info("client-level DP checked: noise sigma {} per value on {} values clipped to {}, for sums of at"
+                        + " least {} clients; epsilon <= {} at delta {} over the job's {} rounds",
+                        String.format("%.4g", dp.getClientNoiseStddev()), dp.getDimension(), dp.getClipNorm(),
+                        dp.getNoiseClients(), dp.getTargetEpsilon(), dp.getDelta(), dp.getRounds());
+            }
             return new SecureSession(SecAggClient.create(config, ClientId.of(nodeId), identity, random), format, random);
         } catch (RuntimeException e) {
             throw new UnacceptableSetup(e.getMessage());
@@ -93,12 +105,12 @@ final class SecureSession {
             if (ended || client.stage() != ClientStage.READY_TO_MASK) {
                 return Optional.empty();
             }
-            int clamped = Math.max(1, Math.min(weight, format.parameters().maxWeight()));
+            int clamped = Math.max(1, Math.min(weight, format.maxWeight()));
             double norm = l2(update);
-            if (norm > format.parameters().clipNorm()) {
+            if (norm > format.clipNorm()) {
                 // Worth an operator's attention: a clip that bites changes what the round averages.
                 LOG.info("update L2 norm {} exceeds the round's clip norm {}: scaled down before encoding",
-                        String.format("%.3f", norm), format.parameters().clipNorm());
+                        String.format("%.3f", norm), format.clipNorm());
             }
             int[] encoded = format.encode(update, clamped, loss, random);
             byte[] wire = client.maskInput(encoded).toBytes();

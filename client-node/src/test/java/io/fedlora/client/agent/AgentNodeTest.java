@@ -212,6 +212,36 @@ class AgentNodeTest {
         assertEquals(0, trainer.requests.size());
     }
 
+    @Test
+    void declinesAClientDpRoundWhoseNoiseIsWeakerThanTheJobStates() throws Exception {
+        agent = startAgent();
+        io.fedlora.proto.v1.JobConfig job = io.fedlora.proto.v1.JobConfig.newBuilder().setRounds(5).setMinClients(3)
+                .setAdapterLayout(LAYOUT)
+                .setLora(LoraConfig.newBuilder().setRank(4).setAlpha(8)
+                        .setAggregationMode(io.fedlora.proto.v1.AggregationMode.AGGREGATION_MODE_EXACT_FROZEN_A))
+                .setSecureAggregation(io.fedlora.proto.v1.SecureAggregationConfig.newBuilder().setDropoutFraction(0.25)
+                        .setDistributedDp(io.fedlora.proto.v1.DistributedDpConfig.newBuilder().setTargetEpsilon(8)
+                                .setDelta(1e-5).setClipNorm(1)))
+                .build();
+        List<io.fedlora.proto.v1.CohortMember> cohort = new java.util.ArrayList<>();
+        java.security.SecureRandom r = new java.security.SecureRandom();
+        for (String id : List.of(agent.nodeId(), "peer-1", "peer-2", "peer-3")) {
+            cohort.add(io.fedlora.proto.v1.CohortMember.newBuilder().setNodeId(id).setIdentityKey(
+                    com.google.protobuf.ByteString.copyFrom(io.fedlora.crypto.Ed25519PrivateKey.generate(r).publicKey()
+                            .toBytes())).build());
+        }
+        var setup = io.fedlora.rounds.SecureRoundSetup.create(job, cohort, new byte[32]);
+        var weaker = setup.toBuilder().setDistributedDp(setup.getDistributedDp().toBuilder()
+                .setClientNoiseStddev(setup.getDistributedDp().getClientNoiseStddev() / 2)).build();
+        push(task(1, MODEL).toBuilder().setLora(job.getLora()).setSecagg(weaker).build());
+        await("decline", () -> fake.declines.size() == 1);
+        assertEquals(io.fedlora.proto.v1.DeclineReason.DECLINE_REASON_UNACCEPTABLE_PARAMETERS,
+                fake.declines.get(0).getReason());
+        assertTrue(fake.declines.get(0).getDetail().startsWith("secagg.distributed_dp.client_noise_stddev"),
+                fake.declines.get(0).getDetail());
+        assertEquals(0, trainer.requests.size(), "nothing was trained for a round it refuses");
+    }
+
     private static TrainTask withDp(TrainTask t) {
         TrainTask.Builder b = t.toBuilder();
         b.getTrainingBuilder().setLocalSteps(40).getDpBuilder().setNoiseMultiplier(1.5).setClipNorm(1)

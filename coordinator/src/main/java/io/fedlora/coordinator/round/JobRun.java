@@ -21,6 +21,7 @@ import io.fedlora.proto.v1.SecAggEnvelope;
 import io.fedlora.proto.v1.SecAggSetup;
 import io.fedlora.rounds.SecureRoundSetup;
 import io.fedlora.proto.v1.CancelTask;
+import io.fedlora.proto.v1.ClientDpPrivacy;
 import io.fedlora.proto.v1.JobConfig;
 import io.fedlora.proto.v1.JobState;
 import io.fedlora.proto.v1.RoundState;
@@ -106,6 +107,8 @@ final class JobRun {
     private final Thread thread;
 
     // Owned by the loop thread.
+    /** Client-level DP spent by the job so far; null when the job has none. */
+    private ClientDpBudget clientDpBudget;
     private int completedRounds;
     private int latestVersion;
     private String latestSha;
@@ -319,6 +322,9 @@ final class JobRun {
         MDC.put("job", jobId);
         try {
             FlatAdapter global = loadAdapter(latestSha);
+            if (cfg.hasSecureAggregation() && cfg.getSecureAggregation().hasDistributedDp()) {
+                clientDpBudget = ClientDpBudget.resume(cfg.getSecureAggregation().getDistributedDp(), store.rounds(jobId));
+            }
             int round = store.lastRound(jobId);
             while (completedRounds < cfg.getRounds()) {
                 List<NodeRecord> eligible = awaitEligible();
@@ -595,7 +601,8 @@ final class JobRun {
         latestSha = sha;
         completedRounds++;
         log.info("job {} round {} completed: {} contributors, {} examples, loss {}, version {} published ({} s to aggregate)",
-                jobId, r.round, o.contributors().size(), o.examples(), String.format("%.4f", s.getTrainLoss()), version,
+                jobId, r.round, o.contributors().size(), o.examples(), Double.isNaN(s.getTrainLoss())
+                        ? "not reported (client-level DP)" : String.format("%.4f", s.getTrainLoss()), version,
                 String.format("%.3f", aggregateSeconds));
         events.roundEnded(s);
         return next;
@@ -613,8 +620,18 @@ final class JobRun {
         }
         byte[] graphSeed = new byte[SecureRoundSetup.GRAPH_SEED_BYTES];
         RANDOM.nextBytes(graphSeed);
-        SecAggSetup setup = SecureRoundSetup.create(cfg.getSecureAggregation(), members, (int) elementCount, graphSeed);
-        return new SecureRound(jobId, round, setup, (int) elementCount);
+        SecAggSetup setup = SecureRoundSetup.create(cfg, members, graphSeed);
+        SecureRound s = new SecureRound(jobId, round, setup, cfg);
+        s.clientDp().ifPresent(p -> {
+            // Calibration makes every round fit; this only guards against a change of cohort shape.
+            double after = clientDpBudget.epsilonAfter(p);
+            if (after > clientDpBudget.targetEpsilon() * (1 + 1e-9)) {
+                throw new IllegalStateException(String.format("client-level DP: round %d would take the job to"
+                        + " epsilon %.4f, above its target %.4f; stopping before any such sum is unmasked", round, after,
+                        clientDpBudget.targetEpsilon()));
+            }
+        });
+        return s;
     }
 
     /**
@@ -715,16 +732,30 @@ final class JobRun {
 
         private FlatAdapter publishSecure(SecureRound.Result res, FlatAdapter global, long t0) {
             endRound();
+            // The sum is unmasked: under client-level DP the round is spent whatever happens next.
+            ClientDpPrivacy privacy = s.clientDp().map(p -> clientDpBudget.charge(p)).orElse(null);
+            if (privacy != null) {
+                log.info("job {} round {}: client-level DP: round epsilon {}, cumulative epsilon {} of {} (delta {}),"
+                        + " noise calibrated for sums of at least {} clients, sigma {} per client", jobId, r.round,
+                        String.format("%.3f", privacy.getRoundEpsilon()), String.format("%.3f", privacy.getCumulativeEpsilon()),
+                        String.format("%.3f", privacy.getTargetEpsilon()), privacy.getDelta(), privacy.getNoiseClients(),
+                        String.format("%.4g", privacy.getClientNoiseStddev()));
+            }
             float[] values = strategy.applyMean(global, res.aggregate().meanUpdate());
             Set<String> missing = new LinkedHashSet<>(r.selected);
             missing.removeAll(res.contributors());
             cancel(missing, r.round, "round " + r.round + " has ended");
-            return publish(r, new Outcome(values, res.contributors(), res.aggregate().totalWeight(),
-                    res.aggregate().meanLoss(), res.meanTrainSeconds()), t0, b -> b
-                    .setSecureAggregation(true)
-                    .setAggregateSumSha256(res.sumSha256())
-                    .setSecaggNeighbours(s.setup().getNeighbours())
-                    .setSecaggThreshold(s.setup().getThreshold()));
+            // Under client-level DP nobody sends an example count: every client weighs 1.
+            return publish(r, new Outcome(values, res.contributors(), privacy != null ? 0 : res.aggregate().totalWeight(),
+                    res.aggregate().meanLoss(), res.meanTrainSeconds()), t0, b -> {
+                        b.setSecureAggregation(true)
+                                .setAggregateSumSha256(res.sumSha256())
+                                .setSecaggNeighbours(s.setup().getNeighbours())
+                                .setSecaggThreshold(s.setup().getThreshold());
+                        if (privacy != null) {
+                            b.setClientDp(privacy);
+                        }
+                    });
         }
 
         private FlatAdapter aborted(String reason) {

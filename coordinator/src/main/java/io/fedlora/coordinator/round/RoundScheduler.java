@@ -232,9 +232,8 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
         if (h.getEncoding() != want) {
             bad.add("encoding: job " + job.jobId() + " takes " + want + ", got " + h.getEncoding());
         }
-        long elements = io.fedlora.adapter.LoraLayouts.totalElements(job.config().getAdapterLayout());
-        // A masked vector carries the weight and the weighted loss after the parameters.
-        long need = secure ? elements + 2 : elements;
+        long need = secure ? io.fedlora.rounds.SecureRoundSetup.vectorLength(job.config())
+                : io.fedlora.adapter.LoraLayouts.totalElements(job.config().getAdapterLayout());
         if (h.getElementCount() != need) {
             bad.add("element_count: the job's update has " + need + (secure ? " words" : " elements") + ", got "
                     + h.getElementCount());

@@ -4,7 +4,9 @@ import io.fedlora.adapter.Sha256;
 import io.fedlora.coordinator.CoordinatorException.AlreadyExists;
 import io.fedlora.coordinator.CoordinatorException.FailedPrecondition;
 import io.fedlora.coordinator.CoordinatorException.InvalidArgument;
-import io.fedlora.crypto.encoding.SecureUpdateFormat;
+import io.fedlora.adapter.UpdateCoordinates;
+import io.fedlora.crypto.encoding.SecureVectorFormat;
+import io.fedlora.crypto.privacy.DistributedDpParameters;
 import io.fedlora.crypto.secagg.AggregateSum;
 import io.fedlora.crypto.secagg.ClientId;
 import io.fedlora.crypto.secagg.ClientMessage;
@@ -16,6 +18,7 @@ import io.fedlora.crypto.secagg.RoundConfig;
 import io.fedlora.crypto.secagg.SecAggServer;
 import io.fedlora.crypto.secagg.ServerMessage;
 import io.fedlora.crypto.secagg.ServerStage;
+import io.fedlora.proto.v1.JobConfig;
 import io.fedlora.proto.v1.SecAggSetup;
 import io.fedlora.rounds.SecureRoundSetup;
 import java.nio.ByteBuffer;
@@ -23,6 +26,7 @@ import java.nio.ByteOrder;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -34,17 +38,22 @@ final class SecureRound {
 
     private final SecAggSetup setup;
     private final RoundConfig config;
-    private final SecureUpdateFormat format;
+    private final SecureVectorFormat format;
+    /** Present when the round's clients add client-level DP noise. */
+    private final DistributedDpParameters clientDp;
     private final SecAggServer server;
     private final int maskedInputBytes;
     private Set<String> asked;
     private final Set<String> answered = new HashSet<>();
     private final Map<String, Double> trainSeconds = new LinkedHashMap<>();
 
-    SecureRound(String jobId, int round, SecAggSetup setup, int dimension) {
+    SecureRound(String jobId, int round, SecAggSetup setup, JobConfig job) {
         this.setup = setup;
         this.config = SecureRoundSetup.roundConfig(jobId, round, setup);
-        this.format = SecureRoundSetup.format(setup, dimension);
+        this.format = SecureRoundSetup.format(jobId, round, setup, job.getAdapterLayout(),
+                job.getLora().getAggregationMode());
+        this.clientDp = setup.hasDistributedDp() ? SecureRoundSetup.distributedDp(setup,
+                UpdateCoordinates.of(job.getAdapterLayout(), job.getLora().getAggregationMode()).count()) : null;
         this.server = SecAggServer.create(config);
         this.asked = new HashSet<>(config.cohort().stream().map(ClientId::value).toList());
         ClientId widest = config.cohort().get(0);
@@ -62,8 +71,12 @@ final class SecureRound {
         return config;
     }
 
-    SecureUpdateFormat format() {
+    SecureVectorFormat format() {
         return format;
+    }
+
+    Optional<DistributedDpParameters> clientDp() {
+        return Optional.ofNullable(clientDp);
     }
 
     ServerStage stage() {
@@ -165,7 +178,7 @@ final class SecureRound {
         ByteBuffer le = ByteBuffer.allocate(words.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         le.asIntBuffer().put(words);
         String sha = Sha256.hex(le.array());
-        SecureUpdateFormat.Aggregate decoded = format.decode(words);
+        SecureVectorFormat.Aggregate decoded = format.decode(words, sum.contributors().size());
         double seconds = 0;
         for (ClientId id : sum.contributors()) {
             seconds += trainSeconds.getOrDefault(id.value(), 0.0);
@@ -175,6 +188,6 @@ final class SecureRound {
     }
 
     /** The round's outcome: the decoded mean, who is in it, and the sum's fingerprint. */
-    record Result(SecureUpdateFormat.Aggregate aggregate, java.util.List<String> contributors, String sumSha256,
+    record Result(SecureVectorFormat.Aggregate aggregate, java.util.List<String> contributors, String sumSha256,
             double meanTrainSeconds) {}
 }

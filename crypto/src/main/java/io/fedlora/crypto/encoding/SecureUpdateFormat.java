@@ -13,7 +13,7 @@ import java.security.SecureRandom;
  * ⌊w·loss·lossScale⌋ ≤ maxWeight·MAX_LOSS·lossScale, so n of them sum below 2^31 when
  * {@code n·maxWeight·MAX_LOSS·lossScale ≤ 2^31 − 1}, checked here.
  */
-public final class SecureUpdateFormat {
+public final class SecureUpdateFormat implements SecureVectorFormat {
   /** Losses above this (cross-entropy of a near-uniform 10^27-token vocabulary) are clamped. */
   public static final double MAX_LOSS = 64;
   private static final double INT_MAX = Integer.MAX_VALUE;
@@ -54,11 +54,28 @@ public final class SecureUpdateFormat {
   }
 
   /** Words per vector: P parameters, the weight, the weighted loss. */
+  @Override
   public int vectorLength() {
     return encoder.parameters().dimension() + 2;
   }
 
+  @Override
+  public int dimension() {
+    return encoder.parameters().dimension();
+  }
+
+  @Override
+  public double clipNorm() {
+    return encoder.parameters().clipNorm();
+  }
+
+  @Override
+  public int maxWeight() {
+    return encoder.parameters().maxWeight();
+  }
+
   /** Encodes one client's contribution; {@code weight} must be in 1..maxWeight. */
+  @Override
   public int[] encode(float[] update, int weight, double loss, SecureRandom random) {
     int[] head = encoder.encode(update, weight, random);
     int[] out = java.util.Arrays.copyOf(head, head.length + 1);
@@ -79,6 +96,9 @@ public final class SecureUpdateFormat {
     return new Aggregate(head.mean(), head.totalWeight(), meanLoss);
   }
 
-  /** A decoded secure round. */
-  public record Aggregate(float[] meanUpdate, long totalWeight, double meanLoss) {}
+  /** The weight word already says how much the sum weighs; {@code contributors} is not needed. */
+  @Override
+  public Aggregate decode(int[] sum, int contributors) {
+    return decode(sum);
+  }
 }

@@ -14,7 +14,7 @@ import java.util.Objects;
  * Everything the server and every client of one round agree on, all public: the round, the ordered
  * cohort (a client's position, 1-based, is its Shamir evaluation point and orders mask signs), the
  * clients' long-term Ed25519 identity keys, a 32-byte public graph seed, the SecAgg parameters and
- * the length of the masked vector (encoded parameters + 1 weight word).
+ * the length of the masked vector, and the fewest contributors a revealed sum may have.
  */
 public final class RoundConfig {
   public static final int MAX_VECTOR_LENGTH = 1 << 28;
@@ -26,6 +26,7 @@ public final class RoundConfig {
   private final Bytes graphSeed;
   private final SecAggParameters parameters;
   private final int vectorLength;
+  private final int minimumContributors;
   private final NeighbourGraph graph;
 
   private RoundConfig(Builder b) {
@@ -40,6 +41,7 @@ public final class RoundConfig {
     this.graphSeed = b.graphSeed;
     this.parameters = b.parameters;
     this.vectorLength = b.vectorLength;
+    this.minimumContributors = Math.max(b.minimumContributors, parameters.threshold());
     this.graph = NeighbourGraph.build(roundId, graphSeed, cohort.size(), parameters.neighbours(),
         parameters.completeGraph());
   }
@@ -66,6 +68,15 @@ public final class RoundConfig {
 
   public int vectorLength() {
     return vectorLength;
+  }
+
+  /**
+   * The fewest masked inputs a sum may contain and still be unmasked: at least t, more when set
+   * (client-level DP calibrates its noise for this many clients). The server aborts below it;
+   * each client refuses to reveal shares when it and its surviving peers number fewer.
+   */
+  public int minimumContributors() {
+    return minimumContributors;
   }
 
   public Bytes graphSeed() {
@@ -123,6 +134,7 @@ public final class RoundConfig {
     private Bytes graphSeed;
     private SecAggParameters parameters;
     private int vectorLength = -1;
+    private int minimumContributors;
 
     public Builder roundId(RoundId roundId) {
       this.roundId = roundId;
@@ -156,6 +168,15 @@ public final class RoundConfig {
       return this;
     }
 
+    /**
+     * Raises the fewest contributors of an unmasked sum above t. Only in a complete graph, where
+     * every client sees every survivor and so can enforce it itself.
+     */
+    public Builder minimumContributors(int minimumContributors) {
+      this.minimumContributors = minimumContributors;
+      return this;
+    }
+
     public RoundConfig build() {
       List<String> errors = new ArrayList<>();
       if (roundId == null) {
@@ -182,6 +203,13 @@ public final class RoundConfig {
       }
       if (vectorLength < 1 || vectorLength > MAX_VECTOR_LENGTH) {
         errors.add("vectorLength must be in 1.." + MAX_VECTOR_LENGTH);
+      }
+      if (minimumContributors < 0 || minimumContributors > cohort.size()) {
+        errors.add("minimumContributors must be in 0.." + cohort.size() + ", got " + minimumContributors);
+      } else if (parameters != null && !parameters.completeGraph()
+          && minimumContributors > parameters.threshold()) {
+        errors.add("minimumContributors above t = " + parameters.threshold() + " needs a complete graph:"
+            + " in a sparse one no client sees every survivor, so none could enforce it");
       }
       if (!errors.isEmpty()) {
         throw new InvalidParametersException(String.join("; ", errors));

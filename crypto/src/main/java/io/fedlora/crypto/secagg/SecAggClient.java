@@ -311,7 +311,8 @@ public final class SecAggClient {
 
   /**
    * Stage 4: reveals self-seed shares of surviving peers and mask-key shares of dropped peers —
-   * never both for the same peer. Refuses when it and its surviving peers number fewer than t.
+   * never both for the same peer. Refuses when it and its surviving peers number fewer than t, or
+   * fewer than {@link RoundConfig#minimumContributors()}.
    */
   public UnmaskResponse onUnmaskRequest(UnmaskRequest request) {
     expect(ClientStage.MASKED, MessageType.UNMASK_REQUEST.name());
@@ -335,6 +336,11 @@ public final class SecAggClient {
       if (request.survivors().size() + 1 < t) {
         throw abort(RoundAbortedException.Reason.TOO_FEW_NEIGHBOURS,
             (request.survivors().size() + 1) + " surviving (incl. self), threshold " + t);
+      }
+      // Only above t in a complete graph (RoundConfig checks), where the survivors are everyone's.
+      if (request.survivors().size() + 1 < config.minimumContributors()) {
+        throw abort(RoundAbortedException.Reason.TOO_FEW_SURVIVORS, (request.survivors().size() + 1)
+            + " surviving (incl. self), the sum must have at least " + config.minimumContributors());
       }
       List<RevealedShare> out = new ArrayList<>();
       for (ClientId id : request.survivors()) {

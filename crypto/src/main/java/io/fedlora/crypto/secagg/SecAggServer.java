@@ -355,6 +355,10 @@ public final class SecAggServer {
       throw abort(RoundAbortedException.Reason.TOO_FEW_SURVIVORS, null,
           contributors + " masked inputs, threshold " + t);
     }
+    if (contributors < config.minimumContributors()) {
+      throw abort(RoundAbortedException.Reason.TOO_FEW_SURVIVORS, null, contributors
+          + " masked inputs, the sum must have at least " + config.minimumContributors());
+    }
     Map<ClientId, ServerMessage> out = new LinkedHashMap<>();
     for (int v = 0; v < n; v++) {
       if (!inU3[v] || offender[v]) {

@@ -14,13 +14,16 @@ public record DemoReport(int clients, int rounds, double epsilon, double baseExa
         roundRows = List.copyOf(roundRows);
     }
 
-    /** One completed round: wall time from the coordinator's summary, local training time reported by clients. */
+    /**
+     * One completed round: wall time from the coordinator's summary, local training time reported by
+     * clients; under client-level DP the loss is NaN (never sent) and epsilon is the job's so far.
+     */
     public record Round(int round, int clients, double trainLoss, double exactMatch, double seconds,
-            double trainSeconds) {
+            double trainSeconds, double epsilon) {
         static Round of(RoundSummary r, double exactMatch) {
             double seconds = (r.getEndedUnixMs() - r.getStartedUnixMs()) / 1000.0;
             return new Round(r.getRound(), r.getContributingNodesCount(), r.getTrainLoss(), exactMatch, seconds,
-                    r.getMeanTrainSeconds());
+                    r.getMeanTrainSeconds(), r.hasClientDp() ? r.getClientDp().getCumulativeEpsilon() : Double.NaN);
         }
     }
 
@@ -49,20 +52,26 @@ public record DemoReport(int clients, int rounds, double epsilon, double baseExa
         out.println("  adapter (PEFT layout) written to " + adapterDir.toAbsolutePath());
     }
 
+    /** JSON has no NaN or infinity: "not reported" is null. */
+    private static String number(double v, String format) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, format, v) : "null";
+    }
+
     public String toJson() {
         StringBuilder rows = new StringBuilder();
         for (Round r : roundRows) {
             if (rows.length() > 0) {
                 rows.append(',');
             }
-            rows.append(String.format(Locale.ROOT, "{\"round\":%d,\"clients\":%d,\"train_loss\":%.5f,"
-                    + "\"exact_match\":%.4f,\"seconds\":%.3f,\"train_seconds\":%.3f}", r.round(), r.clients(),
-                    r.trainLoss(), r.exactMatch(), r.seconds(), r.trainSeconds()));
+            rows.append(String.format(Locale.ROOT, "{\"round\":%d,\"clients\":%d,\"train_loss\":%s,"
+                    + "\"exact_match\":%.4f,\"seconds\":%.3f,\"train_seconds\":%.3f,\"epsilon\":%s}", r.round(),
+                    r.clients(), number(r.trainLoss(), "%.5f"), r.exactMatch(), r.seconds(), r.trainSeconds(),
+                    number(r.epsilon(), "%.4f")));
         }
         return String.format(Locale.ROOT, "{\"clients\":%d,\"rounds\":%d,\"epsilon\":%s,\"base_exact_match\":%.4f,"
                 + "\"federated_exact_match\":%.4f,\"wall_seconds\":%.2f,\"mean_round_seconds\":%.3f,"
                 + "\"mean_train_seconds\":%.3f,\"non_training_share\":%.4f,\"per_round\":[%s]}", clients, rounds,
-                Double.isInfinite(epsilon) ? "null" : String.format(Locale.ROOT, "%.4f", epsilon),
+                number(epsilon, "%.4f"),
                 baseExactMatch, federatedExactMatch, wallSeconds, meanRoundSeconds(), meanTrainSeconds(),
                 nonTrainingShare(), rows);
     }

@@ -42,13 +42,23 @@ import java.util.stream.Stream;
  */
 public final class DemoRunner {
 
-    /** What the demo is asked to do. */
+    /** Which privacy a run has. */
+    public enum Privacy {
+        NONE,
+        /** Record-level DP-SGD on each client, with each client's own ledger. */
+        RECORD,
+        /** Client-level distributed DP: discrete Gaussian noise added by each client inside secure aggregation. */
+        CLIENT
+    }
+
     /**
-     * @param privacySetup the larger data, batch and learning rate that DP-SGD needs (used by the DP run
-     *     and by the non-private run it is compared with, so only the noise differs)
-     * @param recordDp whether clients train with DP-SGD (implies privacySetup)
+     * What the demo is asked to do.
+     *
+     * @param privacySetup the larger data, batch and learning rate that DP needs (used by the DP runs
+     *     and by the non-private run they are compared with, so only the noise differs)
+     * @param privacy the run's privacy (RECORD and CLIENT imply privacySetup)
      */
-    public record Settings(Path home, Path workDir, int clients, int rounds, boolean privacySetup, boolean recordDp) {
+    public record Settings(Path home, Path workDir, int clients, int rounds, boolean privacySetup, Privacy privacy) {
         public Settings {
             if (clients < 2) {
                 throw new IllegalArgumentException("--clients must be at least 2, got " + clients);
@@ -56,6 +66,17 @@ public final class DemoRunner {
             if (rounds < 1) {
                 throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
             }
+            if (privacy != Privacy.NONE && !privacySetup) {
+                throw new IllegalArgumentException("a DP run needs the privacy setup");
+            }
+        }
+
+        boolean recordDp() {
+            return privacy == Privacy.RECORD;
+        }
+
+        boolean clientDp() {
+            return privacy == Privacy.CLIENT;
         }
     }
 
@@ -111,13 +132,16 @@ public final class DemoRunner {
                 out.printf("secure aggregation: SecAgg+ over the %d-client cohort (each masks with k=%d neighbours, "
                         + "threshold t=%d, up to %.0f%% may drop out); the coordinator only ever sees masked updates%n",
                         settings.clients(), kt.neighbours(), kt.threshold(), 100 * sa.getDropoutFraction());
+                if (settings.clientDp()) {
+                    printClientDp(config);
+                }
                 JobRef ref = JobRef.newBuilder().setJobId(job.getJobId()).build();
                 admin.startJob(ref);
                 long fedStart = System.nanoTime();
                 List<DemoReport.Round> rounds = new ArrayList<>();
                 FlatAdapter latest = base;
                 out.printf("%-7s %-8s %-11s %-13s %-9s %-9s %-9s %-6s %s%n", "round", "clients", "train loss",
-                        "held-out EM", "seconds", "training", "other", "ETA", "chart");
+                        settings.clientDp() ? "EM / epsilon" : "held-out EM", "seconds", "training", "other", "ETA", "chart");
                 for (Iterator<RoundSummary> it = admin.watchJob(ref); it.hasNext(); ) {
                     RoundSummary r = it.next();
                     if (r.getState() != RoundState.ROUND_STATE_COMPLETED) {
@@ -131,9 +155,12 @@ public final class DemoRunner {
                     rounds.add(row);
                     double elapsed = (System.nanoTime() - fedStart) / 1e9;
                     double eta = elapsed / rounds.size() * (settings.rounds() - rounds.size());
-                    out.printf("%-7s %-8d %-11.4f %-13s %-9.1f %-9.1f %-9.1f %-6s %s%n",
-                            rounds.size() + "/" + settings.rounds(), row.clients(), row.trainLoss(),
-                            String.format("%.1f%%", 100 * row.exactMatch()), row.seconds(), row.trainSeconds(),
+                    // Under client-level DP the loss never leaves a client; the column shows epsilon spent so far.
+                    out.printf("%-7s %-8d %-11s %-13s %-9.1f %-9.1f %-9.1f %-6s %s%n",
+                            rounds.size() + "/" + settings.rounds(), row.clients(), Double.isNaN(row.trainLoss()) ? "-"
+                                    : String.format("%.4f", row.trainLoss()),
+                            String.format("%.1f%%", 100 * row.exactMatch()) + (Double.isNaN(row.epsilon()) ? ""
+                                    : String.format(" / %.2f", row.epsilon())), row.seconds(), row.trainSeconds(),
                             row.seconds() - row.trainSeconds(), rounds.size() == settings.rounds() ? "done"
                                     : String.format("%.0f s", eta), bar(row.exactMatch()));
                 }
@@ -142,6 +169,7 @@ public final class DemoRunner {
                 double epsilon = config.getTraining().hasDp() ? io.fedlora.crypto.privacy.PrivacyCli.epsilon(
                         config.getTraining().getDp().getSamplingRate(), config.getTraining().getDp().getNoiseMultiplier(),
                         (long) settings.rounds() * config.getTraining().getLocalSteps(), RECORD_DP_DELTA, "rdp")
+                        : settings.clientDp() && !rounds.isEmpty() ? rounds.get(rounds.size() - 1).epsilon()
                         : Double.POSITIVE_INFINITY;
                 DemoReport report = new DemoReport(settings.clients(), settings.rounds(), epsilon, baseEval.exactMatch(),
                         rounds.isEmpty() ? baseEval.exactMatch() : rounds.get(rounds.size() - 1).exactMatch(),
@@ -158,6 +186,25 @@ public final class DemoRunner {
     static String bar(double fraction) {
         int full = (int) Math.round(Math.max(0, Math.min(1, fraction)) * 20);
         return "|" + "#".repeat(full) + ".".repeat(20 - full) + "|";
+    }
+
+    /** What the coordinator derives for the first round, shown before training starts. */
+    private void printClientDp(JobConfig config) {
+        var dp = config.getSecureAggregation().getDistributedDp();
+        var coords = io.fedlora.adapter.UpdateCoordinates.of(config.getAdapterLayout(), config.getLora().getAggregationMode());
+        var kt = io.fedlora.rounds.SecureRoundSetup.parameters(settings.clients(),
+                config.getSecureAggregation().getDropoutFraction(), config.getSecureAggregation().getCorruptFraction());
+        int noiseClients = io.fedlora.rounds.SecureRoundSetup.noiseClients(kt, config.getMinClients());
+        var p = io.fedlora.crypto.privacy.DistributedDpCalibration.calibrate(
+                new io.fedlora.crypto.privacy.DistributedDpCalibration.Target(dp.getTargetEpsilon(), dp.getDelta(),
+                        config.getRounds()), coords.count(), dp.getClipNorm(), noiseClients, settings.clients(),
+                io.fedlora.crypto.privacy.DistributedDpParameters.MASKED_WORD_BITS);
+        out.printf("client-level DP (distributed discrete Gaussian): epsilon <= %.1f at delta %.0e per client over %d rounds;"
+                + " each client clips its update (%d lora_B values) to %.2f, rotates, rounds and adds discrete Gaussian"
+                + " noise sigma %.3f before masking; calibrated for sums of >= %d clients (published mean noise %.3f per"
+                + " value with %d clients)%n", dp.getTargetEpsilon(), dp.getDelta(), config.getRounds(), coords.count(),
+                dp.getClipNorm(), p.clientNoiseStddev(), noiseClients, p.clientNoiseStddev() / Math.sqrt(settings.clients()),
+                settings.clients());
     }
 
     /** Record-level DP target of the demo: epsilon 8 at delta 1e-5 over all of a client's steps. */
@@ -190,8 +237,19 @@ public final class DemoRunner {
             out.printf("record-level DP-SGD: q=%.4f, noise multiplier %.3f, clip %.1f, %d steps per client: "
                     + "epsilon <= %.1f at delta %.0e%n", q, sigma, RECORD_DP_CLIP, steps, RECORD_DP_EPSILON, RECORD_DP_DELTA);
         }
+        io.fedlora.proto.v1.SecureAggregationConfig secure = secureAggregation(modelConfig);
+        int minClients = Math.max(1, settings.clients() - 1);
+        if (settings.clientDp()) {
+            // Every client must contribute, so the noise is calibrated for all of them (a round that loses one
+            // aborts before anything is unmasked and is rerun: it costs no privacy).
+            secure = secure.toBuilder().clearClipNorm().clearMaxWeight().setDropoutFraction(0)
+                    .setDistributedDp(io.fedlora.proto.v1.DistributedDpConfig.newBuilder()
+                            .setTargetEpsilon(CLIENT_DP_EPSILON).setDelta(CLIENT_DP_DELTA).setClipNorm(CLIENT_DP_CLIP))
+                    .build();
+            minClients = settings.clients();
+        }
         return JobConfig.newBuilder()
-                .setSecureAggregation(secureAggregation(modelConfig))
+                .setSecureAggregation(secure)
                 .setName("demo")
                 .setBaseModelId("fedlora-tiny")
                 .setBaseModelSha256(sha)
@@ -199,7 +257,7 @@ public final class DemoRunner {
                 .setTraining(training)
                 .setRounds(settings.rounds())
                 .setClientsPerRound(settings.clients())
-                .setMinClients(Math.max(1, settings.clients() - 1))
+                .setMinClients(minClients)
                 .setRoundDeadlineSeconds(180)
                 .setStrategy(Strategy.STRATEGY_FEDAVG)
                 .setAdapterLayout(LoraLayouts.llama(modelConfig.dims(), DemoDefaults.RANK, DemoDefaults.TARGETS))
@@ -220,6 +278,12 @@ public final class DemoRunner {
         }
         return b.build();
     }
+
+    /** Client-level DP target of the demo: epsilon 8 at delta 1e-5 per client over the whole job. */
+    static final double CLIENT_DP_EPSILON = 8.0;
+    static final double CLIENT_DP_DELTA = 1e-5;
+    /** Bound on each client's lora_B update under client-level DP (the privacy setup's updates have norm ~20). */
+    static final double CLIENT_DP_CLIP = 20;
 
     /** Bounds each update so the fixed-point sum cannot overflow: above the demo's update norms (up to ~17). */
     static final double DEMO_SECAGG_CLIP = 32;
