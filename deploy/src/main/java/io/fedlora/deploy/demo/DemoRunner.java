@@ -241,12 +241,19 @@ public final class DemoRunner {
         int minClients = Math.max(1, settings.clients() - 1);
         if (settings.clientDp()) {
             // Every client must contribute, so the noise is calibrated for all of them (a round that loses one
-            // aborts before anything is unmasked and is rerun: it costs no privacy).
-            secure = secure.toBuilder().clearClipNorm().clearMaxWeight().setDropoutFraction(0)
+            // aborts before anything is unmasked and is rerun: it costs no privacy). The dropout fraction is
+            // kept: with it 4 clients form a complete graph, where each client can check that all are in the
+            // sum; without it SecAgg+ picks k = 2 and only t = 2 could be guaranteed.
+            secure = secure.toBuilder().clearClipNorm().clearMaxWeight()
                     .setDistributedDp(io.fedlora.proto.v1.DistributedDpConfig.newBuilder()
                             .setTargetEpsilon(CLIENT_DP_EPSILON).setDelta(CLIENT_DP_DELTA).setClipNorm(CLIENT_DP_CLIP))
                     .build();
             minClients = settings.clients();
+            long dim = LoraLayouts.totalElements(LoraLayouts.llama(modelConfig.dims(), DemoDefaults.RANK,
+                    DemoDefaults.TARGETS));
+            if (io.fedlora.rounds.SecureRoundSetup.largestFeasibleCohort(secure, dim, minClients) < minClients) {
+                secure = secure.toBuilder().setDropoutFraction(0).build();
+            }
         }
         return JobConfig.newBuilder()
                 .setSecureAggregation(secure)
@@ -282,7 +289,7 @@ public final class DemoRunner {
     /** Client-level DP target of the demo: epsilon 8 at delta 1e-5 per client over the whole job. */
     static final double CLIENT_DP_EPSILON = 8.0;
     static final double CLIENT_DP_DELTA = 1e-5;
-    /** Bound on each client's lora_B update under client-level DP (the privacy setup's updates have norm ~20). */
+    /** Bound on each client's lora_B update under client-level DP: the privacy setup's updates have norm 15-25. */
     static final double CLIENT_DP_CLIP = 20;
 
     /** Bounds each update so the fixed-point sum cannot overflow: above the demo's update norms (up to ~17). */
