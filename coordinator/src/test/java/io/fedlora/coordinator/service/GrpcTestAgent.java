@@ -47,6 +47,8 @@ final class GrpcTestAgent implements AutoCloseable {
     private final ExecutorService worker = Executors.newSingleThreadExecutor();
     private volatile ClientCallStreamObserver<ConnectRequest> stream;
     volatile String nodeId = "";
+    /** The Ed25519 public key registered with the node; empty for none (plaintext jobs only). */
+    volatile ByteString identityKey = ByteString.EMPTY;
     final BlockingQueue<TrainTask> tasks = new LinkedBlockingQueue<>();
     final AtomicInteger accepted = new AtomicInteger();
     final List<Throwable> errors = new CopyOnWriteArrayList<>();
@@ -61,7 +63,8 @@ final class GrpcTestAgent implements AutoCloseable {
 
     String register() {
         nodeId = blocking.register(RegisterRequest.newBuilder().setNodeId(nodeId).setNodeName(name)
-                .addBaseModelSha256(Fixtures.MODEL_SHA).setNumExamples(examples).setDevice("cpu").build()).getNodeId();
+                .addBaseModelSha256(Fixtures.MODEL_SHA).setNumExamples(examples).setDevice("cpu").setIdentityKey(identityKey)
+                .build()).getNodeId();
         return nodeId;
     }
 
