@@ -69,6 +69,11 @@ class JobConfigValidatorTest {
         tooSmall.getSecureAggregationBuilder().setDropoutFraction(0.3);
         String small = String.join("\n", JobConfigValidator.problems(tooSmall.build()));
         assertTrue(small.contains("no cohort of 3..3 clients can tolerate dropout_fraction 0.3"), small);
+        // Found by fuzzing: a clip norm so large that a made-up sum decodes to infinite float32 values.
+        JobConfig.Builder hugeClip = Fixtures.secureConfig(2, 4, 3, 10).toBuilder();
+        hugeClip.getSecureAggregationBuilder().setClipNorm(1e36);
+        String huge = String.join("\n", JobConfigValidator.problems(hugeClip.build()));
+        assertTrue(huge.contains("secure_aggregation.clip_norm, max_weight: no encoding for 3 clients"), huge);
         JobConfig.Builder tooFew = Fixtures.secureConfig(2, 4, 2, 10).toBuilder();
         assertTrue(String.join("\n", JobConfigValidator.problems(tooFew.build())).contains("min_clients: secure"));
     }
@@ -119,6 +124,14 @@ class JobConfigValidatorTest {
         assertTrue(all.contains("adapter_layout.tensors[0].shape: lora_A rows"), all);
         assertTrue(all.contains("adapter_layout.tensors[1].name: duplicate"), all);
         assertTrue(all.contains("adapter_layout.tensors[2].shape"), all);
+        // Found while writing the admin fuzz test: sizes whose sum wraps past Long.MAX_VALUE passed
+        // validation, and creating the job failed with INTERNAL.
+        AdapterLayout wraps = Fixtures.smallLayout().toBuilder()
+                .addTensors(TensorSpec.newBuilder().setName("x.lora_B.weight").addShape(1L << 60).addShape(4))
+                .addTensors(TensorSpec.newBuilder().setName("y.lora_B.weight").addShape(1L << 60).addShape(4))
+                .build();
+        String wrapped = String.join("\n", JobConfigValidator.problems(Fixtures.config(wraps, 1, 1, 1, 10), true));
+        assertTrue(wrapped.contains("elements exceed the supported maximum"), wrapped);
         String empty = String.join("\n", JobConfigValidator.problems(
                 Fixtures.config(AdapterLayout.getDefaultInstance(), 1, 1, 1, 10), true));
         assertTrue(empty.contains("adapter_layout.tensors: must not be empty"), empty);

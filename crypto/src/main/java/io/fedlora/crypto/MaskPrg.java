@@ -51,27 +51,70 @@ public final class MaskPrg {
     if (terms.isEmpty() || target.length == 0) {
       return;
     }
-    AesCtrKeystream[] streams = new AesCtrKeystream[terms.size()];
-    boolean[] negate = new boolean[terms.size()];
-    for (int i = 0; i < streams.length; i++) {
-      byte[] k = terms.get(i).seed().toByteArray();
-      streams[i] = new AesCtrKeystream(k);
-      Arrays.fill(k, (byte) 0);
-      negate[i] = terms.get(i).negate();
+    try (Streams streams = new Streams(terms)) {
+      for (int off = 0; off < target.length; off += CHUNK_WORDS) {
+        streams.addNext(target, off, Math.min(CHUNK_WORDS, target.length - off));
+      }
     }
-    byte[] buf = new byte[CHUNK_WORDS * 4];
-    for (int off = 0; off < target.length; off += CHUNK_WORDS) {
-      int n = Math.min(CHUNK_WORDS, target.length - off);
-      for (int s = 0; s < streams.length; s++) {
-        streams[s].next(buf, n * 4);
-        if (negate[s]) {
-          subtract(buf, target, off, n);
-        } else {
-          add(buf, target, off, n);
+  }
+
+  /**
+   * Writes {@code input[i] + Σ_terms ±PRG(seed)[i]} (mod 2^32) as little-endian words into
+   * {@code out} (4·input.length bytes). Same words as {@link #accumulate} on a copy of input, but
+   * in one pass: each chunk is summed in a cache-resident scratch and written out once, so the
+   * caller needs neither an int[] copy of the vector nor a second pass to serialise it.
+   */
+  public static void accumulateLittleEndian(List<MaskTerm> terms, int[] input, byte[] out) {
+    if (out.length != 4L * input.length) {
+      throw new IllegalArgumentException("output must hold 4 bytes per input word");
+    }
+    int[] chunk = new int[CHUNK_WORDS];
+    try (Streams streams = new Streams(terms)) {
+      for (int off = 0; off < input.length; off += CHUNK_WORDS) {
+        int n = Math.min(CHUNK_WORDS, input.length - off);
+        System.arraycopy(input, off, chunk, 0, n);
+        streams.addNext(chunk, 0, n);
+        for (int j = 0; j < n; j++) {
+          AesCtrKeystream.INT_LE.set(out, (off + j) << 2, chunk[j]);
         }
       }
     }
-    Arrays.fill(buf, (byte) 0);
+    Arrays.fill(chunk, 0);
+  }
+
+  /** The keystreams of a list of terms, read in lockstep one chunk at a time. */
+  private static final class Streams implements AutoCloseable {
+    private final AesCtrKeystream[] ks;
+    private final boolean[] negate;
+    private final byte[] buf = new byte[CHUNK_WORDS * 4];
+
+    Streams(List<MaskTerm> terms) {
+      ks = new AesCtrKeystream[terms.size()];
+      negate = new boolean[terms.size()];
+      for (int i = 0; i < ks.length; i++) {
+        byte[] k = terms.get(i).seed().toByteArray();
+        ks[i] = new AesCtrKeystream(k);
+        Arrays.fill(k, (byte) 0);
+        negate[i] = terms.get(i).negate();
+      }
+    }
+
+    /** {@code acc[off, off+n) += Σ ±(next n words)} over all streams; n ≤ CHUNK_WORDS. */
+    void addNext(int[] acc, int off, int n) {
+      for (int s = 0; s < ks.length; s++) {
+        ks[s].next(buf, n * 4);
+        if (negate[s]) {
+          subtract(buf, acc, off, n);
+        } else {
+          add(buf, acc, off, n);
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      Arrays.fill(buf, (byte) 0);
+    }
   }
 
   private static void add(byte[] ks, int[] target, int off, int n) {

@@ -51,10 +51,16 @@ public final class LoraLayouts {
         return TensorSpec.newBuilder().setName(name).addShape(rows).addShape(cols).build();
     }
 
+    /**
+     * Elements in all of the layout's tensors.
+     *
+     * @throws ArithmeticException if the count exceeds a long (a layout from the network may say anything;
+     *     a wrapped sum once passed job validation as a small adapter)
+     */
     public static long totalElements(AdapterLayout layout) {
         long n = 0;
         for (TensorSpec t : layout.getTensorsList()) {
-            n += TensorData.elementCount(t.getShapeList().stream().mapToLong(Long::longValue).toArray());
+            n = Math.addExact(n, TensorData.elementCount(t.getShapeList().stream().mapToLong(Long::longValue).toArray()));
         }
         return n;
     }

@@ -105,10 +105,10 @@ public final class SafetensorsFile {
         try {
             root = JSON.readTree(headerJson);
         } catch (IOException e) {
-            throw new SafetensorsFormatException(file, "header is not valid JSON: " + e.getMessage());
+            throw new SafetensorsFormatException(source, "header is not valid JSON: " + e.getMessage());
         }
         if (root == null || !root.isObject()) {
-            throw new SafetensorsFormatException(file, "header is not a JSON object");
+            throw new SafetensorsFormatException(source, "header is not a JSON object");
         }
         Map<String, Entry> entries = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();

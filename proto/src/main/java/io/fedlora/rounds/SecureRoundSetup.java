@@ -338,6 +338,13 @@ public final class SecureRoundSetup {
             return p;
         }
         int lowest = Math.max(3, minClients);
+        try {
+            // The smallest cohort leaves the encoding the most room: if even it does not fit, say why.
+            SecureUpdateFormat.finest((int) dimension, c.getClipNorm(), lowest, c.getMaxWeight());
+        } catch (InvalidParametersException e) {
+            p.add("secure_aggregation.clip_norm, max_weight: no encoding for " + lowest + " clients: " + e.getMessage());
+            return p;
+        }
         int n = largestFeasibleCohort(c, dimension, clientsPerRound);
         if (n < lowest) {
             p.add(String.format("secure_aggregation: no cohort of %d..%d clients can tolerate dropout_fraction %s and"

@@ -98,6 +98,20 @@ class SafetensorsFileTest {
     }
 
     @Test
+    void errorsInMemoryNameTheSource() {
+        // Found by fuzzing: a bad header read from memory was reported as "null: header is not valid JSON".
+        byte[] h = "{\"w\":1 x}".getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = ByteBuffer.allocate(8 + h.length).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).put(h).array();
+        SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class,
+                () -> SafetensorsFile.parse("adapter (17 bytes)", bytes));
+        assertTrue(e.getMessage().startsWith("adapter (17 bytes): header is not valid JSON"), e.getMessage());
+        byte[] array = "[]".getBytes(StandardCharsets.UTF_8);
+        byte[] notObject = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN).putLong(2).put(array).array();
+        e = assertThrows(SafetensorsFormatException.class, () -> SafetensorsFile.parse("adapter", notObject));
+        assertTrue(e.getMessage().startsWith("adapter: header is not a JSON object"), e.getMessage());
+    }
+
+    @Test
     void garbageNeverEscapesAsAnUncheckedException() throws Exception {
         java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
         byte[] valid = SafetensorsWriter.toBytes(

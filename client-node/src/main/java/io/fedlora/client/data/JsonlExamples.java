@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +54,8 @@ public final class JsonlExamples {
                 examples.add(example(form, node, new JsonFields(file, n)));
                 lines.add(n);
             }
+        } catch (CharacterCodingException e) {
+            throw new DataFormatException(file, Utf8Lines.firstInvalid(file), null, "not valid UTF-8");
         }
         return new TrainingData(file, fileForm, examples, lines.stream().mapToLong(Long::longValue).toArray());
     }

@@ -108,6 +108,24 @@ class JsonlExamplesTest {
     }
 
     @Test
+    void invalidUtf8NamesItsLine() throws Exception {
+        // Found by fuzzing: bytes that are not UTF-8 escaped as a bare MalformedInputException, with
+        // no file or line. The reader decodes ahead, so the line must come from a rescan: put the bad
+        // line well past the first buffer, after all three kinds of line end.
+        StringBuilder ok = new StringBuilder();
+        for (int i = 0; i < 499; i++) {
+            ok.append("{\"text\":\"line ").append(i).append("\"}").append(i % 3 == 0 ? "\r\n" : i % 3 == 1 ? "\r" : "\n");
+        }
+        byte[] good = ok.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bad = {'{', '"', 't', 'e', 'x', 't', '"', ':', '"', (byte) 0xc3, '(', '"', '}', '\n', '{', '}'};
+        Path p = dir.resolve("latin1.jsonl");
+        Files.write(p, java.nio.ByteBuffer.allocate(good.length + bad.length).put(good).put(bad).array());
+        DataFormatException e = assertThrows(DataFormatException.class, () -> JsonlExamples.read(p));
+        assertEquals(p + ":500: not valid UTF-8", e.getMessage());
+        assertEquals(500, e.line());
+    }
+
+    @Test
     void theInstructionOnlyReaderRefusesOtherFormsNamingTheFirstLine() throws Exception {
         Path p = file("", "{\"text\":\"abc\"}");
         DataFormatException e = assertThrows(DataFormatException.class, () -> JsonlInstructions.read(p));

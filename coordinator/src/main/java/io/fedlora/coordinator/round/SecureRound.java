@@ -14,6 +14,7 @@ import io.fedlora.crypto.secagg.MalformedMessageException;
 import io.fedlora.crypto.secagg.MaskedInput;
 import io.fedlora.crypto.secagg.MaskedVector;
 import io.fedlora.crypto.secagg.ProtocolViolationException;
+import io.fedlora.crypto.secagg.RoundAbortedException;
 import io.fedlora.crypto.secagg.RoundConfig;
 import io.fedlora.crypto.secagg.SecAggServer;
 import io.fedlora.crypto.secagg.ServerMessage;
@@ -171,14 +172,24 @@ final class SecureRound {
         return server.stage() == ServerStage.COLLECTING_MASKED_INPUTS ? answered.size() : -1;
     }
 
-    /** Rebuilds the needed secrets and removes every mask; throws RoundAbortedException below threshold. */
+    /**
+     * Rebuilds the needed secrets and removes every mask. Throws RoundAbortedException below threshold,
+     * and when the sum does not decode: any client can mask arbitrary words, and that must cost the
+     * round, not the job.
+     */
     Result finish() {
         AggregateSum sum = server.finish();
         int[] words = sum.sum();
         ByteBuffer le = ByteBuffer.allocate(words.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         le.asIntBuffer().put(words);
         String sha = Sha256.hex(le.array());
-        SecureVectorFormat.Aggregate decoded = format.decode(words, sum.contributors().size());
+        SecureVectorFormat.Aggregate decoded;
+        try {
+            decoded = format.decode(words, sum.contributors().size());
+        } catch (IllegalArgumentException e) {
+            // A cohort member can make the sum undecodable (e.g. a negative weight): abort and rerun.
+            throw new RoundAbortedException(RoundAbortedException.Reason.INVALID_SUM, null, e.getMessage());
+        }
         double seconds = 0;
         for (ClientId id : sum.contributors()) {
             seconds += trainSeconds.getOrDefault(id.value(), 0.0);

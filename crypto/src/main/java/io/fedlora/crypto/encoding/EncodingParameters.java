@@ -11,6 +11,11 @@ import io.fedlora.crypto.InvalidParametersException;
  * decodes correctly (as a signed 32-bit integer) iff {@code n·B ≤ 2^31 − 1}; likewise
  * {@code n·maxWeight ≤ 2^31 − 1} for the weight element. Both are checked here, once.
  *
+ * <p>Float range: a client may put any words into the sum, and a word w decodes to
+ * {@code w / (scale·totalWeight)} with {@code |w| ≤ 2^31} and {@code totalWeight ≥ 1}, so every
+ * sum decodes to finite float32 values iff {@code 2^31 / scale ≤ Float.MAX_VALUE} — roughly
+ * {@code n·maxWeight·clipNorm ≤ 3.4e38}. Also checked here.
+ *
  * @param dimension number of float parameters P (the encoded vector has P + 1 words)
  * @param clipNorm L2 clipping bound C
  * @param scale fixed-point scale: a value v encodes as about v·scale
@@ -21,6 +26,8 @@ public record EncodingParameters(
     int dimension, double clipNorm, double scale, int cohortSize, int maxWeight) {
   public static final int MAX_DIMENSION = 1 << 28;
   private static final double INT_MAX = Integer.MAX_VALUE;
+  /** Below this, the largest word of a sum decodes beyond float32's range. */
+  static final double MIN_SCALE = 0x1p31 / Float.MAX_VALUE;
 
   public EncodingParameters {
     StringBuilder errors = new StringBuilder();
@@ -51,6 +58,10 @@ public record EncodingParameters(
       }
       if ((double) cohortSize * maxWeight > INT_MAX) {
         errors.append("overflow: cohortSize × maxWeight exceeds 2^31−1; ");
+      }
+      if (scale < MIN_SCALE) {
+        errors.append(String.format("scale %.4g is below %.4g: a sum could decode to infinite float32 values"
+            + " (use a smaller clipNorm, maxWeight or cohort); ", scale, MIN_SCALE));
       }
     }
     if (errors.length() > 0) {

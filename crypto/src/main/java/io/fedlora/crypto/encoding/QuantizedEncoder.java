@@ -65,15 +65,22 @@ public final class QuantizedEncoder {
     return out;
   }
 
-  /** Decodes the modular sum of encoded vectors into the weighted mean update. */
+  /**
+   * Decodes the modular sum of encoded vectors into the weighted mean update.
+   *
+   * @throws IllegalArgumentException if the sum has the wrong length or a total weight outside
+   *     1..cohortSize·maxWeight
+   */
   public DecodedAggregate decode(int[] sum) {
     int p = params.dimension();
     if (sum.length != p + 1) {
       throw new IllegalArgumentException("sum has " + sum.length + " words, expected " + (p + 1));
     }
     long totalWeight = sum[p];
-    if (totalWeight < 1) {
-      throw new IllegalArgumentException("total weight must be positive, got " + totalWeight);
+    // At most cohortSize honest weights of at most maxWeight each: anything else is no sum of encodings.
+    long most = (long) params.cohortSize() * params.maxWeight();
+    if (totalWeight < 1 || totalWeight > most) {
+      throw new IllegalArgumentException("total weight must be in 1.." + most + ", got " + totalWeight);
     }
     double inv = 1.0 / (params.scale() * totalWeight);
     float[] mean = new float[p];

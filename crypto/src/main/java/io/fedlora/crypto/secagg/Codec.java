@@ -7,6 +7,7 @@ import io.fedlora.crypto.X25519PublicKey;
 import io.fedlora.crypto.internal.WireReader;
 import io.fedlora.crypto.internal.WireReader.WireFormatException;
 import io.fedlora.crypto.internal.WireWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,12 +20,24 @@ final class Codec {
 
   private Codec() {}
 
+  /**
+   * Starts a message with room for the header plus {@code bodyHint} bytes. The header is sized
+   * exactly, so a body whose size is known (a masked vector) fills the buffer and
+   * {@link WireWriter#toByteArray()} returns it without copying 4·P bytes again.
+   */
   private static WireWriter header(SecAggMessage m, ClientId party, int bodyHint) {
-    WireWriter w = new WireWriter(64 + bodyHint);
+    // magic, version, type, job id (u16 length + UTF-8), round, party id (u16 length + UTF-8)
+    int headerSize = 2 + 1 + 1 + 2 + utf8Length(m.roundId().jobId()) + 8 + 2
+        + utf8Length(party.value());
+    WireWriter w = new WireWriter(headerSize + bodyHint);
     w.u16(MAGIC).u8(VERSION).u8(m.type().code());
     w.string16(m.roundId().jobId()).i64(m.roundId().round());
     w.string16(party.value());
     return w;
+  }
+
+  private static int utf8Length(String s) {
+    return s.getBytes(StandardCharsets.UTF_8).length;
   }
 
   private static void keys(WireWriter w, SignedKeys k, boolean withOwner) {

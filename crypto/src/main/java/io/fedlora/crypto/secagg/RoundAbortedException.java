@@ -5,7 +5,7 @@ import java.util.Optional;
 /**
  * The round cannot finish correctly, so it stops instead of producing a wrong sum. A client raises
  * it when it refuses to go on (too few live neighbours); the server when too few clients survive
- * a stage or a secret cannot be rebuilt.
+ * a stage or a secret cannot be rebuilt; the coordinator when the unmasked sum does not decode.
  */
 public final class RoundAbortedException extends SecAggException {
   private static final long serialVersionUID = 1L;
@@ -15,7 +15,9 @@ public final class RoundAbortedException extends SecAggException {
     TOO_FEW_SURVIVORS,
     TOO_FEW_NEIGHBOURS,
     TOO_FEW_SHARES,
-    INCONSISTENT_DEALER
+    INCONSISTENT_DEALER,
+    /** The unmasked sum is no sum of valid encodings: some client masked garbage (masks hide which). */
+    INVALID_SUM
   }
 
   private final Reason reason;

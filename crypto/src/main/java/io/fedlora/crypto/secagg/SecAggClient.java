@@ -298,13 +298,13 @@ public final class SecAggClient {
       dh.destroy();
       terms.add(new MaskTerm(seed, !lower));
     }
-    int[] y = input.clone();
-    MaskPrg.accumulate(terms, y);
+    // Masked straight into wire form: no int[] copy of the input, no extra pass to serialise it.
+    byte[] y = new byte[4 * input.length];
+    MaskPrg.accumulateLittleEndian(terms, input, y);
     for (int i = 1; i < terms.size(); i++) {
       terms.get(i).seed().destroy();
     }
-    MaskedVector v = MaskedVector.of(y);
-    Arrays.fill(y, 0);
+    MaskedVector v = MaskedVector.wrapLittleEndian(y);
     stage = ClientStage.MASKED;
     return new MaskedInput(config.roundId(), self, v);
   }

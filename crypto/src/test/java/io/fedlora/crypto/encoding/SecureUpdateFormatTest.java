@@ -76,6 +76,19 @@ class SecureUpdateFormatTest {
   }
 
   @Test
+  void everySumDecodesToFiniteFloats() {
+    // Found by fuzzing: with clip 1e36, 1000 clients of weight up to 1000, the largest word a
+    // client can force into the sum decoded to an infinite mean. Such a scale is now refused.
+    assertThrows(InvalidParametersException.class, () -> SecureUpdateFormat.finest(2, 1e36, 1000, 1000));
+    SecureUpdateFormat coarsest = SecureUpdateFormat.finest(2, 1e32, 1000, 1000);
+    for (int word : new int[] {Integer.MIN_VALUE, Integer.MAX_VALUE}) {
+      SecureUpdateFormat.Aggregate a = coarsest.decode(new int[] {word, word, 1, word});
+      assertTrue(Float.isFinite(a.meanUpdate()[0]) && Float.isFinite(a.meanUpdate()[1]));
+      assertTrue(Double.isFinite(a.meanLoss()));
+    }
+  }
+
+  @Test
   void aLossScaleThatCouldOverflowIsRefused() {
     EncodingParameters p = new EncodingParameters(4, 1, 1, 10, 100);
     var e = assertThrows(InvalidParametersException.class, () -> new SecureUpdateFormat(p, 1e6));
