@@ -340,7 +340,10 @@ public final class SecureRoundSetup {
         int lowest = Math.max(3, minClients);
         try {
             // The smallest cohort leaves the encoding the most room: if even it does not fit, say why.
-            SecureUpdateFormat.finest((int) dimension, c.getClipNorm(), lowest, c.getMaxWeight());
+            // (Client-level DP chooses its own granularity and does not use clip_norm or max_weight.)
+            if (!c.hasDistributedDp()) {
+                SecureUpdateFormat.finest((int) dimension, c.getClipNorm(), lowest, c.getMaxWeight());
+            }
         } catch (InvalidParametersException e) {
             p.add("secure_aggregation.clip_norm, max_weight: no encoding for " + lowest + " clients: " + e.getMessage());
             return p;
