@@ -120,6 +120,9 @@ public final class SafetensorsFile {
                 node.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
                 continue;
             }
+            if (name.isEmpty()) {
+                throw new SafetensorsFormatException(source, "a tensor has an empty name");
+            }
             entries.put(name, parseEntry(source, name, node, dataLen));
         }
         return new SafetensorsFile(file, memory, source, dataStart, Collections.unmodifiableMap(entries),

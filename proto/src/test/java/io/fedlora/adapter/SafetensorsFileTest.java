@@ -81,6 +81,15 @@ class SafetensorsFileTest {
     }
 
     @Test
+    void emptyTensorNameIsAFormatError() throws Exception {
+        // Found by fuzzing in CI: an empty key escaped as IllegalArgumentException from TensorData.
+        String header = "{\"\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+        Path f = rawFile("empty-name.safetensors", header, new byte[4]);
+        SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, () -> SafetensorsFile.open(f));
+        assertTrue(e.getMessage().contains("empty name"), e.getMessage());
+    }
+
+    @Test
     void unsupportedDtypeIsRefused() throws Exception {
         String header = "{\"w\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}";
         Path f = rawFile("i64.safetensors", header, new byte[8]);
