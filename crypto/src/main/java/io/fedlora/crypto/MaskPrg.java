@@ -4,6 +4,7 @@ import io.fedlora.crypto.internal.AesCtrKeystream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.IntStream;
 
 /**
  * The mask pseudo-random generator: a 32-byte seed expands to 32-bit words through AES-256-CTR
@@ -65,13 +66,42 @@ public final class MaskPrg {
    * caller needs neither an int[] copy of the vector nor a second pass to serialise it.
    */
   public static void accumulateLittleEndian(List<MaskTerm> terms, int[] input, byte[] out) {
+    accumulateLittleEndian(terms, input, out, 1);
+  }
+
+  /**
+   * {@link #accumulateLittleEndian(List, int[], byte[])} on up to {@code threads} threads of the
+   * common fork-join pool (the caller's included): the vector is cut into ranges of whole chunks
+   * and each range expands every seed from its own counter block, so the output is identical
+   * whatever the thread count.
+   */
+  public static void accumulateLittleEndian(List<MaskTerm> terms, int[] input, byte[] out, int threads) {
     if (out.length != 4L * input.length) {
       throw new IllegalArgumentException("output must hold 4 bytes per input word");
     }
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+    }
+    int chunks = (input.length + CHUNK_WORDS - 1) / CHUNK_WORDS;
+    int parts = Math.max(1, Math.min(threads, chunks));
+    if (parts == 1) {
+      accumulateRange(terms, input, out, 0, input.length);
+      return;
+    }
+    IntStream.range(0, parts).parallel().forEach(part -> {
+      int from = (int) ((long) chunks * part / parts) * CHUNK_WORDS;
+      int to = (int) Math.min(input.length, (long) chunks * (part + 1) / parts * CHUNK_WORDS);
+      accumulateRange(terms, input, out, from, to);
+    });
+  }
+
+  /** Words {@code [from, to)} of the masked vector; {@code from} is a multiple of CHUNK_WORDS. */
+  private static void accumulateRange(List<MaskTerm> terms, int[] input, byte[] out, int from, int to) {
     int[] chunk = new int[CHUNK_WORDS];
-    try (Streams streams = new Streams(terms)) {
-      for (int off = 0; off < input.length; off += CHUNK_WORDS) {
-        int n = Math.min(CHUNK_WORDS, input.length - off);
+    // 4 words per AES block.
+    try (Streams streams = new Streams(terms, from / 4L)) {
+      for (int off = from; off < to; off += CHUNK_WORDS) {
+        int n = Math.min(CHUNK_WORDS, to - off);
         System.arraycopy(input, off, chunk, 0, n);
         streams.addNext(chunk, 0, n);
         for (int j = 0; j < n; j++) {
@@ -89,11 +119,15 @@ public final class MaskPrg {
     private final byte[] buf = new byte[CHUNK_WORDS * 4];
 
     Streams(List<MaskTerm> terms) {
+      this(terms, 0);
+    }
+
+    Streams(List<MaskTerm> terms, long firstBlock) {
       ks = new AesCtrKeystream[terms.size()];
       negate = new boolean[terms.size()];
       for (int i = 0; i < ks.length; i++) {
         byte[] k = terms.get(i).seed().toByteArray();
-        ks[i] = new AesCtrKeystream(k);
+        ks[i] = new AesCtrKeystream(k, firstBlock);
         Arrays.fill(k, (byte) 0);
         negate[i] = terms.get(i).negate();
       }

@@ -38,6 +38,44 @@ class MaskPrgTest {
   }
 
   @Test
+  void anyThreadCountGivesTheSameMaskedVector() {
+    SecureRandom r = new SecureRandom();
+    Random pick = new Random(12);
+    // 300,000 words = 75,000 AES blocks: ranges start at counters that carry into a third byte.
+    for (int len : new int[] {1, 4096, 4097, 3 * 4096 + 5, 300_000}) {
+      List<MaskTerm> terms = List.of(MaskTerm.plus(SecretBytes.random(MaskPrg.SEED_SIZE, r)),
+          MaskTerm.minus(SecretBytes.random(MaskPrg.SEED_SIZE, r)));
+      int[] input = pick.ints(len).toArray();
+      byte[] oneThread = new byte[4 * len];
+      MaskPrg.accumulateLittleEndian(terms, input, oneThread, 1);
+      for (int threads : new int[] {2, 3, 7, 64}) {
+        byte[] many = new byte[4 * len];
+        MaskPrg.accumulateLittleEndian(terms, input, many, threads);
+        assertArrayEquals(oneThread, many, "len " + len + ", threads " + threads);
+      }
+    }
+  }
+
+  @Test
+  void keystreamFromABlockEqualsSkippingToIt() {
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    byte[] whole = new byte[16 * 70_000];
+    io.fedlora.crypto.internal.AesCtrKeystream from0 = new io.fedlora.crypto.internal.AesCtrKeystream(key);
+    for (int off = 0; off < whole.length; off += 65_536) {
+      byte[] part = new byte[Math.min(65_536, whole.length - off)];
+      from0.next(part, part.length);
+      System.arraycopy(part, 0, whole, off, part.length);
+    }
+    for (long block : new long[] {0, 1, 255, 256, 65_535, 65_536, 69_999}) {
+      byte[] got = new byte[16];
+      new io.fedlora.crypto.internal.AesCtrKeystream(key, block).next(got, 16);
+      assertArrayEquals(java.util.Arrays.copyOfRange(whole, (int) block * 16, (int) block * 16 + 16), got,
+          "block " + block);
+    }
+  }
+
+  @Test
   void littleEndianMaskingChecksTheOutputSize() {
     assertThrows(IllegalArgumentException.class,
         () -> MaskPrg.accumulateLittleEndian(List.of(), new int[3], new byte[11]));

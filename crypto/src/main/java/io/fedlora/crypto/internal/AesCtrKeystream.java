@@ -23,12 +23,29 @@ public final class AesCtrKeystream {
   private final Cipher cipher;
 
   public AesCtrKeystream(byte[] key) {
+    this(key, 0);
+  }
+
+  /**
+   * The keystream from 16-byte block {@code firstBlock} on: the same bytes as skipping
+   * 16·firstBlock bytes of {@code new AesCtrKeystream(key)}, so that ranges of one stream can be
+   * expanded on different threads.
+   */
+  public AesCtrKeystream(byte[] key, long firstBlock) {
+    if (firstBlock < 0) {
+      throw new IllegalArgumentException("firstBlock must be >= 0");
+    }
     if (key.length != 32) {
       throw new IllegalArgumentException("AES-256-CTR needs a 32-byte key");
     }
     try {
       cipher = Cipher.getInstance("AES/CTR/NoPadding");
-      cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(new byte[16]));
+      // SunJCE's CTR counts the whole 128-bit block big-endian, so block b has counter block b.
+      byte[] iv = new byte[16];
+      for (int i = 0; i < 8; i++) {
+        iv[15 - i] = (byte) (firstBlock >>> (8 * i));
+      }
+      cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(iv));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES/CTR/NoPadding unavailable in this JVM", e);
     }

@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntFunction;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +60,7 @@ public final class SecAggClient {
   private final Map<ClientId, ShamirShare[]> heldShares = new LinkedHashMap<>();
   private List<ClientId> maskPeers = List.of();
   private final Set<ClientId> rejected = new LinkedHashSet<>();
+  private int threads = Runtime.getRuntime().availableProcessors();
 
   private SecAggClient(RoundConfig config, ClientId self, Ed25519PrivateKey identity, SecureRandom random) {
     this.config = config;
@@ -81,6 +84,18 @@ public final class SecAggClient {
       throw new InvalidParametersException("identity key of " + self + " does not match the round config");
     }
     return new SecAggClient(config, self, identity, random);
+  }
+
+  /**
+   * How many threads this client's key agreement and masking may use (default: every core). The
+   * result is the same for any count; only the wall time changes.
+   */
+  public SecAggClient threads(int count) {
+    if (count < 1) {
+      throw new IllegalArgumentException("threads must be >= 1, got " + count);
+    }
+    this.threads = count;
+    return this;
   }
 
   public ClientStage stage() {
@@ -162,26 +177,24 @@ public final class SecAggClient {
     return failing(() -> {
       checkHeader(directory);
       Set<ClientId> seen = new HashSet<>();
-      Map<ClientId, SecretBytes> encShared = new LinkedHashMap<>();
       for (SignedKeys k : directory.peers()) {
         ClientId peer = k.owner();
         if (!seen.add(peer) || peer.equals(self) || !config.areNeighbours(self, peer)) {
           throw new InvalidServerMessageException("key directory lists " + peer
               + ", who is not a distinct neighbour of " + self);
         }
-        if (!k.verifies(config.roundId(), config.identityKey(peer))) {
-          reject(peer, "signature on advertised keys does not verify");
+      }
+      // Verification and agreement are the client's dominant fixed cost and independent per peer.
+      List<PeerAgreement> agreements = agreeWithAll(directory.peers());
+      Map<ClientId, SecretBytes> encShared = new LinkedHashMap<>();
+      for (PeerAgreement a : agreements) {
+        if (a.failure() != null) {
+          reject(a.keys().owner(), a.failure());
           continue;
         }
-        try {
-          SecretBytes e = encryptionKeys.privateKey().agree(k.encryptionKey());
-          SecretBytes m = maskKeys.privateKey().agree(k.maskKey()); // rejects low-order keys now
-          encShared.put(peer, e);
-          maskDh.put(peer, m);
-          peerKeys.put(peer, k);
-        } catch (KeyAgreementException e) {
-          reject(peer, "low-order public key");
-        }
+        encShared.put(a.keys().owner(), a.encryption());
+        maskDh.put(a.keys().owner(), a.mask());
+        peerKeys.put(a.keys().owner(), a.keys());
       }
       int t = config.threshold();
       if (peerKeys.size() < t) {
@@ -219,6 +232,32 @@ public final class SecAggClient {
       stage = ClientStage.SHARED;
       return new ShareKeys(config.roundId(), self, seedDigest, out);
     });
+  }
+
+  /** The outcome for one advertised peer: both shared secrets, or why the peer is rejected. */
+  private record PeerAgreement(SignedKeys keys, SecretBytes encryption, SecretBytes mask, String failure) {}
+
+  private List<PeerAgreement> agreeWithAll(List<SignedKeys> peers) {
+    IntFunction<PeerAgreement> agree = i -> agreeWith(peers.get(i));
+    IntStream indices = IntStream.range(0, peers.size());
+    return (threads > 1 ? indices.parallel() : indices).mapToObj(agree).toList();
+  }
+
+  private PeerAgreement agreeWith(SignedKeys k) {
+    if (!k.verifies(config.roundId(), config.identityKey(k.owner()))) {
+      return new PeerAgreement(k, null, null, "signature on advertised keys does not verify");
+    }
+    SecretBytes e = null;
+    try {
+      e = encryptionKeys.privateKey().agree(k.encryptionKey());
+      SecretBytes m = maskKeys.privateKey().agree(k.maskKey()); // rejects low-order keys now
+      return new PeerAgreement(k, e, m, null);
+    } catch (KeyAgreementException ex) {
+      if (e != null) {
+        e.destroy();
+      }
+      return new PeerAgreement(k, null, null, "low-order public key");
+    }
   }
 
   private void reject(ClientId peer, String why) {
@@ -300,7 +339,7 @@ public final class SecAggClient {
     }
     // Masked straight into wire form: no int[] copy of the input, no extra pass to serialise it.
     byte[] y = new byte[4 * input.length];
-    MaskPrg.accumulateLittleEndian(terms, input, y);
+    MaskPrg.accumulateLittleEndian(terms, input, y, threads);
     for (int i = 1; i < terms.size(); i++) {
       terms.get(i).seed().destroy();
     }

@@ -39,8 +39,16 @@ public final class SecAggSimulation {
   private SecAggSimulation() {}
 
   /** What to simulate. */
-  public record Options(int clients, int params, double dropout, double corruptFraction, long seed) {
+  public record Options(int clients, int params, double dropout, double corruptFraction, long seed,
+      int clientThreads) {
+    public Options(int clients, int params, double dropout, double corruptFraction, long seed) {
+      this(clients, params, dropout, corruptFraction, seed, 1);
+    }
+
     public Options {
+      if (clientThreads < 1) {
+        throw new IllegalArgumentException("clientThreads must be >= 1");
+      }
       if (clients < 3) {
         throw new IllegalArgumentException("need at least 3 clients");
       }
@@ -74,7 +82,15 @@ public final class SecAggSimulation {
       double prgExpandGbPerSecond,
       int contributors,
       int droppedClients,
-      String aborted) {
+      String aborted,
+      int clientThreads,
+      double clientMsOneThread) {
+
+    Result withOneThreadBaseline(double ms) {
+      return new Result(clients, params, dropout, neighbours, threshold, clientMs, serverMs,
+          uploadBytesPerClient, rawBytesPerClient, correct, prgFloorMs, aesCtrGbPerSecond,
+          prgExpandGbPerSecond, contributors, droppedClients, aborted, clientThreads, ms);
+    }
 
     public String toJson() {
       return String.format(Locale.ROOT,
@@ -82,10 +98,12 @@ public final class SecAggSimulation {
               + "\"client_ms\":%.3f,\"server_ms\":%.3f,\"upload_bytes_per_client\":%d,"
               + "\"raw_bytes_per_client\":%d,\"correct\":%b,\"prg_floor_ms\":%.3f,"
               + "\"aes_ctr_gb_per_s\":%.3f,\"prg_expand_gb_per_s\":%.3f,\"contributors\":%d,"
-              + "\"dropped\":%d,\"aborted\":%s}",
+              + "\"dropped\":%d,\"aborted\":%s,\"client_threads\":%d,\"client_ms_1_thread\":%.3f,"
+              + "\"client_floor_ratio\":%.3f,\"client_floor_ratio_1_thread\":%.3f}",
           clients, params, dropout, neighbours, threshold, clientMs, serverMs, uploadBytesPerClient,
           rawBytesPerClient, correct, prgFloorMs, aesCtrGbPerSecond, prgExpandGbPerSecond,
-          contributors, droppedClients, aborted == null ? "null" : "\"" + aborted + "\"");
+          contributors, droppedClients, aborted == null ? "null" : "\"" + aborted + "\"",
+          clientThreads, clientMsOneThread, clientMs / prgFloorMs, clientMsOneThread / prgFloorMs);
     }
   }
 
@@ -99,8 +117,15 @@ public final class SecAggSimulation {
     // An untimed small round first, so the JIT compiles the client path (curve arithmetic, sharing,
     // encoding, masking) before the measured round rather than during its first clients.
     simulate(new Options(WARM_UP_CLIENTS, Math.min(o.params(), WARM_UP_PARAMS), 0.1, 0.05,
-        o.seed() + 1), secure, speeds);
-    return simulate(o, secure, speeds);
+        o.seed() + 1, o.clientThreads()), secure, speeds);
+    Result r = simulate(o, secure, speeds);
+    if (o.clientThreads() == 1) {
+      return r.withOneThreadBaseline(r.clientMs());
+    }
+    // The same round (same seed) on one thread per client, as the single-core baseline.
+    Result oneThread = simulate(new Options(o.clients(), o.params(), o.dropout(), o.corruptFraction(),
+        o.seed(), 1), secure, speeds);
+    return r.withOneThreadBaseline(oneThread.clientMs());
   }
 
   private static Result simulate(Options o, SecureRandom secure, double[] speeds) {
@@ -157,7 +182,8 @@ public final class SecAggSimulation {
         }
         long t0 = System.nanoTime();
         ClientId id = cohort.get(i);
-        clients[i] = SecAggClient.create(config, id, identities.get(id).privateKey(), secure);
+        clients[i] = SecAggClient.create(config, id, identities.get(id).privateKey(), secure)
+            .threads(o.clientThreads());
         byte[] wire = clients[i].advertiseKeys().toBytes();
         long t1 = System.nanoTime();
         clientNanos[i] += t1 - t0;
@@ -270,7 +296,7 @@ public final class SecAggSimulation {
     double floorMs = (params.neighbours() + 1.0) * 4.0 * p / (speeds[0] * 1e9) * 1e3;
     return new Result(n, p, o.dropout(), params.neighbours(), params.threshold(), clientMs,
         serverNanos / 1e6, uploadPerClient, 4L * p, correct, floorMs, speeds[0], speeds[1],
-        contributors, n - contributors, aborted);
+        contributors, n - contributors, aborted, o.clientThreads(), Double.NaN);
   }
 
   private static Map<ClientId, byte[]> serialise(Map<ClientId, ServerMessage> messages) {

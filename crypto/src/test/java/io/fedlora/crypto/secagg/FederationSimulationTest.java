@@ -10,7 +10,7 @@ class FederationSimulationTest {
 
   @Test
   void twoHundredClientsWithTenPercentDropoutsAtRandomStages() {
-    SecAggSimulation.Result r = SecAggSimulation.run(new SecAggSimulation.Options(200, 2000, 0.1, 0.05, 42));
+    SecAggSimulation.Result r = SecAggSimulation.run(new SecAggSimulation.Options(200, 20_000, 0.1, 0.05, 42, 3));
     assertNull(r.aborted());
     assertTrue(r.correct(), r.toJson());
     assertEquals(200, r.clients());

@@ -118,13 +118,19 @@ public final class BenchCommand {
         @Option(names = "--seed", defaultValue = "7", description = "Simulation seed (default: ${DEFAULT-VALUE}).")
         long seed;
 
+        @Option(names = "--client-threads", description = "Threads one client may use for key agreement and"
+                + " masking (default: every core, as an agent does); above 1 the round is also run on one thread"
+                + " per client, reported as client_ms_1_thread.")
+        Integer clientThreads;
+
         @Option(names = "--json", description = "Print one JSON object.")
         boolean json;
 
         @Override
         public Integer call() {
+            int threads = clientThreads != null ? clientThreads : Runtime.getRuntime().availableProcessors();
             SecAggSimulation.Result r = SecAggSimulation.run(
-                    new SecAggSimulation.Options(clients, params, dropout, corrupt, seed));
+                    new SecAggSimulation.Options(clients, params, dropout, corrupt, seed, threads));
             System.out.println(json ? r.toJson() : r.toString());
             return r.correct() ? 0 : 1;
         }
