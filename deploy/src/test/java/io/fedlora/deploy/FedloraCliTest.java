@@ -132,8 +132,8 @@ class FedloraCliTest {
         }
     }
 
-    @Test
-    void modelScoreTakesEveryDataForm() throws Exception {
+    /** The shipped tiny model plus a Mistral-style chat template. */
+    private Path tinyModelWithChatTemplate() throws Exception {
         Path tiny = Path.of("models/fedlora-tiny");
         Path model = dir.resolve("with-chat-template");
         Files.createDirectories(model);
@@ -146,6 +146,34 @@ class FedloraCliTest {
                 + "{{ message['content'] + eos_token }}{% endif %}{% endfor %}";
         Files.writeString(model.resolve("tokenizer_config.json"), "{\"bos_token\": \"<s>\", \"eos_token\": \"</s>\", "
                 + "\"chat_template\": " + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(template) + "}");
+        return model;
+    }
+
+    @Test
+    void modelGenerateTakesAChatPromptThroughTheTemplate() throws Exception {
+        Path model = tinyModelWithChatTemplate();
+        Run chat = runCapturingStdout("model", "generate", "--model", model.toString(), "--chat", "--prompt", "next abc",
+                "--max-new-tokens", "4");
+        assertEquals(0, chat.exit(), chat.err());
+        Run systemWithoutChat = runCapturingStdout("model", "generate", "--model", model.toString(), "--prompt", "x",
+                "--system", "be brief");
+        assertEquals(2, systemWithoutChat.exit(), systemWithoutChat.err());
+        assertTrue(systemWithoutChat.err().contains("--system needs --chat"), systemWithoutChat.err());
+        // This template takes no system message: refused, naming the field.
+        Run refused = runCapturingStdout("model", "generate", "--model", model.toString(), "--chat", "--prompt", "x",
+                "--system", "be brief");
+        assertEquals(2, refused.exit(), refused.err());
+        assertTrue(refused.err().contains("messages[0].role"), refused.err());
+        Run noTemplate = runCapturingStdout("model", "generate", "--model", "models/fedlora-tiny", "--chat",
+                "--prompt", "x");
+        assertEquals(2, noTemplate.exit(), noTemplate.err());
+        assertTrue(noTemplate.err().contains("tokenizer_config.json: file not found"), noTemplate.err());
+    }
+
+    @Test
+    void modelScoreTakesEveryDataForm() throws Exception {
+        Path tiny = Path.of("models/fedlora-tiny");
+        Path model = tinyModelWithChatTemplate();
         Path instruction = Files.writeString(dir.resolve("instruction.jsonl"),
                 "{\"instruction\":\"next\",\"input\":\"abc\",\"output\":\"bcd\"}\n");
         Path chat = Files.writeString(dir.resolve("chat.jsonl"), "{\"messages\":[{\"role\":\"user\",\"content\":\"next abc\"},"

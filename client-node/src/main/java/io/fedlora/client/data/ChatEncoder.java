@@ -7,6 +7,7 @@ import io.fedlora.client.model.ModelFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,20 @@ final class ChatEncoder {
             inLoss[i] = spans[i] != null && text.isTrained(spans[i].getStart(), spans[i].getEnd());
         }
         return new TokenizedExample(ids, inLoss, false);
+    }
+
+    /**
+     * A conversation ending with a user turn, rendered with the template's generation prompt and
+     * tokenized as {@link #encode} does: the ids a chat model continues with its answer.
+     */
+    long[] encodePrompt(List<ChatMessage> messages) throws IOException, ChatTemplateException {
+        if (messages.isEmpty() || messages.get(messages.size() - 1).role() != ChatRole.USER) {
+            throw new ChatTemplateException("messages[" + Math.max(0, messages.size() - 1) + "].role",
+                    "a chat prompt ends with a user message");
+        }
+        ChatTemplate t = template();
+        String text = t.render(messages).text() + t.generationPrompt();
+        return tokenizer.encode(text, false, false).getIds();
     }
 
     /** Every conversation of chat-form data renders; a refusal names its file, line and field. */

@@ -84,6 +84,11 @@ final class ChatMlTemplate implements ChatTemplate {
     }
 
     @Override
+    public String generationPrompt() {
+        return START + "assistant\n";
+    }
+
+    @Override
     public ChatText render(List<ChatMessage> messages) {
         ChatText.Builder out = new ChatText.Builder();
         if (bos != null) {

@@ -17,6 +17,12 @@ interface ChatTemplate {
 
     ChatText render(List<ChatMessage> messages) throws ChatTemplateException;
 
+    /**
+     * What {@code add_generation_prompt=True} appends after a conversation ending with a user turn:
+     * the opening of the assistant turn the model is to write.
+     */
+    String generationPrompt();
+
     /** Jinja's {@code trim} filter and Python's {@code str.strip()}: Unicode whitespace at both ends. */
     static String trim(String s) {
         int from = 0;

@@ -120,6 +120,12 @@ final class InstTemplate implements ChatTemplate {
         return style;
     }
 
+    /** Nothing: the prompt ends with the user turn's {@code [/INST]}; the model writes the rest. */
+    @Override
+    public String generationPrompt() {
+        return "";
+    }
+
     @Override
     public ChatText render(List<ChatMessage> messages) throws ChatTemplateException {
         boolean hasSystem = messages.get(0).role() == ChatRole.SYSTEM;

@@ -70,6 +70,11 @@ final class Llama3Template implements ChatTemplate {
     }
 
     @Override
+    public String generationPrompt() {
+        return HEADER_START + "assistant" + HEADER_END + "\n\n";
+    }
+
+    @Override
     public ChatText render(List<ChatMessage> messages) {
         ChatText.Builder out = new ChatText.Builder().prompt(bos);
         int first = 0;

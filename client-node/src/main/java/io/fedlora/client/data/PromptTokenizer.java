@@ -124,6 +124,19 @@ public final class PromptTokenizer implements AutoCloseable {
         return new TokenizedExample(ids, inLoss, false);
     }
 
+    /**
+     * The prompt ids for a chat model: {@code messages} (ending with a user turn) in the model's
+     * chat template, with the opening of the assistant's reply. Fails as chat data would when the
+     * model has no recognised template.
+     */
+    public long[] chatPrompt(List<ChatMessage> messages) throws IOException {
+        try {
+            return chat.encodePrompt(messages);
+        } catch (ChatTemplateException e) {
+            throw new IllegalArgumentException(e.field() + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Tokenizes a dataset; truncations are counted and logged once as a warning. */
     public TokenizedDataset tokenizeAll(List<? extends TrainingExample> examples, int maxSeqLen) {
         if (maxSeqLen < 2) {

@@ -145,6 +145,34 @@ class TrainingFormsTokenizeTest {
     }
 
     @Test
+    void aChatPromptIsTheConversationUpToWhereTheAnswerIsTrained() throws Exception {
+        // What generation continues must be exactly what training conditioned the answer on.
+        for (String template : List.of(KnownChatTemplates.SMOLLM2, KnownChatTemplates.MISTRAL_V0_1)) {
+            List<String> specials = template.contains("im_end") ? CHATML : List.of();
+            model(specials, true, template);
+            try (PromptTokenizer tok = load()) {
+                List<ChatMessage> asked = template.contains("im_end")
+                        ? List.of(system("be brief."), user("hi"), assistant("hello!"), user("bye"))
+                        : List.of(user("hi"), assistant("hello!"), user("bye"));
+                List<ChatMessage> answered = new java.util.ArrayList<>(asked);
+                answered.add(assistant("ok"));
+                TokenizedExample whole = tok.tokenize(new ChatExample(answered), 512);
+                int lastPrompt = whole.length();
+                while (!whole.inLoss()[lastPrompt - 1]) { // text after the answer's end token
+                    lastPrompt--;
+                }
+                while (whole.inLoss()[lastPrompt - 1]) {
+                    lastPrompt--;
+                }
+                assertArrayEquals(java.util.Arrays.copyOf(whole.ids(), lastPrompt), tok.chatPrompt(asked),
+                        tok.chatTemplateFamily());
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tok.chatPrompt(answered));
+                assertTrue(e.getMessage().contains("ends with a user message"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
     void aConversationTheTemplateRefusesNamesFileLineAndField() throws Exception {
         model(List.of(), false, KnownChatTemplates.MISTRAL_V0_1);
         Path data = dir.resolve("chat.jsonl");

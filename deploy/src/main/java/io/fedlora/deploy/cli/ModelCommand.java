@@ -2,6 +2,7 @@ package io.fedlora.deploy.cli;
 
 import io.fedlora.adapter.CheckpointFiles;
 import io.fedlora.adapter.PeftAdapterDir;
+import io.fedlora.client.data.ChatMessage;
 import io.fedlora.client.data.InstructionExample;
 import io.fedlora.client.data.JsonlExamples;
 import io.fedlora.client.data.PromptTokenizer;
@@ -18,7 +19,9 @@ import java.util.Locale;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Model tools: pretraining the demo base model, model identity. */
 @Command(name = "model", mixinStandardHelpOptions = true, description = "Base model tools.",
@@ -111,7 +114,8 @@ public final class ModelCommand {
     }
 
     @Command(name = "generate", mixinStandardHelpOptions = true,
-            description = "Complete an instruction prompt (greedy, or sampled with --temperature), with a KV cache.")
+            description = {"Complete an instruction prompt (greedy, or sampled with --temperature), with a KV cache.",
+                "With --chat the prompt is a user message in the model's chat template (tokenizer_config.json)."})
     static final class Generate implements Callable<Integer> {
         @Option(names = "--model", required = true, description = "Base model directory.")
         Path model;
@@ -124,6 +128,15 @@ public final class ModelCommand {
 
         @Option(names = "--input", defaultValue = "", description = "The instruction's input, if any.")
         String input;
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--chat", description = "Send the prompt as a user message through the model's chat template.")
+        boolean chat;
+
+        @Option(names = "--system", description = "With --chat: a system message before the user's.")
+        String system;
 
         @Option(names = "--max-new-tokens", defaultValue = "32", description = "Default: ${DEFAULT-VALUE}.")
         int maxNew;
@@ -143,9 +156,7 @@ public final class ModelCommand {
                 LlamaModel llama = LlamaModel.load(model, m);
                 try (PromptTokenizer tok = PromptTokenizer.load(model, llama.config());
                      LoraAdapters lora = adapter == null ? null : PeftAdapters.load(llama, adapter, m)) {
-                    var tokenized = tok.tokenize(new InstructionExample(prompt, input, ""),
-                            llama.config().maxPositionEmbeddings());
-                    long[] promptIds = java.util.Arrays.copyOf(tokenized.ids(), tokenized.promptLength());
+                    long[] promptIds = promptIds(tok, llama.config().maxPositionEmbeddings());
                     Generator.Options o = temperature > 0
                             ? Generator.Options.sampling(maxNew, temperature, topK, seed, tok.eosId())
                             : Generator.Options.greedy(maxNew, tok.eosId());
@@ -155,6 +166,22 @@ public final class ModelCommand {
                 }
             }
             return 0;
+        }
+
+        private long[] promptIds(PromptTokenizer tok, int maxPositions) throws java.io.IOException {
+            if (!chat) {
+                if (system != null) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--system needs --chat");
+                }
+                var tokenized = tok.tokenize(new InstructionExample(prompt, input, ""), maxPositions);
+                return java.util.Arrays.copyOf(tokenized.ids(), tokenized.promptLength());
+            }
+            java.util.List<ChatMessage> messages = new java.util.ArrayList<>();
+            if (system != null) {
+                messages.add(ChatMessage.system(system));
+            }
+            messages.add(ChatMessage.user(input.isEmpty() ? prompt : prompt + "\n\n" + input));
+            return tok.chatPrompt(messages);
         }
     }
 
