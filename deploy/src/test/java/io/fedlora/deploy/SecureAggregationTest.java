@@ -11,6 +11,9 @@ import io.fedlora.adapter.FlatAdapter;
 import io.fedlora.adapter.Sha256;
 import io.fedlora.client.agent.AgentConfig;
 import io.fedlora.client.agent.AgentNode;
+import io.fedlora.client.privacy.LedgerEntry;
+import io.fedlora.client.privacy.PrivacyBudget;
+import io.fedlora.client.privacy.PrivacyLedger;
 import io.fedlora.client.train.LocalTrainer;
 import io.fedlora.client.train.TrainOutcome;
 import io.fedlora.client.train.TrainRequest;
@@ -123,7 +126,9 @@ class SecureAggregationTest {
     @Test
     void clientLevelDpRoundsPublishANoisedMeanAndReportEpsilon() throws Exception {
         start(false);
-        for (int i = 0; i < 4; i++) {
+        // node-0 keeps its own privacy ledger: it must charge itself what the coordinator reports.
+        agents.add(agent("node-0", 40, new CountDownLatch(0), new PrivacyBudget(8.5, 20, 1e-5)));
+        for (int i = 1; i < 4; i++) {
             agents.add(agent("node-" + i, 40 + 17 * i, new CountDownLatch(0)));
         }
         String job = server.jobs().create(clientDpJob(2, 4, 3)).jobId();
@@ -151,6 +156,15 @@ class SecureAggregationTest {
         }
         assertTrue(previous <= 8.0 && previous > 7.9, "two rounds spend the job's epsilon 8: " + previous);
         assertNoEncodedOrRawUpdateReachedTheCoordinator(job, rounds, 256);
+
+        PrivacyLedger ledger = PrivacyLedger.open(dir.resolve("agents/node-0/privacy-ledger.json"),
+                new PrivacyBudget(8.5, 20, 1e-5), java.time.InstantSource.system());
+        assertEquals(2, ledger.entries().size());
+        for (var e : ledger.entries()) {
+            assertEquals(LedgerEntry.DISTRIBUTED_DISCRETE_GAUSSIAN, e.mechanism());
+            assertEquals(3, e.clientLevel().clients(), "charged for the fewest clients whose sum may be unmasked");
+        }
+        assertEquals(previous, ledger.spentEpsilon(job), 1e-9, "the client's own accounting agrees with the coordinator's");
     }
 
     @Test
@@ -421,6 +435,11 @@ class SecureAggregationTest {
     private final Set<String> training = ConcurrentHashMap.newKeySet();
 
     private AgentNode agent(String name, long examples, CountDownLatch finishTraining) throws Exception {
+        return agent(name, examples, finishTraining, null);
+    }
+
+    private AgentNode agent(String name, long examples, CountDownLatch finishTraining, PrivacyBudget budget)
+            throws Exception {
         LocalTrainer trainer = new LocalTrainer() {
             @Override
             public TrainOutcome train(TrainRequest req) throws Exception {
@@ -442,6 +461,7 @@ class SecureAggregationTest {
                 .numExamples(examples)
                 .backoff(Duration.ofMillis(50), Duration.ofMillis(200))
                 .insecureTransport(true)
+                .privacyBudget(budget)
                 .encodedUpdateListener((jobId, round, words) -> encoded.put(nodeIdsByName.get(name) + "/" + round,
                         words.clone()))
                 .build();

@@ -2,7 +2,10 @@ package io.fedlora.client.agent;
 
 import io.fedlora.client.privacy.BudgetExceededException;
 import io.fedlora.client.privacy.PrivacyLedger;
+import io.fedlora.adapter.UpdateCoordinates;
+import io.fedlora.crypto.privacy.DistributedDiscreteGaussianParameters;
 import io.fedlora.crypto.privacy.SampledGaussianSteps;
+import io.fedlora.rounds.SecureRoundSetup;
 import io.fedlora.proto.v1.DeclineReason;
 import io.fedlora.proto.v1.DpSgdConfig;
 import io.fedlora.proto.v1.TrainTask;
@@ -11,7 +14,8 @@ import java.util.Map;
 
 /**
  * The node's own privacy policy in front of every task: with a ledger, the node contributes only
- * under DP-SGD, and only while its budget lasts. The cost is written to the ledger <em>before</em>
+ * under DP (record-level DP-SGD, client-level distributed DP, or both), and only while its budget
+ * lasts. The cost is written to the ledger <em>before</em>
  * training, so a crash can only over-count.
  */
 final class PrivacyGate {
@@ -33,19 +37,31 @@ final class PrivacyGate {
         if (ledger == null) {
             return new Allowance(Map.of());
         }
-        if (!t.getTraining().hasDp()) {
+        boolean clientLevel = t.hasSecagg() && t.getSecagg().hasDistributedDp();
+        if (!t.getTraining().hasDp() && !clientLevel) {
             return new Refusal(DeclineReason.DECLINE_REASON_UNACCEPTABLE_PARAMETERS,
-                    "this node keeps a privacy ledger and contributes only under DP-SGD; the task has no training.dp");
+                    "this node keeps a privacy ledger and contributes only under DP (DP-SGD or client-level"
+                    + " distributed DP); the task has neither training.dp nor secagg.distributed_dp");
         }
-        DpSgdConfig dp = t.getTraining().getDp();
-        SampledGaussianSteps cost;
+        SampledGaussianSteps steps = null;
+        DistributedDiscreteGaussianParameters noise = null;
         try {
-            cost = new SampledGaussianSteps(dp.getSamplingRate(), dp.getNoiseMultiplier(), t.getTraining().getLocalSteps());
+            if (t.getTraining().hasDp()) {
+                DpSgdConfig dp = t.getTraining().getDp();
+                steps = new SampledGaussianSteps(dp.getSamplingRate(), dp.getNoiseMultiplier(),
+                        t.getTraining().getLocalSteps());
+            }
+            if (clientLevel) {
+                // Charged as if only the fewest clients whose sum may be unmasked took part: the least noise.
+                int coordinates = UpdateCoordinates.of(t.getAdapterLayout(), t.getLora().getAggregationMode()).count();
+                noise = SecureRoundSetup.distributedDp(t.getSecagg(), coordinates).accounting();
+            }
         } catch (IllegalArgumentException e) {
-            return new Refusal(DeclineReason.DECLINE_REASON_UNACCEPTABLE_PARAMETERS, "training.dp: " + e.getMessage());
+            return new Refusal(DeclineReason.DECLINE_REASON_UNACCEPTABLE_PARAMETERS,
+                    (steps == null && t.getTraining().hasDp() ? "training.dp: " : "") + e.getMessage());
         }
         try {
-            double job = ledger.recordRelease(t.getJobId(), t.getRound(), cost);
+            double job = ledger.recordRound(t.getJobId(), t.getRound(), steps, noise);
             return new Allowance(Map.of("dp_epsilon_job", job, "dp_epsilon_overall", ledger.spentEpsilonOverall()));
         } catch (BudgetExceededException e) {
             return new Refusal(DeclineReason.DECLINE_REASON_PRIVACY_BUDGET_EXHAUSTED, e.getMessage());

@@ -46,6 +46,11 @@ public final class DistributedDiscreteGaussianAccountant {
     return new DistributedDiscreteGaussianAccountant(orders, List.copyOf(r), next);
   }
 
+  /** The composed RDP (a copy), on the {@link RdpOrders#defaults() default} orders. */
+  public double[] rdp() {
+    return cumulativeRdp.clone();
+  }
+
   public int rounds() {
     return rounds.size();
   }
