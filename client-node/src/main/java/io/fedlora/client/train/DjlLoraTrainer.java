@@ -12,6 +12,7 @@ import io.fedlora.client.data.TokenizedDataset;
 import io.fedlora.client.data.TokenizedExample;
 import io.fedlora.client.data.TrainingData;
 import io.fedlora.client.data.TrainingExample;
+import io.fedlora.client.model.ComputeDevice;
 import io.fedlora.client.model.LlamaModel;
 import io.fedlora.client.model.LoraAdapters;
 import io.fedlora.proto.v1.AdapterLayout;
@@ -71,7 +72,8 @@ public final class DjlLoraTrainer implements LocalTrainer {
 
     /** Loads the model and tokenizer from a Hugging Face directory; {@code examples} is the local dataset. */
     public DjlLoraTrainer(Path modelDir, List<? extends TrainingExample> examples) throws IOException {
-        NDManager m = NDManager.newBaseManager();
+        NDManager m = ComputeDevice.newManager();
+        LOG.info("model tensors on {}", m.getDevice());
         try {
             LlamaModel loaded = LlamaModel.load(modelDir, m);
             this.tokenizer = PromptTokenizer.load(modelDir, loaded.config());

@@ -7,6 +7,7 @@ import io.fedlora.adapter.LoraLayouts;
 import io.fedlora.adapter.LoraTarget;
 import io.fedlora.client.data.Batch;
 import io.fedlora.client.demo.Pretrainer;
+import io.fedlora.client.model.ComputeDevice;
 import io.fedlora.client.model.LlamaConfig;
 import io.fedlora.client.model.LlamaModel;
 import io.fedlora.client.model.LoraAdapters;
@@ -65,7 +66,7 @@ public final class TrainingBenchmark {
     private TrainingBenchmark() {}
 
     public static Result run(Config c) throws IOException {
-        try (NDManager root = NDManager.newBaseManager()) {
+        try (NDManager root = ComputeDevice.newManager()) {
             LlamaModel model = c.modelDir() == null ? LlamaModel.random(Pretrainer.tinyConfig(), 1, root)
                     : LlamaModel.load(c.modelDir(), root);
             LlamaConfig cfg = model.config();

@@ -4,6 +4,7 @@ import io.fedlora.adapter.CheckpointFiles;
 import io.fedlora.client.agent.AgentConfig;
 import io.fedlora.client.agent.AgentNode;
 import io.fedlora.client.data.JsonlExamples;
+import io.fedlora.client.model.ComputeDevice;
 import io.fedlora.client.privacy.PrivacyBudget;
 import io.fedlora.client.tls.EnrollmentToken;
 import io.fedlora.client.train.DjlLoraTrainer;
@@ -96,7 +97,8 @@ public final class ClientCommand implements Callable<Integer> {
             trainer = new RecordingTrainer(trainer, recordUpdates);
         }
         AgentConfig.Builder builder = AgentConfig.builder(coordinator, stateDir, nodeName, sha)
-                .numExamples(examples.size()).device("cpu").privacyBudget(budget())
+                .numExamples(examples.size()).device(ComputeDevice.selected().isGpu() ? "cuda" : "cpu")
+                .privacyBudget(budget())
                 .insecurePlaintext(insecurePlaintext).minSecureCohort(minSecureCohort)
                 .insecureTransport(insecureTransport);
         if (enrollToken != null || enrollTokenFile != null) {

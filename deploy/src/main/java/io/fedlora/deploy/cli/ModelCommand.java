@@ -152,7 +152,7 @@ public final class ModelCommand {
 
         @Override
         public Integer call() throws Exception {
-            try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            try (ai.djl.ndarray.NDManager m = io.fedlora.client.model.ComputeDevice.newManager()) {
                 LlamaModel llama = LlamaModel.load(model, m);
                 try (PromptTokenizer tok = PromptTokenizer.load(model, llama.config());
                      LoraAdapters lora = adapter == null ? null : PeftAdapters.load(llama, adapter, m)) {
