@@ -478,6 +478,20 @@ public final class H2Store implements Store {
     }
 
     @Override
+    public int outstandingEnrollmentTokens(long nowUnixMs) {
+        return tx("count enrollment tokens", () -> {
+            try (PreparedStatement ps = conn.prepareStatement(
+                    "SELECT COUNT(*) FROM enrollment_tokens WHERE used_ms = 0 AND expires_ms > ?")) {
+                ps.setLong(1, nowUnixMs);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            }
+        });
+    }
+
+    @Override
     public boolean redeemEnrollmentToken(String tokenSha256, long usedUnixMs, CertificateRecord issued) {
         return tx("redeem enrollment token", () -> {
             // The compare-and-set on used_ms makes a token single-use even under concurrent enrollments.

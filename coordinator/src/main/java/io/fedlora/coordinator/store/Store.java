@@ -66,6 +66,9 @@ public interface Store extends AutoCloseable {
 
     Optional<EnrollmentTokenRecord> enrollmentToken(String tokenSha256);
 
+    /** Tokens neither used nor expired at {@code nowUnixMs}: the ones that could still enrol someone. */
+    int outstandingEnrollmentTokens(long nowUnixMs);
+
     /**
      * Marks the token used by {@code issued.subjectId()} and records the certificate, atomically;
      * false (and nothing written) when the token was already used.
