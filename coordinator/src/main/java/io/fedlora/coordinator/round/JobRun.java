@@ -111,7 +111,6 @@ final class JobRun {
     private final Condition changed = lock.newCondition();
     private ActiveRound active;
     private Halt halt = Halt.NONE;
-    private String cancelReason = "";
     private boolean paused;
     private final Thread thread;
 
@@ -159,24 +158,24 @@ final class JobRun {
 
     /** Asks the loop to stop (the in-flight round, if any, is recorded as aborted) and waits for it. */
     boolean stop(Duration timeout) throws InterruptedException {
-        halt(Halt.SHUTDOWN, "");
+        halt(Halt.SHUTDOWN);
         return awaitEnd(timeout);
     }
 
     /**
-     * Asks the loop to end for good: the round in progress is aborted with {@code reason}, its nodes are
-     * told, and nothing more is published. Returns at once; see {@link #awaitEnd}.
+     * Asks the loop of a job just marked CANCELLED to end: the round in progress is aborted (with the
+     * stored reason), its nodes are told, and nothing more is published. Returns at once; see
+     * {@link #awaitEnd}.
      */
-    void cancel(String reason) {
-        halt(Halt.CANCEL, reason);
+    void cancel() {
+        halt(Halt.CANCEL);
     }
 
-    private void halt(Halt why, String reason) {
+    private void halt(Halt why) {
         lock.lock();
         try {
             if (halt == Halt.NONE) {
                 halt = why;
-                cancelReason = reason;
             }
             changed.signalAll();
         } finally {
@@ -699,7 +698,8 @@ final class JobRun {
         extra.accept(b);
         RoundSummary s = b.build();
         if (!store.completeRound(s, new AdapterVersion(jobId, version, sha, file.length, endedMs))) {
-            // Cancelled while aggregating. The blob stays (content-addressed, an aggregate, named by no version).
+            // Cancelled while aggregating (perhaps before this loop was told). The blob stays: content-addressed,
+            // an aggregate, named by no version, so never served.
             return abortCancelled(r, Set.of(), s.getSecureAggregation());
         }
         latestVersion = version;
@@ -916,14 +916,17 @@ final class JobRun {
      * and {@code working} (nodes that may still be training or in a SecAgg stage) are told it is over.
      */
     private FlatAdapter abortCancelled(ActiveRound r, Set<String> working, boolean secure) {
-        String reason;
         lock.lock();
         try {
             active = null;
-            reason = "job " + cancelReason;
+            if (halt == Halt.NONE) {
+                halt = Halt.CANCEL; // the store refused to publish before the scheduler told us: no next round
+            }
         } finally {
             lock.unlock();
         }
+        String reason = "job " + store.job(jobId).map(JobRecord::failureReason).filter(f -> !f.isEmpty())
+                .orElse("cancelled");
         RoundSummary s = summary(r, RoundState.ROUND_STATE_ABORTED).setEndedUnixMs(clock.millis())
                 .setSecureAggregation(secure).setAbortReason(reason).build();
         store.endRound(s);

@@ -174,7 +174,7 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
                     JobState.JOB_STATE_CANCELLED, "cancelled by " + by, "be cancelled");
             run = runs.remove(jobId);
             if (run != null) {
-                run.cancel("cancelled by " + by);
+                run.cancel();
             }
         }
         if (run != null) {
