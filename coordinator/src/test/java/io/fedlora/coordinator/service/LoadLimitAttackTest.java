@@ -159,6 +159,7 @@ class LoadLimitAttackTest {
 
         Map<Status.Code, Integer> outcomes = new HashMap<>();
         StatusRuntimeException limited = null;
+        long t0 = System.nanoTime();
         for (int i = 0; i < 50; i++) {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                     () -> enroll.enroll(TlsTestClients.request("flt1.guess", "hospital-x", kp, id)));
@@ -167,8 +168,9 @@ class LoadLimitAttackTest {
                 limited = e;
             }
         }
+        double seconds = (System.nanoTime() - t0) / 1e9;
         int served = outcomes.getOrDefault(Status.Code.UNAUTHENTICATED, 0);
-        assertTrue(served >= 5 && served <= 7, outcomes.toString());
+        assertTrue(served >= 5 && served <= 6 + seconds + 1, outcomes + " in " + seconds + " s");
         assertEquals(50, served + outcomes.getOrDefault(Status.Code.RESOURCE_EXHAUSTED, 0), outcomes.toString());
         assertTrue(limited.getStatus().getDescription().startsWith("rate limit: more than 1 calls/s (bursts of 6) from"
                 + " this address without a client certificate; retry in "), limited.getStatus().getDescription());
