@@ -1,5 +1,6 @@
 package io.fedlora.coordinator;
 
+import io.fedlora.coordinator.limits.LoadLimits;
 import io.fedlora.coordinator.round.RoundTiming;
 import io.fedlora.coordinator.trust.TlsSettings;
 import java.nio.file.Path;
@@ -26,10 +27,12 @@ import java.util.List;
  *     without it every job must use secure aggregation
  * @param insecureTransport development only: plaintext gRPC, no client certificates; every caller
  *     may do everything (in-process tests; never with real data)
+ * @param loadLimits per-client call rates, open streams and outstanding enrollment tokens; rates and
+ *     streams are enforced only with TLS, where calls have an identity to count against
  */
 public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings tls,
         Duration heartbeatInterval, Duration shutdownTimeout, int maxInboundMessageBytes, InstantSource clock,
-        RoundTiming roundTiming, boolean insecurePlaintext, boolean insecureTransport) {
+        RoundTiming roundTiming, boolean insecurePlaintext, boolean insecureTransport, LoadLimits loadLimits) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 7070;
@@ -68,6 +71,9 @@ public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings
         if (roundTiming == null) {
             p.add("roundTiming: required");
         }
+        if (loadLimits == null) {
+            p.add("loadLimits: required");
+        }
         if (!p.isEmpty()) {
             throw new IllegalArgumentException("invalid coordinator config: " + String.join("; ", p));
         }
@@ -89,6 +95,7 @@ public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings
         private RoundTiming roundTiming = RoundTiming.defaults();
         private boolean insecurePlaintext;
         private boolean insecureTransport;
+        private LoadLimits loadLimits = LoadLimits.defaults();
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -146,9 +153,15 @@ public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings
             return this;
         }
 
+        public Builder loadLimits(LoadLimits v) {
+            loadLimits = v;
+            return this;
+        }
+
         public CoordinatorConfig build() {
             return new CoordinatorConfig(dataDir, host, port, insecureTransport ? null : tls, heartbeatInterval,
-                    shutdownTimeout, maxInboundMessageBytes, clock, roundTiming, insecurePlaintext, insecureTransport);
+                    shutdownTimeout, maxInboundMessageBytes, clock, roundTiming, insecurePlaintext, insecureTransport,
+                    loadLimits);
         }
     }
 }

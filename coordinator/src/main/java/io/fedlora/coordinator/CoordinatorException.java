@@ -9,7 +9,7 @@ public abstract sealed class CoordinatorException extends RuntimeException
         permits CoordinatorException.NotFound, CoordinatorException.InvalidArgument,
         CoordinatorException.FailedPrecondition, CoordinatorException.AlreadyExists,
         CoordinatorException.Unavailable, CoordinatorException.Unauthenticated,
-        CoordinatorException.PermissionDenied {
+        CoordinatorException.PermissionDenied, CoordinatorException.ResourceExhausted {
 
     private CoordinatorException(String message) {
         super(message, null, false, false);
@@ -60,6 +60,16 @@ public abstract sealed class CoordinatorException extends RuntimeException
     /** The caller is known but may not do this (wrong role, or acting for another node). */
     public static final class PermissionDenied extends CoordinatorException {
         public PermissionDenied(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * A bound on what one client may hold or ask for at a time is reached (uploads in flight, enrollment
+     * tokens, metrics); the message names the bound and when retrying can help.
+     */
+    public static final class ResourceExhausted extends CoordinatorException {
+        public ResourceExhausted(String message) {
             super(message);
         }
     }

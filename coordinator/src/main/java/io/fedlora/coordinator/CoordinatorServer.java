@@ -1,5 +1,7 @@
 package io.fedlora.coordinator;
 
+import io.fedlora.coordinator.limits.CallRateLimiter;
+import io.fedlora.coordinator.limits.StreamLimiter;
 import io.fedlora.coordinator.round.ConnectedNodes;
 import io.fedlora.coordinator.round.JobEvents;
 import io.fedlora.coordinator.round.JobListener;
@@ -83,7 +85,7 @@ public final class CoordinatorServer implements AutoCloseable {
 
     /**
      * Starts a coordinator on a server builder supplied by the caller (tests pass an in-process one).
-     * Message limits and the authorising interceptor are set here. With TLS settings in the config,
+     * Message limits, the load limiters (TLS only) and the authorising interceptor are set here. With TLS settings in the config,
      * calls that arrive without a verified client certificate are refused (all but Enroll), so an
      * in-process builder is only useful with {@code insecureTransport}.
      */
@@ -137,19 +139,23 @@ public final class CoordinatorServer implements AutoCloseable {
         stops.push(b -> nodes.closeAll("coordinator shutting down"));
         stops.push(scheduler::close);
 
-        EnrollmentTokens tokens = new EnrollmentTokens(store, config.clock(), random);
+        EnrollmentTokens tokens = new EnrollmentTokens(store, config.clock(), random,
+                config.loadLimits().outstandingEnrollmentTokens());
         Optional<Enrollment> enrollment = pki == null ? Optional.empty() : Optional.of(new Enrollment(store, pki, tokens,
                 config.tls().clientCertificateValidity(), config.clock()));
-        server = builder
-                .addService(new AgentServiceImpl(store, jobs, nodes, scheduler, config.clock()))
+        builder.addService(new AgentServiceImpl(store, jobs, nodes, scheduler, config.clock()))
                 .addService(new AdminServiceImpl(jobs, scheduler, events, store, nodes, config.clock()))
                 .addService(new EnrollmentServiceImpl(enrollment, caDer()))
                 .addService(new TrustAdminServiceImpl(tokens, revocations, nodes, store,
                         () -> pki == null ? "" : pki.caSha256(), config.clock()))
                 .intercept(new CallAuthorizer(pki == null, revocations::isRevoked, audit))
-                .maxInboundMessageSize(config.maxInboundMessageBytes())
-                .build()
-                .start();
+                .maxInboundMessageSize(config.maxInboundMessageBytes());
+        if (pki != null) {
+            // Added last, so they run first: a flood is refused before it costs authorisation or audit work.
+            builder.intercept(new StreamLimiter(config.loadLimits().streamsPerClient()))
+                    .intercept(new CallRateLimiter(config.loadLimits(), System::nanoTime));
+        }
+        server = builder.build().start();
         stops.push(b -> server.shutdown());
 
         ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {

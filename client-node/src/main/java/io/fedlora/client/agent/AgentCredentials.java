@@ -9,6 +9,7 @@ import io.fedlora.crypto.pki.InvalidCertificateException;
 import io.fedlora.crypto.pki.PeerIdentity;
 import io.fedlora.crypto.pki.TlsCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -73,13 +74,17 @@ final class AgentCredentials {
                             e.subjectId(), dir);
                     return e.credentials();
                 } catch (StatusRuntimeException e) {
-                    if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || System.nanoTime() > deadline) {
+                    Status.Code code = e.getStatus().getCode();
+                    if ((code != Status.Code.UNAVAILABLE && code != Status.Code.RESOURCE_EXHAUSTED)
+                            || System.nanoTime() > deadline) {
                         throw new IOException("enrollment refused by " + config.coordinatorTarget() + ": "
-                                + e.getStatus().getCode() + " " + e.getStatus().getDescription(), e);
+                                + code + " " + e.getStatus().getDescription(), e);
                     }
-                    log.info("coordinator unreachable for enrollment ({}); retrying in {} ms",
-                            e.getStatus().getDescription(), wait.toMillis());
-                    Thread.sleep(wait.toMillis());
+                    // Told to slow down (many nodes enrolling from one address): wait at least as long as asked.
+                    Duration pause = max(wait, pushback(e));
+                    log.info("coordinator unreachable or busy for enrollment ({}); retrying in {} ms",
+                            e.getStatus().getDescription(), pause.toMillis());
+                    Thread.sleep(pause.toMillis());
                     wait = wait.multipliedBy(2).compareTo(config.maxBackoff()) > 0 ? config.maxBackoff() : wait.multipliedBy(2);
                 }
             }
@@ -89,6 +94,23 @@ final class AgentCredentials {
         } finally {
             CoordinatorChannels.close(ch);
         }
+    }
+
+    private static final Metadata.Key<String> RETRY_PUSHBACK_MS = Metadata.Key.of("grpc-retry-pushback-ms",
+            Metadata.ASCII_STRING_MARSHALLER);
+
+    /** The coordinator's retry hint ({@code grpc-retry-pushback-ms}), zero when it gave none. */
+    private static Duration pushback(StatusRuntimeException e) {
+        String ms = e.getTrailers() == null ? null : e.getTrailers().get(RETRY_PUSHBACK_MS);
+        try {
+            return ms == null ? Duration.ZERO : Duration.ofMillis(Math.max(0, Math.min(60_000, Long.parseLong(ms))));
+        } catch (NumberFormatException bad) {
+            return Duration.ZERO;
+        }
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /** The certificate's node id is the node's id; the node-id file follows it. */

@@ -38,7 +38,11 @@ public final class AccessPolicy {
         Rule viewer = new Rule(Optional.of(CertificateRole.VIEWER), false, true);
         forAll(m, AdminServiceGrpc.getServiceDescriptor(), viewer);
         put(m, AdminServiceGrpc.getCreateJobMethod(), new Rule(Optional.of(CertificateRole.ADMIN), true, true));
-        put(m, AdminServiceGrpc.getStartJobMethod(), new Rule(Optional.of(CertificateRole.OPERATOR), true, true));
+        Rule operator = new Rule(Optional.of(CertificateRole.OPERATOR), true, true);
+        put(m, AdminServiceGrpc.getStartJobMethod(), operator);
+        put(m, AdminServiceGrpc.getPauseJobMethod(), operator);
+        put(m, AdminServiceGrpc.getResumeJobMethod(), operator);
+        put(m, AdminServiceGrpc.getCancelJobMethod(), operator);
 
         forAll(m, TrustAdminServiceGrpc.getServiceDescriptor(), new Rule(Optional.of(CertificateRole.ADMIN), false, true));
         put(m, TrustAdminServiceGrpc.getCreateEnrollmentTokenMethod(),

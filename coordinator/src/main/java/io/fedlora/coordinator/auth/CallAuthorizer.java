@@ -8,20 +8,16 @@ import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
-import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,7 +86,7 @@ public final class CallAuthorizer implements ServerInterceptor {
                     : new Verdict(Optional.of(Caller.DEVELOPMENT), Status.PERMISSION_DENIED
                             .withDescription("no access rule for this method"));
         }
-        Optional<X509Certificate> cert = peerCertificate(call);
+        Optional<X509Certificate> cert = PeerCertificate.of(call);
         Optional<Caller> caller = Optional.empty();
         if (cert.isPresent()) {
             try {
@@ -121,20 +117,6 @@ public final class CallAuthorizer implements ServerInterceptor {
                     + " (needs " + needed.get().label() + ")"));
         }
         return new Verdict(caller, null);
-    }
-
-    /** The client certificate the handshake verified, if the transport is TLS and the client sent one. */
-    private static Optional<X509Certificate> peerCertificate(ServerCall<?, ?> call) {
-        SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
-        if (session == null) {
-            return Optional.empty();
-        }
-        try {
-            Certificate[] chain = session.getPeerCertificates();
-            return chain.length > 0 && chain[0] instanceof X509Certificate x ? Optional.of(x) : Optional.empty();
-        } catch (SSLPeerUnverifiedException e) {
-            return Optional.empty();
-        }
     }
 
     private void auditRefusal(Optional<Caller> caller, String action, Status refusal) {

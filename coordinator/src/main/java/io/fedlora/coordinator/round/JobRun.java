@@ -51,6 +51,10 @@ import org.slf4j.MDC;
  * cohort, push the task, collect updates until everyone answered, dropped out, or the deadline
  * passed, then aggregate and publish (or abort and retry). Every attempt gets a fresh round
  * number, so a late update for an aborted attempt can never be mistaken for the retry's.
+ *
+ * <p>An operator can pause it (the round in progress ends as usual, then the loop waits before the
+ * next), and cancel it (the round in progress is aborted and its nodes told; the store refuses to
+ * publish for a cancelled job, so an aggregate finished at that moment is dropped too).
  */
 final class JobRun {
 
@@ -100,10 +104,14 @@ final class JobRun {
     private final RoundTiming timing;
     private final JobEvents events;
 
+    /** Why the loop was told to end early. */
+    private enum Halt { NONE, SHUTDOWN, CANCEL }
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private ActiveRound active;
-    private boolean stopping;
+    private Halt halt = Halt.NONE;
+    private boolean paused;
     private final Thread thread;
 
     // Owned by the loop thread.
@@ -150,15 +158,58 @@ final class JobRun {
 
     /** Asks the loop to stop (the in-flight round, if any, is recorded as aborted) and waits for it. */
     boolean stop(Duration timeout) throws InterruptedException {
+        halt(Halt.SHUTDOWN);
+        return awaitEnd(timeout);
+    }
+
+    /**
+     * Asks the loop of a job just marked CANCELLED to end: the round in progress is aborted (with the
+     * stored reason), its nodes are told, and nothing more is published. Returns at once; see
+     * {@link #awaitEnd}.
+     */
+    void cancel() {
+        halt(Halt.CANCEL);
+    }
+
+    private void halt(Halt why) {
         lock.lock();
         try {
-            stopping = true;
+            if (halt == Halt.NONE) {
+                halt = why;
+            }
             changed.signalAll();
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Waits up to {@code timeout} for the loop's thread to end; whether it has. */
+    boolean awaitEnd(Duration timeout) throws InterruptedException {
         thread.join(Math.max(1, timeout.toMillis()));
         return !thread.isAlive();
+    }
+
+    boolean isAlive() {
+        return thread.isAlive();
+    }
+
+    /** No new round starts until {@link #resume()}; the one in progress, if any, ends as usual. */
+    void pause() {
+        setPaused(true);
+    }
+
+    void resume() {
+        setPaused(false);
+    }
+
+    private void setPaused(boolean p) {
+        lock.lock();
+        try {
+            paused = p;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
 
     // ---- calls from the transport and the services ----
@@ -327,15 +378,21 @@ final class JobRun {
             }
             int round = store.lastRound(jobId);
             while (completedRounds < cfg.getRounds()) {
+                if (!awaitResumed()) {
+                    return;
+                }
                 List<NodeRecord> eligible = awaitEligible();
                 if (eligible == null) {
                     return;
+                }
+                if (eligible.isEmpty()) {
+                    continue; // paused while waiting for nodes: wait for the resume first
                 }
                 round++;
                 MDC.put("round", Integer.toString(round));
                 FlatAdapter next = runRound(round, eligible, global);
                 MDC.remove("round");
-                if (isStopping()) {
+                if (isHalted()) {
                     return;
                 }
                 if (next != null) {
@@ -344,14 +401,18 @@ final class JobRun {
                     return;
                 }
             }
-            store.setJobState(jobId, JobState.JOB_STATE_COMPLETED, "");
-            log.info("job {} completed after {} rounds", jobId, completedRounds);
-            events.jobEnded(store.job(jobId).orElseThrow());
+            // Conditional: a job cancelled meanwhile stays cancelled (its canceller reports the end).
+            if (store.transitionJobState(jobId, RoundScheduler.SCHEDULED, JobState.JOB_STATE_COMPLETED, "")) {
+                log.info("job {} completed after {} rounds", jobId, completedRounds);
+                events.jobEnded(store.job(jobId).orElseThrow());
+            }
         } catch (RuntimeException | IOException e) {
             log.error("job {} failed", jobId, e);
             try {
-                store.setJobState(jobId, JobState.JOB_STATE_FAILED, "coordinator error: " + e.getMessage());
-                events.jobEnded(store.job(jobId).orElseThrow());
+                if (store.transitionJobState(jobId, RoundScheduler.SCHEDULED, JobState.JOB_STATE_FAILED,
+                        "coordinator error: " + e.getMessage())) {
+                    events.jobEnded(store.job(jobId).orElseThrow());
+                }
             } catch (RuntimeException e2) {
                 e.addSuppressed(e2);
                 log.error("job {}: could not record the failure", jobId, e2);
@@ -361,13 +422,44 @@ final class JobRun {
         }
     }
 
-    private boolean isStopping() {
+    private boolean isHalted() {
+        return currentHalt() != Halt.NONE;
+    }
+
+    private Halt currentHalt() {
         lock.lock();
         try {
-            return stopping;
+            return halt;
         } finally {
             lock.unlock();
         }
+    }
+
+    private boolean isPaused() {
+        lock.lock();
+        try {
+            return paused;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Blocks while the job is paused; false when halted. */
+    private boolean awaitResumed() {
+        boolean logged = false;
+        while (isPaused()) {
+            if (!logged) {
+                log.info("job {} paused: no new round until it is resumed", jobId);
+                logged = true;
+            }
+            if (!awaitUntil(() -> !paused, null)) {
+                return false;
+            }
+        }
+        if (logged) {
+            log.info("job {} resumed", jobId);
+        }
+        return !isHalted();
     }
 
     private List<NodeRecord> eligibleNow() {
@@ -391,10 +483,16 @@ final class JobRun {
                 elementCount, n) : n;
     }
 
-    /** Blocks until enough eligible nodes are connected for a cohort of min_clients; null when stopping. */
+    /**
+     * Blocks until enough eligible nodes are connected for a cohort of min_clients; null when halted,
+     * empty when the job is paused meanwhile.
+     */
     private List<NodeRecord> awaitEligible() {
         boolean logged = false;
         while (true) {
+            if (isPaused()) {
+                return List.of();
+            }
             List<NodeRecord> e = eligibleNow();
             if (cohortSize(e.size()) >= Math.max(1, cfg.getMinClients())) {
                 return e;
@@ -403,7 +501,7 @@ final class JobRun {
                 log.info("job {}: waiting for {} eligible nodes ({} connected now)", jobId, cfg.getMinClients(), e.size());
                 logged = true;
             }
-            if (!awaitUntil(() -> false, null)) {
+            if (!awaitUntil(() -> paused, null)) {
                 return null;
             }
         }
@@ -411,12 +509,12 @@ final class JobRun {
 
     /**
      * Waits one tick at most, or until {@code done} holds, or until {@code deadline} (when given)
-     * passes. Returns false when stopping.
+     * passes. Returns false when halted. {@code done} is evaluated under the lock.
      */
     private boolean awaitUntil(BooleanSupplier done, Instant deadline) {
         lock.lock();
         try {
-            if (stopping) {
+            if (halt != Halt.NONE) {
                 return false;
             }
             if (done.getAsBoolean()) {
@@ -429,7 +527,7 @@ final class JobRun {
             if (waitMs > 0) {
                 changed.await(waitMs, TimeUnit.MILLISECONDS);
             }
-            return !stopping;
+            return halt == Halt.NONE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -445,7 +543,7 @@ final class JobRun {
                 return false;
             }
         }
-        return !isStopping();
+        return !isHalted();
     }
 
     /** Runs one attempt; returns the published adapter, or null when the round was aborted. */
@@ -520,11 +618,11 @@ final class JobRun {
         List<ClientUpdate> updates;
         Set<String> dropped;
         Set<String> missing = new LinkedHashSet<>();
-        boolean stop;
+        Halt h;
         lock.lock();
         try {
             active = null;
-            stop = stopping;
+            h = halt;
             updates = List.copyOf(r.updates.values());
             dropped = Set.copyOf(r.dropped);
             for (String id : r.selected) {
@@ -536,11 +634,14 @@ final class JobRun {
             lock.unlock();
         }
         long endedMs = clock.millis();
-        if (stop) {
+        if (h == Halt.SHUTDOWN) {
             RoundSummary s = summary(r, RoundState.ROUND_STATE_ABORTED).setEndedUnixMs(endedMs)
                     .setAbortReason("coordinator shutting down").build();
             store.endRound(s);
             return null;
+        }
+        if (h == Halt.CANCEL) {
+            return abortCancelled(r, missing, false);
         }
         cancel(missing, round, "round " + round + " has ended");
         if (updates.size() < cfg.getMinClients()) {
@@ -596,7 +697,11 @@ final class JobRun {
                 .setAdapterSha256(sha);
         extra.accept(b);
         RoundSummary s = b.build();
-        store.completeRound(s, new AdapterVersion(jobId, version, sha, file.length, endedMs));
+        if (!store.completeRound(s, new AdapterVersion(jobId, version, sha, file.length, endedMs))) {
+            // Cancelled while aggregating (perhaps before this loop was told). The blob stays: content-addressed,
+            // an aggregate, named by no version, so never served.
+            return abortCancelled(r, Set.of(), s.getSecureAggregation());
+        }
         latestVersion = version;
         latestSha = sha;
         completedRounds++;
@@ -702,7 +807,7 @@ final class JobRun {
             return a.isBefore(b) ? a : b;
         }
 
-        /** Waits until nobody asked in this stage is pending, or {@code until}; false when stopping. */
+        /** Waits until nobody asked in this stage is pending, or {@code until}; false when halted. */
         private boolean awaitStage(Instant until) {
             while (clock.instant().isBefore(until)) {
                 if (!awaitUntil(() -> s.pending(r.dropped) == 0, until)) {
@@ -717,7 +822,7 @@ final class JobRun {
                     lock.unlock();
                 }
             }
-            return !isStopping();
+            return !isHalted();
         }
 
         private void push(Map<String, byte[]> out) {
@@ -771,6 +876,10 @@ final class JobRun {
 
         private FlatAdapter stopped() {
             endRound();
+            if (currentHalt() == Halt.CANCEL) {
+                // Every selected node may hold stage state for this round: all are told to drop it.
+                return abortCancelled(r, r.selected, true);
+            }
             store.endRound(summary(r, RoundState.ROUND_STATE_ABORTED).setEndedUnixMs(clock.millis())
                     .setAbortReason("coordinator shutting down").build());
             return null;
@@ -800,6 +909,31 @@ final class JobRun {
             lock.unlock();
         }
         return b;
+    }
+
+    /**
+     * The job was cancelled mid-round: the round is recorded as aborted, nothing of it is published,
+     * and {@code working} (nodes that may still be training or in a SecAgg stage) are told it is over.
+     */
+    private FlatAdapter abortCancelled(ActiveRound r, Set<String> working, boolean secure) {
+        lock.lock();
+        try {
+            active = null;
+            if (halt == Halt.NONE) {
+                halt = Halt.CANCEL; // the store refused to publish before the scheduler told us: no next round
+            }
+        } finally {
+            lock.unlock();
+        }
+        String reason = "job " + store.job(jobId).map(JobRecord::failureReason).filter(f -> !f.isEmpty())
+                .orElse("cancelled");
+        RoundSummary s = summary(r, RoundState.ROUND_STATE_ABORTED).setEndedUnixMs(clock.millis())
+                .setSecureAggregation(secure).setAbortReason(reason).build();
+        store.endRound(s);
+        cancel(working, r.round, "job " + jobId + " was cancelled");
+        log.warn("job {} round {} aborted: {}", jobId, r.round, reason);
+        events.roundEnded(s);
+        return null;
     }
 
     private void cancel(Set<String> nodes, int round, String reason) {

@@ -19,8 +19,11 @@ import io.fedlora.proto.v1.UpdateHeader;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,10 +32,21 @@ import org.slf4j.LoggerFactory;
  * Runs every RUNNING job's round loop and routes what nodes send back to it. Both the gRPC
  * service and in-memory simulated clients submit through {@link #submitUpdate}, so an update is
  * validated the same way whatever carried it.
+ *
+ * <p>Job states: CREATED → RUNNING (start) ⇄ PAUSED (pause, resume) → COMPLETED or FAILED (the loop);
+ * CREATED, RUNNING or PAUSED → CANCELLED (cancel). Every change is a compare-and-set in the store, so
+ * an operator's call and the loop finishing the job cannot overwrite each other, and a restarted
+ * coordinator resumes only RUNNING jobs.
  */
 public final class RoundScheduler implements AutoCloseable, CohortTransport.Listener {
 
     private static final Logger log = LoggerFactory.getLogger(RoundScheduler.class);
+
+    /** States in which a job has rounds to run and may publish: the round in progress may finish when paused. */
+    static final Set<JobState> SCHEDULED = Collections.unmodifiableSet(EnumSet.of(JobState.JOB_STATE_RUNNING,
+            JobState.JOB_STATE_PAUSED));
+    /** How long CancelJob waits for the round loop to abandon its round before answering. */
+    static final Duration CANCEL_WAIT = Duration.ofSeconds(10);
 
     private final Store store;
     private final BlobStore blobs;
@@ -72,6 +86,10 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
             log.info("marked {} interrupted round(s) as aborted", aborted);
         }
         for (JobRecord j : store.jobs()) {
+            if (j.state() == JobState.JOB_STATE_PAUSED) {
+                log.info("job {} stays paused at {} of {} rounds until it is resumed", j.jobId(), j.completedRounds(),
+                        j.config().getRounds());
+            }
             if (j.state() == JobState.JOB_STATE_RUNNING) {
                 log.info("resuming job {} at {} of {} rounds", j.jobId(), j.completedRounds(), j.config().getRounds());
                 try {
@@ -88,20 +106,107 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
         if (closed) {
             throw new Unavailable("coordinator is shutting down");
         }
-        JobRecord j = store.job(jobId).orElseThrow(() -> new NotFound("job_id: no job '" + jobId + "'"));
-        if (j.state() != JobState.JOB_STATE_CREATED) {
-            throw new FailedPrecondition("job " + jobId + " cannot start: it is " + j.state().name()
-                    .replace("JOB_STATE_", "").toLowerCase());
-        }
-        if (!j.config().hasSecureAggregation() && !insecurePlaintext) {
+        JobRecord j = requireJob(jobId);
+        if (!j.config().hasSecureAggregation() && !insecurePlaintext && j.state() == JobState.JOB_STATE_CREATED) {
             throw new FailedPrecondition("job " + jobId + " has no secure_aggregation; only a coordinator started"
                     + " with --insecure-plaintext runs plaintext jobs");
         }
-        store.setJobState(jobId, JobState.JOB_STATE_RUNNING, "");
+        transition(j, Set.of(JobState.JOB_STATE_CREATED), JobState.JOB_STATE_RUNNING, "", "start");
         JobRecord running = store.job(jobId).orElseThrow();
         launch(running);
         log.info("job {} started", jobId);
         return running;
+    }
+
+    /**
+     * RUNNING → PAUSED: the round in progress (if any) finishes or aborts as usual, and no new round
+     * starts until {@link #resumeJob}. The pause is stored, so it outlasts a restart.
+     */
+    public synchronized JobRecord pauseJob(String jobId) {
+        JobRecord j = requireJob(jobId);
+        JobRun run = runs.get(jobId);
+        // The loop is held first, so no round can start between the check and the stored state.
+        if (run != null) {
+            run.pause();
+        }
+        try {
+            transition(j, Set.of(JobState.JOB_STATE_RUNNING), JobState.JOB_STATE_PAUSED, "", "be paused");
+        } catch (RuntimeException e) {
+            if (run != null && j.state() != JobState.JOB_STATE_PAUSED) {
+                run.resume();
+            }
+            throw e;
+        }
+        log.info("job {} paused; the round in progress, if any, ends as usual", jobId);
+        return store.job(jobId).orElseThrow();
+    }
+
+    /** PAUSED → RUNNING: rounds are scheduled again (by a fresh loop after a restart). */
+    public synchronized JobRecord resumeJob(String jobId) {
+        if (closed) {
+            throw new Unavailable("coordinator is shutting down");
+        }
+        JobRecord j = requireJob(jobId);
+        transition(j, Set.of(JobState.JOB_STATE_PAUSED), JobState.JOB_STATE_RUNNING, "", "be resumed");
+        JobRecord running = store.job(jobId).orElseThrow();
+        JobRun run = runs.get(jobId);
+        if (run != null && run.isAlive()) {
+            run.resume();
+        } else {
+            launch(running);
+        }
+        log.info("job {} resumed", jobId);
+        return running;
+    }
+
+    /**
+     * CREATED, RUNNING or PAUSED → CANCELLED, for good. The round in progress is aborted (its nodes are
+     * told; nothing of it is published, which the store enforces) and the job never runs again, also
+     * after a restart. Waits up to {@link #CANCEL_WAIT} for the round loop to end before answering.
+     *
+     * @param by who cancels, for the job's record
+     */
+    public JobRecord cancelJob(String jobId, String by) {
+        JobRun run;
+        synchronized (this) {
+            JobRecord j = requireJob(jobId);
+            transition(j, EnumSet.of(JobState.JOB_STATE_CREATED, JobState.JOB_STATE_RUNNING, JobState.JOB_STATE_PAUSED),
+                    JobState.JOB_STATE_CANCELLED, "cancelled by " + by, "be cancelled");
+            run = runs.remove(jobId);
+            if (run != null) {
+                run.cancel();
+            }
+        }
+        if (run != null) {
+            try {
+                if (!run.awaitEnd(CANCEL_WAIT)) {
+                    log.warn("job {}: the round loop did not end within {} s of the cancel; it publishes nothing more",
+                            jobId, CANCEL_WAIT.toSeconds());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        JobRecord cancelled = store.job(jobId).orElseThrow();
+        log.info("job {} cancelled by {}", jobId, by);
+        events.jobEnded(cancelled);
+        return cancelled;
+    }
+
+    private JobRecord requireJob(String jobId) {
+        return store.job(jobId).orElseThrow(() -> new NotFound("job_id: no job '" + jobId + "'"));
+    }
+
+    /** Compare-and-set of the job's state; FAILED_PRECONDITION naming the state it is in when not in {@code from}. */
+    private void transition(JobRecord j, Set<JobState> from, JobState to, String reason, String verb) {
+        if (!from.contains(j.state()) || !store.transitionJobState(j.jobId(), from, to, reason)) {
+            JobState now = store.job(j.jobId()).map(JobRecord::state).orElse(j.state());
+            throw new FailedPrecondition("job " + j.jobId() + " cannot " + verb + ": it is " + stateName(now));
+        }
+    }
+
+    static String stateName(JobState s) {
+        return s.name().replace("JOB_STATE_", "").toLowerCase();
     }
 
     private void launch(JobRecord j) {
@@ -255,9 +360,9 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
         if (!bad.isEmpty()) {
             throw new InvalidArgument(String.join("; ", bad));
         }
-        if (job.state() != JobState.JOB_STATE_RUNNING) {
+        if (!SCHEDULED.contains(job.state())) {
             throw new FailedPrecondition("job_id: job " + job.jobId() + " is not running (it is "
-                    + job.state().name().replace("JOB_STATE_", "").toLowerCase() + ")");
+                    + stateName(job.state()) + ")");
         }
         JobRun run = runs.get(job.jobId());
         if (run == null) {

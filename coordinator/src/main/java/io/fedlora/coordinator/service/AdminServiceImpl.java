@@ -2,6 +2,7 @@ package io.fedlora.coordinator.service;
 
 import io.fedlora.coordinator.CoordinatorException.InvalidArgument;
 import io.fedlora.coordinator.Jobs;
+import io.fedlora.coordinator.auth.Caller;
 import io.fedlora.coordinator.round.CohortTransport;
 import io.fedlora.coordinator.round.JobEvents;
 import io.fedlora.coordinator.round.JobListener;
@@ -66,6 +67,30 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
         StatusMapper.unary(obs, () -> {
             jobs.get(req.getJobId());
             return scheduler.startJob(req.getJobId()).toProto();
+        });
+    }
+
+    @Override
+    public void pauseJob(JobRef req, StreamObserver<Job> obs) {
+        StatusMapper.unary(obs, () -> {
+            jobs.get(req.getJobId());
+            return scheduler.pauseJob(req.getJobId()).toProto();
+        });
+    }
+
+    @Override
+    public void resumeJob(JobRef req, StreamObserver<Job> obs) {
+        StatusMapper.unary(obs, () -> {
+            jobs.get(req.getJobId());
+            return scheduler.resumeJob(req.getJobId()).toProto();
+        });
+    }
+
+    @Override
+    public void cancelJob(JobRef req, StreamObserver<Job> obs) {
+        StatusMapper.unary(obs, () -> {
+            jobs.get(req.getJobId());
+            return scheduler.cancelJob(req.getJobId(), Caller.current().toString()).toProto();
         });
     }
 

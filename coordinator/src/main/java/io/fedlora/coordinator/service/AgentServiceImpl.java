@@ -43,12 +43,15 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
 
     /** Largest payload message accepted in an upload. */
     static final int MAX_PAYLOAD_CHUNK = 1 << 20;
+    /** Metric names one node may report for one round, over all its reports. */
+    static final int MAX_METRICS_PER_ROUND = 64;
 
     private final Store store;
     private final Jobs jobs;
     private final ConnectedNodes nodes;
     private final RoundScheduler scheduler;
     private final InstantSource clock;
+    private final UploadsInFlight uploads = new UploadsInFlight();
 
     public AgentServiceImpl(Store store, Jobs jobs, ConnectedNodes nodes, RoundScheduler scheduler, InstantSource clock) {
         this.store = store;
@@ -182,6 +185,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
         private final StreamObserver<SubmitUpdateResponse> responses;
         private final Caller caller;
         private UpdateHeader header;
+        private Runnable releaseSlot = () -> { };
         private byte[] payload;
         private int filled;
         private boolean finished;
@@ -204,6 +208,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
                     UpdateHeader h = part.getHeader();
                     caller.requireActingFor(h.getNodeId());
                     long size = scheduler.checkUpdateHeader(h);
+                    releaseSlot = uploads.claim(h);
                     header = h;
                     payload = new byte[Math.toIntExact(size)];
                     return;
@@ -226,8 +231,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
         }
 
         private void fail(RuntimeException e) {
-            finished = true;
-            payload = null;
+            finish();
             if (header != null) {
                 log.info("update from node {} for job {} round {} refused: {}", header.getNodeId(),
                         header.getJobId(), header.getRound(), e.getMessage());
@@ -237,8 +241,14 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
 
         @Override
         public void onError(Throwable t) {
+            finish();
+        }
+
+        /** Drops the buffer and gives the upload's slot back. */
+        private void finish() {
             finished = true;
             payload = null;
+            releaseSlot.run();
         }
 
         @Override
@@ -265,8 +275,7 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
             } finally {
                 MDC.clear();
             }
-            finished = true;
-            payload = null;
+            finish();
             responses.onNext(SubmitUpdateResponse.newBuilder().setAccepted(true).build());
             responses.onCompleted();
         }
@@ -293,11 +302,31 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
                             "metrics." + m.getKey() + ": must be a finite number");
                 }
             }
+            requireMetricsRoom(req);
             store.recordNodeMetrics(req.getJobId(), req.getRound(), req.getNodeId(), req.getMetricsMap(), clock.millis());
             log.debug("metrics from node {} for job {} round {}: {}", req.getNodeId(), req.getJobId(), req.getRound(),
                     req.getMetricsMap());
             return ReportMetricsResponse.getDefaultInstance();
         });
+    }
+
+    /**
+     * Metrics are kept per job, round, node and name: only for rounds the job has run, and at most
+     * {@link #MAX_METRICS_PER_ROUND} names per node and round, so reports cannot grow the store without end.
+     */
+    private void requireMetricsRoom(MetricsReport req) {
+        int last = store.lastRound(req.getJobId());
+        if (req.getRound() < 1 || req.getRound() > last) {
+            throw new NotFound("round: job " + req.getJobId() + " has no round " + req.getRound()
+                    + (last == 0 ? " (none has started)" : " (its rounds are 1.." + last + ")"));
+        }
+        var known = store.nodeMetrics(req.getJobId(), req.getRound(), req.getNodeId());
+        long added = req.getMetricsMap().keySet().stream().filter(k -> !known.containsKey(k)).count();
+        if (known.size() + added > MAX_METRICS_PER_ROUND) {
+            throw new io.fedlora.coordinator.CoordinatorException.ResourceExhausted("metrics: node " + req.getNodeId()
+                    + " has reported " + known.size() + " metric names for round " + req.getRound() + " and sends "
+                    + added + " more; at most " + MAX_METRICS_PER_ROUND + " per node and round");
+        }
     }
 
     @Override

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * The one place domain exceptions become gRPC statuses, by gRPC's rule: NOT_FOUND / INVALID_ARGUMENT
  * (the request is wrong), FAILED_PRECONDITION (not in this state; don't retry until it changes),
  * ALREADY_EXISTS (what you tried to create exists), UNAUTHENTICATED (no valid credentials),
- * PERMISSION_DENIED (valid credentials, not allowed), UNAVAILABLE (retry). Anything else is INTERNAL,
+ * PERMISSION_DENIED (valid credentials, not allowed), RESOURCE_EXHAUSTED (a load limit; retry later),
+ * UNAVAILABLE (retry). Anything else is INTERNAL,
  * logged here and described to the caller only generically.
  */
 public final class StatusMapper {
@@ -44,6 +45,8 @@ public final class StatusMapper {
                 status = Status.UNAUTHENTICATED;
             } else if (ce instanceof CoordinatorException.PermissionDenied) {
                 status = Status.PERMISSION_DENIED;
+            } else if (ce instanceof CoordinatorException.ResourceExhausted) {
+                status = Status.RESOURCE_EXHAUSTED;
             } else {
                 status = Status.UNAVAILABLE;
             }

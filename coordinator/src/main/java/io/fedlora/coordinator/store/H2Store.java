@@ -281,6 +281,18 @@ public final class H2Store implements Store {
     }
 
     @Override
+    public boolean transitionJobState(String jobId, java.util.Set<JobState> from, JobState to, String reason) {
+        if (from.isEmpty()) {
+            return false;
+        }
+        List<Object> args = new ArrayList<>(List.of(to.name(), reason == null ? "" : reason, jobId));
+        from.forEach(f -> args.add(f.name()));
+        String in = String.join(", ", java.util.Collections.nCopies(from.size(), "?"));
+        return tx("change job state", () -> update("UPDATE jobs SET state = ?, failure_reason = ? WHERE job_id = ?"
+                + " AND state IN (" + in + ")", args.toArray()) == 1);
+    }
+
+    @Override
     public void insertRound(RoundSummary r) {
         tx("insert round", () -> update("INSERT INTO rounds VALUES (?, ?, ?, ?)",
                 r.getJobId(), r.getRound(), r.getState().name(), r.toByteArray()));
@@ -301,12 +313,18 @@ public final class H2Store implements Store {
     }
 
     @Override
-    public void completeRound(RoundSummary r, AdapterVersion published) {
-        tx("complete round", () -> {
+    public boolean completeRound(RoundSummary r, AdapterVersion published) {
+        return tx("complete round", () -> {
+            // The job's state is checked in the same transaction: once it is CANCELLED, nothing is published.
+            int n = update("UPDATE jobs SET completed_rounds = completed_rounds + 1, latest_version = ?,"
+                    + " latest_sha256 = ? WHERE job_id = ? AND state IN (?, ?)", published.version(), published.sha256(),
+                    r.getJobId(), JobState.JOB_STATE_RUNNING.name(), JobState.JOB_STATE_PAUSED.name());
+            if (n != 1) {
+                return false;
+            }
             updateRound(r);
             insertVersion(published);
-            return update("UPDATE jobs SET completed_rounds = completed_rounds + 1, latest_version = ?,"
-                    + " latest_sha256 = ? WHERE job_id = ?", published.version(), published.sha256(), r.getJobId());
+            return true;
         });
     }
 
@@ -472,6 +490,20 @@ public final class H2Store implements Store {
                             CertificateRole.fromLabel(rs.getString("role")), rs.getLong("created_ms"),
                             rs.getLong("expires_ms"), rs.getString("created_by"), rs.getLong("used_ms"),
                             rs.getString("used_by")));
+                }
+            }
+        });
+    }
+
+    @Override
+    public int outstandingEnrollmentTokens(long nowUnixMs) {
+        return tx("count enrollment tokens", () -> {
+            try (PreparedStatement ps = conn.prepareStatement(
+                    "SELECT COUNT(*) FROM enrollment_tokens WHERE used_ms = 0 AND expires_ms > ?")) {
+                ps.setLong(1, nowUnixMs);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
                 }
             }
         });

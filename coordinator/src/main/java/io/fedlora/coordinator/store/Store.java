@@ -22,6 +22,13 @@ public interface Store extends AutoCloseable {
 
     void setJobState(String jobId, JobState state, String failureReason);
 
+    /**
+     * Moves the job to {@code to} only if it is in one of {@code from}, atomically; false (and nothing
+     * written) otherwise. Concurrent transitions (an operator cancelling, the round loop completing)
+     * thus cannot overwrite each other.
+     */
+    boolean transitionJobState(String jobId, java.util.Set<JobState> from, JobState to, String reason);
+
     /** Records a round that has just started (state RUNNING). */
     void insertRound(RoundSummary running);
 
@@ -30,9 +37,10 @@ public interface Store extends AutoCloseable {
 
     /**
      * Records a completed round with the adapter version it published, and moves the job's latest
-     * version and completed-round count forward, atomically.
+     * version and completed-round count forward, atomically, if the job is still running or paused.
+     * False (and nothing written) when it is not, e.g. cancelled while the round was aggregated.
      */
-    void completeRound(RoundSummary completed, AdapterVersion published);
+    boolean completeRound(RoundSummary completed, AdapterVersion published);
 
     /** The job's rounds in order. */
     List<RoundSummary> rounds(String jobId);
@@ -65,6 +73,9 @@ public interface Store extends AutoCloseable {
     void insertEnrollmentToken(EnrollmentTokenRecord token);
 
     Optional<EnrollmentTokenRecord> enrollmentToken(String tokenSha256);
+
+    /** Tokens neither used nor expired at {@code nowUnixMs}: the ones that could still enrol someone. */
+    int outstandingEnrollmentTokens(long nowUnixMs);
 
     /**
      * Marks the token used by {@code issued.subjectId()} and records the certificate, atomically;

@@ -2,6 +2,7 @@ package io.fedlora.coordinator.trust;
 
 import io.fedlora.coordinator.CoordinatorException.InvalidArgument;
 import io.fedlora.coordinator.CoordinatorException.PermissionDenied;
+import io.fedlora.coordinator.CoordinatorException.ResourceExhausted;
 import io.fedlora.coordinator.CoordinatorException.Unauthenticated;
 import io.fedlora.coordinator.store.EnrollmentTokenRecord;
 import io.fedlora.coordinator.store.Store;
@@ -19,7 +20,8 @@ import java.util.HexFormat;
 /**
  * One-time enrollment tokens: 256 random bits, handed out once and stored only as their sha256,
  * bound to a name and a role, expiring. A token is looked up by its hash, so comparing it leaks
- * nothing through timing.
+ * nothing through timing. At most a set number may be outstanding (neither used nor expired) at once,
+ * so a runaway script cannot fill the store with live credentials.
  */
 public final class EnrollmentTokens {
 
@@ -30,6 +32,7 @@ public final class EnrollmentTokens {
     private final Store store;
     private final InstantSource clock;
     private final SecureRandom random;
+    private final int maxOutstanding;
 
     /** A freshly created token: {@code token} is the secret, shown to the admin once. */
     public record Issued(String token, EnrollmentTokenRecord record) {
@@ -39,13 +42,16 @@ public final class EnrollmentTokens {
         }
     }
 
-    public EnrollmentTokens(Store store, InstantSource clock, SecureRandom random) {
+    /** @param maxOutstanding tokens that may be neither used nor expired at once */
+    public EnrollmentTokens(Store store, InstantSource clock, SecureRandom random, int maxOutstanding) {
         this.store = store;
         this.clock = clock;
         this.random = random;
+        this.maxOutstanding = maxOutstanding;
     }
 
-    public Issued create(String name, CertificateRole role, Duration ttl, String createdBy) {
+    /** Synchronized so that two concurrent calls cannot both take the last place under the bound. */
+    public synchronized Issued create(String name, CertificateRole role, Duration ttl, String createdBy) {
         requireName(name);
         if (role == CertificateRole.COORDINATOR) {
             throw new InvalidArgument("role: agent, viewer, operator or admin");
@@ -53,10 +59,15 @@ public final class EnrollmentTokens {
         if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(MAX_TTL) > 0) {
             throw new InvalidArgument("ttl: must be between 1 s and 30 days, got " + ttl.toSeconds() + " s");
         }
+        long now = clock.millis();
+        int outstanding = store.outstandingEnrollmentTokens(now);
+        if (outstanding >= maxOutstanding) {
+            throw new ResourceExhausted("enrollment tokens: " + outstanding + " are outstanding (neither used nor"
+                    + " expired), the limit is " + maxOutstanding + "; retry when some have been used or have expired");
+        }
         byte[] secret = new byte[32];
         random.nextBytes(secret);
         String token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-        long now = clock.millis();
         EnrollmentTokenRecord r = new EnrollmentTokenRecord(sha256(token), name, role, now, now + ttl.toMillis(),
                 createdBy, 0, "");
         store.insertEnrollmentToken(r);

@@ -1,6 +1,7 @@
 package io.fedlora.coordinator.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fedlora.crypto.pki.CertificateRole;
@@ -41,6 +42,14 @@ class AccessPolicyTest {
     void rolesMatchTheIssue() {
         assertEquals(Optional.of(CertificateRole.ADMIN), role(AdminServiceGrpc.getCreateJobMethod()));
         assertEquals(Optional.of(CertificateRole.OPERATOR), role(AdminServiceGrpc.getStartJobMethod()));
+        for (MethodDescriptor<?, ?> control : List.of(AdminServiceGrpc.getPauseJobMethod(),
+                AdminServiceGrpc.getResumeJobMethod(), AdminServiceGrpc.getCancelJobMethod())) {
+            assertEquals(Optional.of(CertificateRole.OPERATOR), role(control), control.getFullMethodName());
+            assertTrue(AccessPolicy.ruleFor(control.getFullMethodName()).orElseThrow().audited());
+        }
+        // So admins may pause, resume and cancel too, and viewers may not.
+        assertTrue(CertificateRole.ADMIN.includes(CertificateRole.OPERATOR));
+        assertFalse(CertificateRole.VIEWER.includes(CertificateRole.OPERATOR));
         assertEquals(Optional.of(CertificateRole.VIEWER), role(AdminServiceGrpc.getListJobsMethod()));
         assertEquals(Optional.of(CertificateRole.VIEWER), role(AdminServiceGrpc.getDownloadAdapterMethod()));
         assertEquals(Optional.of(CertificateRole.ADMIN), role(TrustAdminServiceGrpc.getRevokeMethod()));

@@ -7,10 +7,13 @@ import io.fedlora.coordinator.Fixtures;
 import io.fedlora.coordinator.Jobs;
 import io.fedlora.coordinator.store.NodeRecord;
 import io.fedlora.proto.v1.AgentEvent;
+import io.fedlora.proto.v1.CancelTask;
 import io.fedlora.proto.v1.TrainTask;
 import io.fedlora.proto.v1.UpdateEncoding;
 import io.fedlora.proto.v1.UpdateHeader;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,6 +31,10 @@ final class SimulatedClient {
     private final InMemoryClientChannel channel;
     final AtomicInteger submitted = new AtomicInteger();
     final AtomicInteger tasks = new AtomicInteger();
+    /** Every task received, for tests that answer by hand (behaviour SILENT) with {@link #respond}. */
+    final BlockingQueue<TrainTask> received = new LinkedBlockingQueue<>();
+    /** Every "the round is over" the coordinator sent. */
+    final List<CancelTask> cancels = new CopyOnWriteArrayList<>();
     final List<Throwable> errors = new CopyOnWriteArrayList<>();
 
     SimulatedClient(NodeRecord node, Behaviour behaviour, Jobs jobs, RoundScheduler scheduler, ConnectedNodes nodes,
@@ -45,11 +52,15 @@ final class SimulatedClient {
     }
 
     private void onEvent(AgentEvent e) {
+        if (e.hasCancel()) {
+            cancels.add(e.getCancel());
+        }
         if (!e.hasTrain()) {
             return;
         }
         tasks.incrementAndGet();
         TrainTask t = e.getTrain();
+        received.add(t);
         switch (behaviour) {
             case SILENT -> { }
             case DROP_ON_TASK -> nodes.detach(node.nodeId(), channel);
@@ -59,19 +70,29 @@ final class SimulatedClient {
                     .setDetail("epsilon would exceed 8").build());
             case RESPOND -> {
                 try {
-                    AdapterBlob blob = jobs.adapter(t.getJobId(), t.getAdapterVersion());
-                    if (!blob.sha256().equals(t.getAdapterSha256())) {
-                        throw new AssertionError("adapter sha mismatch");
-                    }
-                    FlatAdapter start = FlatAdapter.fromSafetensors(t.getAdapterLayout(), blob.data());
-                    float[] d = Fixtures.delta(node.nodeName(), t.getRound(), start.values().length);
-                    scheduler.submitUpdate(header(t, d), FlatAdapter.toLittleEndian(d));
-                    submitted.incrementAndGet();
+                    respond(t);
                 } catch (Throwable ex) {
                     errors.add(ex);
                 }
             }
         }
+    }
+
+    /** Trains (deterministically) and submits the update for {@code t}; throws what the coordinator refused with. */
+    void respond(TrainTask t) {
+        AdapterBlob blob = jobs.adapter(t.getJobId(), t.getAdapterVersion());
+        if (!blob.sha256().equals(t.getAdapterSha256())) {
+            throw new AssertionError("adapter sha mismatch");
+        }
+        FlatAdapter start;
+        try {
+            start = FlatAdapter.fromSafetensors(t.getAdapterLayout(), blob.data());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        float[] d = Fixtures.delta(node.nodeName(), t.getRound(), start.values().length);
+        scheduler.submitUpdate(header(t, d), FlatAdapter.toLittleEndian(d));
+        submitted.incrementAndGet();
     }
 
     UpdateHeader header(TrainTask t, float[] d) {

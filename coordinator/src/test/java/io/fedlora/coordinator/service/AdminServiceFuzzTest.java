@@ -40,8 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AdminServiceFuzzTest {
 
+    /** Append only: a saved input's first byte picks its call by index. */
     static final String[] CALLS = {"CreateJob", "StartJob", "GetJob", "ListRounds", "WatchJob", "DownloadAdapter",
-        "ListJobs", "ListNodes"};
+        "ListJobs", "ListNodes", "PauseJob", "ResumeJob", "CancelJob"};
     /** Adapters this big are an operator's right (the admin is trusted with sizes), but slow to fuzz. */
     private static final long LARGEST_FUZZED_ADAPTER = 1 << 20;
     private static final int TRACKED_JOBS = 16;
@@ -118,6 +119,9 @@ class AdminServiceFuzzTest {
                 }
                 case "DownloadAdapter" -> drain(stub.downloadAdapter(job(DownloadAdapterRequest.parseFrom(request), flags)));
                 case "ListJobs" -> stub.listJobs(ListJobsRequest.parseFrom(request));
+                case "PauseJob" -> stub.pauseJob(job(JobRef.parseFrom(request), flags));
+                case "ResumeJob" -> stub.resumeJob(job(JobRef.parseFrom(request), flags));
+                case "CancelJob" -> stub.cancelJob(job(JobRef.parseFrom(request), flags));
                 default -> stub.listNodes(ListNodesRequest.parseFrom(request));
             }
             return Status.OK;

@@ -18,14 +18,18 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** Operator commands against a running coordinator's admin API. */
 @Command(name = "admin", mixinStandardHelpOptions = true,
         description = {"Administer a coordinator: jobs, enrollment, revocation, the audit log.",
             "Every call goes over mutual TLS with the credentials in --credentials DIR (client.crt, client.key,"
                 + " ca.crt); a coordinator writes its local admin's to DATA_DIR/pki/admin at first start. What a call"
-                + " may do follows the certificate's role: viewer (read), operator (also start jobs), admin (all)."},
-        subcommands = {AdminCommand.CreateJob.class, AdminCommand.StartJob.class, AdminCommand.ShowJob.class,
+                + " may do follows the certificate's role: viewer (read), operator (also start, pause, resume and"
+                + " cancel jobs), admin (all)."},
+        subcommands = {AdminCommand.CreateJob.class, AdminCommand.StartJob.class, AdminCommand.PauseJob.class,
+            AdminCommand.ResumeJob.class, AdminCommand.CancelJob.class, AdminCommand.ShowJob.class,
             AdminCommand.Rounds.class, AdminCommand.Nodes.class, AdminCommand.Download.class,
             TrustCommands.EnrollToken.class, TrustCommands.Revoke.class, TrustCommands.Certificates.class,
             TrustCommands.Audit.class})
@@ -89,6 +93,55 @@ public final class AdminCommand {
             Job j = admin.startJob(JobRef.newBuilder().setJobId(jobId).build());
             System.out.println(j.getJobId() + " " + j.getState());
             return 0;
+        }
+    }
+
+    /** A command that moves one job to another state and prints the job's id and new state. */
+    abstract static class JobControl extends Base {
+        @Parameters(index = "0", paramLabel = "JOB", description = "Job id.")
+        String jobId;
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        abstract Job control(AdminServiceGrpc.AdminServiceBlockingStub admin, JobRef job);
+
+        @Override
+        Integer run(AdminServiceGrpc.AdminServiceBlockingStub admin) {
+            Job j = control(admin, JobRef.newBuilder().setJobId(jobId).build());
+            spec.commandLine().getOut().println(j.getJobId() + " " + j.getState());
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "pause-job", mixinStandardHelpOptions = true,
+            description = {"Pause a running job: the round in progress finishes (or aborts) as usual, then no new"
+                + " round starts until resume-job. Survives a coordinator restart. Operator or admin."})
+    static final class PauseJob extends JobControl {
+        @Override
+        Job control(AdminServiceGrpc.AdminServiceBlockingStub admin, JobRef job) {
+            return admin.pauseJob(job);
+        }
+    }
+
+    @Command(name = "resume-job", mixinStandardHelpOptions = true,
+            description = "Resume a paused job: rounds are scheduled again. Operator or admin.")
+    static final class ResumeJob extends JobControl {
+        @Override
+        Job control(AdminServiceGrpc.AdminServiceBlockingStub admin, JobRef job) {
+            return admin.resumeJob(job);
+        }
+    }
+
+    @Command(name = "cancel-job", mixinStandardHelpOptions = true,
+            description = {"Cancel a job for good (created, running or paused): the round in progress is aborted,"
+                + " its clients are told, nothing of it is published, and the job never runs again. Operator or"
+                + " admin."})
+    static final class CancelJob extends JobControl {
+        @Override
+        Job control(AdminServiceGrpc.AdminServiceBlockingStub admin, JobRef job) {
+            return admin.cancelJob(job);
         }
     }
 

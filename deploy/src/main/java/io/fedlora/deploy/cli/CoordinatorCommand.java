@@ -2,6 +2,7 @@ package io.fedlora.deploy.cli;
 
 import io.fedlora.coordinator.CoordinatorConfig;
 import io.fedlora.coordinator.CoordinatorServer;
+import io.fedlora.coordinator.limits.LoadLimits;
 import io.fedlora.coordinator.trust.TlsSettings;
 import io.fedlora.crypto.SecretBytes;
 import java.io.IOException;
@@ -63,6 +64,40 @@ public final class CoordinatorCommand implements Callable<Integer> {
             description = "DEVELOPMENT ONLY: also run jobs without secure aggregation, whose updates arrive in the clear.")
     boolean insecurePlaintext;
 
+    @Option(names = "--max-calls-per-second", paramLabel = "N", defaultValue = "" + LoadLimits.DEFAULT_CALLS_PER_SECOND,
+            description = "Calls per second one client (per certificate) may make, sustained (default: ${DEFAULT-VALUE}).")
+    double callsPerSecond;
+
+    @Option(names = "--max-call-burst", paramLabel = "N", defaultValue = "" + LoadLimits.DEFAULT_CALL_BURST,
+            description = "Calls one client may make at once after a quiet spell (default: ${DEFAULT-VALUE}).")
+    int callBurst;
+
+    @Option(names = "--max-enroll-calls-per-second", paramLabel = "N",
+            defaultValue = "" + LoadLimits.DEFAULT_ANONYMOUS_CALLS_PER_SECOND,
+            description = "Calls per second from one IP address without a client certificate (enrollment), sustained"
+                    + " (default: ${DEFAULT-VALUE}).")
+    double anonymousCallsPerSecond;
+
+    @Option(names = "--max-enroll-burst", paramLabel = "N", defaultValue = "" + LoadLimits.DEFAULT_ANONYMOUS_BURST,
+            description = "Such calls from one address at once (default: ${DEFAULT-VALUE}).")
+    int anonymousBurst;
+
+    @Option(names = "--max-streams-per-client", paramLabel = "N", defaultValue = "" + LoadLimits.DEFAULT_STREAMS_PER_CLIENT,
+            description = "Streaming calls (Connect, FetchAdapter, SubmitUpdate, WatchJob, DownloadAdapter) one client"
+                    + " may have open at once (default: ${DEFAULT-VALUE}).")
+    int streamsPerClient;
+
+    @Option(names = "--max-enrollment-tokens", paramLabel = "N",
+            defaultValue = "" + LoadLimits.DEFAULT_OUTSTANDING_ENROLLMENT_TOKENS,
+            description = "Enrollment tokens that may be outstanding (neither used nor expired) at once"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int outstandingEnrollmentTokens;
+
+    private LoadLimits loadLimits() {
+        return new LoadLimits(callsPerSecond, callBurst, anonymousCallsPerSecond, anonymousBurst, streamsPerClient,
+                outstandingEnrollmentTokens);
+    }
+
     private TlsSettings tls() throws IOException {
         TlsSettings t = TlsSettings.generatedCa().withServerNames(tlsNames)
                 .withClientCertificateValidity(Duration.ofDays(clientCertDays));
@@ -87,7 +122,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CoordinatorServer server = CoordinatorServer.start(CoordinatorConfig.builder(dataDir).host(host).port(port)
-                .tls(tls()).insecureTransport(insecureTransport).insecurePlaintext(insecurePlaintext).build());
+                .tls(tls()).insecureTransport(insecureTransport).insecurePlaintext(insecurePlaintext)
+                .loadLimits(loadLimits()).build());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
