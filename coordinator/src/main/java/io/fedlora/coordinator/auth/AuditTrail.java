@@ -24,7 +24,7 @@ public final class AuditTrail {
 
     /** Message fields that identify what an action was about; nothing secret is named like these. */
     private static final Set<String> TARGET_FIELDS = Set.of("job_id", "node_id", "subject_id", "name", "role",
-            "version", "ttl_seconds", "reason", "certificates_revoked");
+            "version", "ttl_seconds", "reason", "certificates_revoked", "serial");
 
     private static final int VERIFY_PAGE = 1000;
 
