@@ -72,6 +72,9 @@ final class CertificateRenewer {
         } catch (IOException e) {
             log.error("certificate renewal: cannot store the renewed certificate in {}; keeping the current one",
                     dir, e);
+        } catch (RuntimeException e) {
+            // Thrown out of a scheduled task it would cancel every later check.
+            log.error("certificate renewal failed; trying again at the next check", e);
         }
         return false;
     }

@@ -596,7 +596,7 @@ public final class H2Store implements Store {
         return seq;
     }
 
-    /** Migration 5: chains the entries written before the chain existed, in order (from then on they are covered). */
+    /** Moving to schema version 5: chains the entries written before the chain existed, in order. */
     private void chainAuditLog() throws SQLException {
         String previous = AuditChain.GENESIS;
         for (AuditRecord e : queryAudit("SELECT * FROM audit_log ORDER BY seq")) {
