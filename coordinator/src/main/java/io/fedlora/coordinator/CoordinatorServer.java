@@ -17,6 +17,7 @@ import io.fedlora.coordinator.store.FileBlobStore;
 import io.fedlora.coordinator.store.H2Store;
 import io.fedlora.coordinator.store.JobRecord;
 import io.fedlora.coordinator.store.Store;
+import io.fedlora.coordinator.trust.CertificateRenewal;
 import io.fedlora.coordinator.trust.CoordinatorPki;
 import io.fedlora.coordinator.trust.Enrollment;
 import io.fedlora.coordinator.trust.EnrollmentTokens;
@@ -143,12 +144,14 @@ public final class CoordinatorServer implements AutoCloseable {
                 config.loadLimits().outstandingEnrollmentTokens());
         Optional<Enrollment> enrollment = pki == null ? Optional.empty() : Optional.of(new Enrollment(store, pki, tokens,
                 config.tls().clientCertificateValidity(), config.clock()));
+        Optional<CertificateRenewal> renewal = pki == null ? Optional.empty() : Optional.of(new CertificateRenewal(store,
+                pki, revocations::isRevoked, config.tls().clientCertificateValidity(), config.clock()));
         builder.addService(new AgentServiceImpl(store, jobs, nodes, scheduler, config.clock()))
                 .addService(new AdminServiceImpl(jobs, scheduler, events, store, nodes, config.clock()))
-                .addService(new EnrollmentServiceImpl(enrollment, caDer()))
+                .addService(new EnrollmentServiceImpl(enrollment, renewal, caDer()))
                 .addService(new TrustAdminServiceImpl(tokens, revocations, nodes, store,
                         () -> pki == null ? "" : pki.caSha256(), config.clock()))
-                .intercept(new CallAuthorizer(pki == null, revocations::isRevoked, audit))
+                .intercept(new CallAuthorizer(pki == null, revocations::isRevoked, audit, config.clock()))
                 .maxInboundMessageSize(config.maxInboundMessageBytes());
         if (pki != null) {
             // Added last, so they run first: a flood is refused before it costs authorisation or audit work.

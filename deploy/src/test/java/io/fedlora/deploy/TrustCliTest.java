@@ -96,6 +96,32 @@ class TrustCliTest {
     }
 
     @Test
+    void auditVerifyNamesTheFirstEntryChangedInTheDatabase() throws Exception {
+        for (String name : new String[] {"a", "b", "c"}) {
+            assertEquals(0, run("admin", "enroll-token", "--coordinator", target, "--credentials", adminCreds,
+                    "--name", name).exit());
+        }
+        Run ok = run("admin", "audit", "--verify", "--coordinator", target, "--credentials", adminCreds);
+        assertEquals(0, ok.exit(), ok.out() + ok.err());
+        assertTrue(ok.out().contains("audit log intact: 3 entries"), ok.out());
+
+        // Someone with the database file rewrites who created the second token.
+        long second;
+        try (var c = java.sql.DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("data/fedlora").toAbsolutePath()
+                + ";DB_CLOSE_ON_EXIT=FALSE", "fedlora", ""); var st = c.createStatement()) {
+            try (var rs = st.executeQuery("SELECT seq FROM audit_log ORDER BY seq LIMIT 1 OFFSET 1")) {
+                rs.next();
+                second = rs.getLong(1);
+            }
+            st.execute("UPDATE audit_log SET actor = 'nobody' WHERE seq = " + second);
+        }
+        Run broken = run("admin", "audit", "--verify", "--coordinator", target, "--credentials", adminCreds);
+        assertEquals(1, broken.exit(), broken.out() + broken.err());
+        assertTrue(broken.out().contains("BROKEN at entry " + second + ": entry " + second + " was changed"),
+                broken.out());
+    }
+
+    @Test
     void adminCommandsNeedCredentials() {
         Run r = run("admin", "nodes", "--coordinator", target);
         assertEquals(2, r.exit());

@@ -33,13 +33,14 @@ import java.util.regex.Pattern;
  *     {@code stateDir/tls/ca.crt} is used)
  * @param insecureTransport development only: plaintext gRPC to a coordinator run with
  *     {@code --insecure-transport}; no certificate, no enrollment
+ * @param renewal when the node renews its certificate (see {@link RenewalPolicy})
  */
 public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeName, String baseModelSha256,
         long numExamples, String device, Duration initialBackoff, Duration maxBackoff, Duration heartbeatTimeout,
         Duration callTimeout, io.fedlora.client.privacy.PrivacyBudget privacyBudget, boolean insecurePlaintext,
         int minSecureCohort, EncodedUpdateListener encodedUpdateListener,
         java.util.Optional<io.fedlora.client.tls.EnrollmentToken> enrollmentToken,
-        java.util.Optional<Path> caCertificateFile, boolean insecureTransport) {
+        java.util.Optional<Path> caCertificateFile, boolean insecureTransport, RenewalPolicy renewal) {
 
     /** Test hook: an encoded update before masking. */
     @FunctionalInterface
@@ -84,6 +85,9 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
         if (enrollmentToken == null || caCertificateFile == null) {
             p.add("enrollmentToken, caCertificateFile: use Optional.empty() when absent");
         }
+        if (renewal == null) {
+            p.add("renewal: required (RenewalPolicy.defaults())");
+        }
         if (minSecureCohort < 3) {
             p.add("minSecureCohort: must be >= 3 (SecAgg+ needs at least 3 clients), got " + minSecureCohort);
         }
@@ -118,6 +122,7 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
         private java.util.Optional<io.fedlora.client.tls.EnrollmentToken> enrollmentToken = java.util.Optional.empty();
         private java.util.Optional<Path> caCertificateFile = java.util.Optional.empty();
         private boolean insecureTransport;
+        private RenewalPolicy renewal = RenewalPolicy.defaults();
 
         private Builder(String target, Path stateDir, String nodeName, String model) {
             this.target = target;
@@ -186,10 +191,16 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
             return this;
         }
 
+        /** When to renew the node's certificate (default: with a third of its lifetime left, checked hourly). */
+        public Builder renewal(RenewalPolicy v) {
+            renewal = v;
+            return this;
+        }
+
         public AgentConfig build() {
             return new AgentConfig(target, stateDir, nodeName, model, numExamples, device, initialBackoff, maxBackoff,
                     heartbeatTimeout, callTimeout, privacyBudget, insecurePlaintext, minSecureCohort,
-                    encodedUpdateListener, enrollmentToken, caCertificateFile, insecureTransport);
+                    encodedUpdateListener, enrollmentToken, caCertificateFile, insecureTransport, renewal);
         }
     }
 }

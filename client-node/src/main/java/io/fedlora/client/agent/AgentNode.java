@@ -58,7 +58,8 @@ import org.slf4j.MDC;
 /**
  * A client node's agent: registers (keeping its id across restarts), holds a Connect stream open,
  * and for each TrainTask fetches the global adapter, trains locally with the {@link LocalTrainer}
- * and uploads the delta. When the coordinator goes away it reconnects with capped, jittered
+ * and uploads the delta. Over mutual TLS it renews its certificate before it expires
+ * ({@link RenewalPolicy}). When the coordinator goes away it reconnects with capped, jittered
  * exponential backoff, forever, until {@link #close()}.
  *
  * <p>Threads: one control thread (register/connect/reconnect) and one worker that runs tasks one
@@ -107,12 +108,16 @@ public final class AgentNode implements AutoCloseable {
     /** Open secure rounds by job/round; stage messages are handled on {@link #secagg}. */
     private final Map<String, SecureSession> sessions = new java.util.concurrent.ConcurrentHashMap<>();
     private final ExecutorService secagg;
+    /** Certificate renewal checks (mutual TLS only): at start, then every {@link RenewalPolicy#checkInterval()}. */
+    private final java.util.concurrent.ScheduledExecutorService renewals;
+    private final CertificateRenewer renewer;
     private volatile boolean closed;
     private volatile boolean connected;
     private volatile String nodeId;
     private volatile ClientCallStreamObserver<ConnectRequest> stream;
 
-    private AgentNode(AgentConfig config, LocalTrainer trainer, Channel channel, ManagedChannel owned) throws IOException {
+    private AgentNode(AgentConfig config, LocalTrainer trainer, Channel channel, ManagedChannel owned,
+            io.fedlora.client.tls.RenewableChannel renewable) throws IOException {
         this.config = config;
         this.trainer = trainer;
         this.channel = channel;
@@ -131,6 +136,21 @@ public final class AgentNode implements AutoCloseable {
         this.worker = Executors.newSingleThreadExecutor(r -> daemon(r, "agent-worker-" + config.nodeName()));
         this.secagg = Executors.newSingleThreadExecutor(r -> daemon(r, "agent-secagg-" + config.nodeName()));
         this.control = daemon(this::controlLoop, "agent-control-" + config.nodeName());
+        if (renewable != null) {
+            this.renewer = new CertificateRenewer(config, identity, renewable, java.time.InstantSource.system(), random);
+            this.renewals = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "agent-renewal-" + config.nodeName()));
+        } else {
+            this.renewer = null;
+            this.renewals = null;
+        }
+    }
+
+    private void startThreads() {
+        control.start();
+        if (renewals != null) {
+            long every = config.renewal().checkInterval().toMillis();
+            renewals.scheduleWithFixedDelay(renewer::renewIfDue, 0, every, TimeUnit.MILLISECONDS);
+        }
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -145,13 +165,18 @@ public final class AgentNode implements AutoCloseable {
      * {@link AgentCredentials}); plaintext only with {@code insecureTransport}.
      */
     public static AgentNode start(AgentConfig config, LocalTrainer trainer) throws IOException {
-        ManagedChannel ch = config.insecureTransport()
-                ? io.fedlora.client.tls.CoordinatorChannels.plaintext(config.coordinatorTarget())
-                : io.fedlora.client.tls.CoordinatorChannels.mutualTls(config.coordinatorTarget(),
-                        AgentCredentials.ensure(config, new SecureRandom()));
+        io.fedlora.client.tls.RenewableChannel renewable = null;
+        ManagedChannel ch;
+        if (config.insecureTransport()) {
+            ch = io.fedlora.client.tls.CoordinatorChannels.plaintext(config.coordinatorTarget());
+        } else {
+            renewable = new io.fedlora.client.tls.RenewableChannel(config.coordinatorTarget(),
+                    AgentCredentials.ensure(config, new SecureRandom()));
+            ch = renewable;
+        }
         try {
-            AgentNode a = new AgentNode(config, trainer, ch, ch);
-            a.control.start();
+            AgentNode a = new AgentNode(config, trainer, ch, ch, renewable);
+            a.startThreads();
             return a;
         } catch (IOException | RuntimeException e) {
             ch.shutdownNow();
@@ -161,8 +186,8 @@ public final class AgentNode implements AutoCloseable {
 
     /** Starts an agent on a channel the caller made and will close (tests, TLS channels). */
     public static AgentNode start(AgentConfig config, LocalTrainer trainer, Channel channel) throws IOException {
-        AgentNode a = new AgentNode(config, trainer, channel, null);
-        a.control.start();
+        AgentNode a = new AgentNode(config, trainer, channel, null, null);
+        a.startThreads();
         return a;
     }
 
@@ -709,6 +734,9 @@ public final class AgentNode implements AutoCloseable {
         }
         worker.shutdownNow();
         secagg.shutdownNow();
+        if (renewals != null) {
+            renewals.shutdownNow();
+        }
         try {
             control.join(5000);
             if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {

@@ -13,6 +13,7 @@ import io.fedlora.crypto.pki.TlsCredentials;
 import io.fedlora.proto.v1.EnrollRequest;
 import io.fedlora.proto.v1.EnrollResponse;
 import io.fedlora.proto.v1.EnrollmentServiceGrpc;
+import io.fedlora.proto.v1.RenewRequest;
 import io.grpc.Channel;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -24,7 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The client side of enrollment: makes an EC P-256 key pair here (the private key never leaves this
+ * The client side of enrollment and renewal: makes an EC P-256 key pair here (the private key never leaves this
  * process except into the caller's owner-only file), sends a CSR with the one-time token, and checks
  * what comes back: a certificate for our key, signed by the CA we trust, naming the identity key we
  * asked for.
@@ -58,6 +59,33 @@ public final class Enroller {
         check(r, cert, kp, ca, identity);
         PeerIdentity id = PeerIdentity.of(cert);
         return new Enrolled(id.subjectId(), id.role(), new TlsCredentials(kp.getPrivate(), cert, ca));
+    }
+
+    /**
+     * Renews {@code current} over {@code channel} (mutual TLS presenting it): a fresh key made here, a
+     * CSR with this node's identity key and a proof, as at enrollment. Checks that the new certificate
+     * is for the new key, signed by the same CA, and names the same node and identity key.
+     */
+    public static Enrolled renew(Channel channel, TlsCredentials current, Ed25519PrivateKey identity, Duration timeout,
+            SecureRandom random) throws InvalidCertificateException {
+        PeerIdentity me = PeerIdentity.of(current.certificate());
+        KeyPair kp = EcKeys.generateP256(random);
+        RenewRequest req = RenewRequest.newBuilder()
+                .setSubjectId(me.subjectId())
+                .setCsr(ByteString.copyFrom(CertificateSigningRequest.create(kp, me.subjectId(),
+                        Optional.of(identity.publicKey()))))
+                .setIdentityKeyProof(ByteString.copyFrom(IdentityProof.sign(identity, kp.getPublic()).toByteArray()))
+                .build();
+        EnrollResponse r = EnrollmentServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS).renew(req);
+        X509Certificate cert = Pem.fromDer(r.getCertificate().toByteArray());
+        check(r, cert, kp, current.caCertificate(), Optional.of(identity));
+        PeerIdentity renewed = PeerIdentity.of(cert);
+        if (!renewed.subjectId().equals(me.subjectId()) || renewed.role() != me.role()) {
+            throw new InvalidCertificateException("the renewed certificate names " + renewed + ", not " + me);
+        }
+        return new Enrolled(renewed.subjectId(), renewed.role(), new TlsCredentials(kp.getPrivate(), cert,
+                current.caCertificate()));
     }
 
     private static void check(EnrollResponse r, X509Certificate cert, KeyPair kp, X509Certificate ca,

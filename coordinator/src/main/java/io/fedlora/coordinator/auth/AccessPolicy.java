@@ -50,6 +50,7 @@ public final class AccessPolicy {
         put(m, TrustAdminServiceGrpc.getRevokeMethod(), new Rule(Optional.of(CertificateRole.ADMIN), true, true));
 
         put(m, EnrollmentServiceGrpc.getEnrollMethod(), new Rule(Optional.empty(), true, false));
+        put(m, EnrollmentServiceGrpc.getRenewMethod(), new Rule(Optional.of(CertificateRole.AGENT), true, false));
         return Map.copyOf(m);
     }
 

@@ -2,6 +2,7 @@ package io.fedlora.coordinator.auth;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import io.fedlora.coordinator.store.AuditChain;
 import io.fedlora.coordinator.store.AuditRecord;
 import io.fedlora.coordinator.store.Store;
 import io.grpc.Status;
@@ -13,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes the append-only audit log: who (certificate subject and role), what (the RPC and the ids it
+ * Writes and verifies the append-only, hash-chained audit log: who (certificate subject and role), what (the RPC and the ids it
  * named), when (the coordinator's clock) and how it ended (OK or the status code). Only fields on an
  * allow-list are copied from messages, so a token, key, CSR or update can never reach the log.
  */
@@ -23,7 +24,9 @@ public final class AuditTrail {
 
     /** Message fields that identify what an action was about; nothing secret is named like these. */
     private static final Set<String> TARGET_FIELDS = Set.of("job_id", "node_id", "subject_id", "name", "role",
-            "version", "ttl_seconds", "reason", "certificates_revoked");
+            "version", "ttl_seconds", "reason", "certificates_revoked", "serial");
+
+    private static final int VERIFY_PAGE = 1000;
 
     private final Store store;
     private final InstantSource clock;
@@ -41,6 +44,24 @@ public final class AuditTrail {
             store.appendAudit(new AuditRecord(0, clock.millis(), actor, actorRole, action, target, result, detail));
         } catch (RuntimeException e) {
             log.error("could not append to the audit log: {} {} by {} -> {}", action, target, actor, result, e);
+        }
+    }
+
+    /** Recomputes the whole hash chain from the store, a page at a time; names the first entry that breaks it. */
+    public AuditChain.Verification verify() {
+        AuditChain.Verifier v = new AuditChain.Verifier();
+        long after = 0;
+        while (true) {
+            List<AuditRecord> page = store.auditLog(after, VERIFY_PAGE);
+            for (AuditRecord e : page) {
+                if (!v.check(e)) {
+                    return v.result();
+                }
+                after = e.seq();
+            }
+            if (page.size() < VERIFY_PAGE) {
+                return v.result();
+            }
         }
     }
 

@@ -14,6 +14,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.security.cert.X509Certificate;
+import java.time.InstantSource;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -24,8 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Authenticates and authorises every call. With TLS: the peer certificate (already verified against
  * the CA in the handshake) names the caller; a call without one is UNAUTHENTICATED unless it is
- * Enroll; a revoked subject is UNAUTHENTICATED on every call, so revocation also reaches connections
- * opened before it; a role that does not include the method's is PERMISSION_DENIED. The caller goes
+ * Enroll; a revoked subject, or a certificate that has expired since the handshake, is
+ * UNAUTHENTICATED on every call, so revocation and expiry also reach connections opened before; a
+ * role that does not include the method's is PERMISSION_DENIED. The caller goes
  * into the call's {@link Context} for the services' per-node checks. Audited calls are written to the
  * {@link AuditTrail} when they end.
  */
@@ -36,14 +38,16 @@ public final class CallAuthorizer implements ServerInterceptor {
     private final boolean development;
     private final Predicate<String> revoked;
     private final AuditTrail audit;
+    private final InstantSource clock;
 
     /**
      * @param development plaintext transport: every call runs as {@link Caller#DEVELOPMENT}
      */
-    public CallAuthorizer(boolean development, Predicate<String> revoked, AuditTrail audit) {
+    public CallAuthorizer(boolean development, Predicate<String> revoked, AuditTrail audit, InstantSource clock) {
         this.development = development;
         this.revoked = revoked;
         this.audit = audit;
+        this.clock = clock;
     }
 
     /** A caller, or why there is none. */
@@ -90,7 +94,7 @@ public final class CallAuthorizer implements ServerInterceptor {
         Optional<Caller> caller = Optional.empty();
         if (cert.isPresent()) {
             try {
-                caller = Optional.of(Caller.of(PeerIdentity.of(cert.get())));
+                caller = Optional.of(Caller.of(PeerIdentity.of(cert.get()), cert.get()));
             } catch (InvalidCertificateException e) {
                 return new Verdict(Optional.empty(), Status.UNAUTHENTICATED.withDescription(e.getMessage()));
             }
@@ -110,6 +114,11 @@ public final class CallAuthorizer implements ServerInterceptor {
         if (revoked.test(c.subjectId())) {
             return new Verdict(caller, Status.UNAUTHENTICATED.withDescription("the certificate of " + c
                     + " has been revoked"));
+        }
+        // The handshake checked validity when the connection opened; a connection may outlive it.
+        if (!cert.get().getNotAfter().toInstant().isAfter(clock.instant())) {
+            return new Verdict(caller, Status.UNAUTHENTICATED.withDescription("the certificate of " + c
+                    + " has expired (renew it before it does, or enrol again)"));
         }
         if (!c.role().includes(needed.get())) {
             return new Verdict(caller, Status.PERMISSION_DENIED.withDescription("role " + c.role().label()

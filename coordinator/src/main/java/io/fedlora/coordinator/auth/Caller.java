@@ -6,6 +6,7 @@ import io.fedlora.crypto.Ed25519PublicKey;
 import io.fedlora.crypto.pki.CertificateRole;
 import io.fedlora.crypto.pki.PeerIdentity;
 import io.grpc.Context;
+import java.security.cert.X509Certificate;
 import java.util.Optional;
 
 /**
@@ -14,15 +15,17 @@ import java.util.Optional;
  * {@code --insecure-transport}. Service code reads it with {@link #current()}.
  */
 public record Caller(String subjectId, CertificateRole role, Optional<Ed25519PublicKey> identityKey,
-        boolean development) {
+        boolean development, Optional<X509Certificate> certificate) {
 
     static final Context.Key<Caller> KEY = Context.key("fedlora-caller");
 
     /** Plaintext development transport: no certificates, so no identity to check against. */
-    public static final Caller DEVELOPMENT = new Caller("development", CertificateRole.ADMIN, Optional.empty(), true);
+    public static final Caller DEVELOPMENT = new Caller("development", CertificateRole.ADMIN, Optional.empty(), true,
+            Optional.empty());
 
-    public static Caller of(PeerIdentity id) {
-        return new Caller(id.subjectId(), id.role(), id.identityKey(), false);
+    /** The caller {@code cert} (verified in the handshake) names. */
+    public static Caller of(PeerIdentity id, X509Certificate cert) {
+        return new Caller(id.subjectId(), id.role(), id.identityKey(), false, Optional.of(cert));
     }
 
     /** The caller of the current gRPC call; UNAUTHENTICATED if none was established (fail closed). */

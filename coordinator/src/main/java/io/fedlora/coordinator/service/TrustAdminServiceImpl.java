@@ -133,7 +133,8 @@ public final class TrustAdminServiceImpl extends TrustAdminServiceGrpc.TrustAdmi
             for (AuditRecord a : store.auditLog(req.getAfterSeq(), req.getLimit() == 0 ? 100 : req.getLimit())) {
                 b.addEntries(AuditEntry.newBuilder().setSeq(a.seq()).setAtUnixMs(a.atUnixMs()).setActor(a.actor())
                         .setActorRole(a.actorRole()).setAction(a.action()).setTarget(a.target())
-                        .setOutcome(a.outcome()).setDetail(a.detail()));
+                        .setOutcome(a.outcome()).setDetail(a.detail()).setPreviousHash(a.previousHash())
+                        .setEntryHash(a.hash()));
             }
             return b.build();
         });

@@ -105,7 +105,13 @@ public final class H2Store implements Store {
               action VARCHAR(128) NOT NULL,
               target VARCHAR(512) NOT NULL,
               outcome VARCHAR(32) NOT NULL,
-              detail VARCHAR(1024) NOT NULL)"""));
+              detail VARCHAR(1024) NOT NULL)"""),
+        // The audit log's hash chain (AuditChain); rows already there are chained by chainAuditLog().
+        List.of("ALTER TABLE audit_log ADD COLUMN previous_hash VARCHAR(64) DEFAULT '' NOT NULL",
+                "ALTER TABLE audit_log ADD COLUMN entry_hash VARCHAR(64) DEFAULT '' NOT NULL"));
+
+    /** The schema version that added the audit chain; migrating to it chains the rows already there. */
+    private static final int AUDIT_CHAIN_VERSION = 5;
 
     private final Connection conn;
     private boolean closed;
@@ -153,6 +159,9 @@ public final class H2Store implements Store {
                 try {
                     for (String sql : MIGRATIONS.get(v)) {
                         st.execute(sql);
+                    }
+                    if (v + 1 == AUDIT_CHAIN_VERSION) {
+                        chainAuditLog();
                     }
                     st.execute("INSERT INTO schema_version VALUES (" + (v + 1) + ")");
                     conn.commit();
@@ -586,18 +595,47 @@ public final class H2Store implements Store {
 
     @Override
     public long appendAudit(AuditRecord e) {
-        return tx("append to the audit log", () -> {
-            try (PreparedStatement ps = conn.prepareStatement("INSERT INTO audit_log (at_ms, actor, actor_role, action,"
-                    + " target, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
-                bind(ps, e.atUnixMs(), clip(e.actor(), 64), clip(e.actorRole(), 16), clip(e.action(), 128),
-                        clip(e.target(), 512), clip(e.outcome(), 32), clip(e.detail(), 1024));
-                ps.executeUpdate();
-                try (ResultSet keys = ps.getGeneratedKeys()) {
-                    keys.next();
-                    return keys.getLong(1);
-                }
+        return tx("append to the audit log", () -> appendChained(new AuditRecord(0, e.atUnixMs(), clip(e.actor(), 64),
+                clip(e.actorRole(), 16), clip(e.action(), 128), clip(e.target(), 512), clip(e.outcome(), 32),
+                clip(e.detail(), 1024))));
+    }
+
+    /**
+     * Inserts {@code e} (already clipped to the columns) after the last entry. The hash covers the
+     * sequence number the database assigns, so it is set right after the insert, in the same
+     * transaction, under this store's lock: entries are chained one at a time.
+     */
+    private long appendChained(AuditRecord e) throws SQLException {
+        String previous = AuditChain.GENESIS;
+        try (PreparedStatement ps = conn.prepareStatement("SELECT entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+             ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+                previous = rs.getString(1);
             }
-        });
+        }
+        long seq;
+        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO audit_log (at_ms, actor, actor_role, action,"
+                + " target, outcome, detail, previous_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                Statement.RETURN_GENERATED_KEYS)) {
+            bind(ps, e.atUnixMs(), e.actor(), e.actorRole(), e.action(), e.target(), e.outcome(), e.detail(), previous);
+            ps.executeUpdate();
+            try (ResultSet keys = ps.getGeneratedKeys()) {
+                keys.next();
+                seq = keys.getLong(1);
+            }
+        }
+        update("UPDATE audit_log SET entry_hash = ? WHERE seq = ?", AuditChain.hash(previous, seq, e), seq);
+        return seq;
+    }
+
+    /** Moving to schema version 5: chains the entries written before the chain existed, in order. */
+    private void chainAuditLog() throws SQLException {
+        String previous = AuditChain.GENESIS;
+        for (AuditRecord e : queryAudit("SELECT * FROM audit_log ORDER BY seq")) {
+            String h = AuditChain.hash(previous, e.seq(), e);
+            update("UPDATE audit_log SET previous_hash = ?, entry_hash = ? WHERE seq = ?", previous, h, e.seq());
+            previous = h;
+        }
     }
 
     private static String clip(String s, int max) {
@@ -606,21 +644,24 @@ public final class H2Store implements Store {
 
     @Override
     public List<AuditRecord> auditLog(long afterSeq, int limit) {
-        return tx("read the audit log", () -> {
-            List<AuditRecord> out = new ArrayList<>();
-            try (PreparedStatement ps = conn.prepareStatement(
-                    "SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?")) {
-                bind(ps, afterSeq, limit);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new AuditRecord(rs.getLong("seq"), rs.getLong("at_ms"), rs.getString("actor"),
-                                rs.getString("actor_role"), rs.getString("action"), rs.getString("target"),
-                                rs.getString("outcome"), rs.getString("detail")));
-                    }
+        return tx("read the audit log", () -> queryAudit("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?",
+                afterSeq, limit));
+    }
+
+    private List<AuditRecord> queryAudit(String sql, Object... args) throws SQLException {
+        List<AuditRecord> out = new ArrayList<>();
+        try (PreparedStatement ps = conn.prepareStatement(sql)) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new AuditRecord(rs.getLong("seq"), rs.getLong("at_ms"), rs.getString("actor"),
+                            rs.getString("actor_role"), rs.getString("action"), rs.getString("target"),
+                            rs.getString("outcome"), rs.getString("detail"), rs.getString("previous_hash"),
+                            rs.getString("entry_hash")));
                 }
             }
-            return out;
-        });
+        }
+        return out;
     }
 
     @Override

@@ -94,10 +94,13 @@ public interface Store extends AutoCloseable {
 
     List<RevocationRecord> revocations();
 
-    /** Appends to the audit log and returns the entry's sequence number. There is no update or delete. */
+    /**
+     * Appends to the audit log, chained to the entry before it (see {@link AuditChain}), and returns
+     * the entry's sequence number. There is no update or delete.
+     */
     long appendAudit(AuditRecord entry);
 
-    /** Audit entries with {@code seq > afterSeq}, oldest first, at most {@code limit}. */
+    /** Audit entries with {@code seq > afterSeq}, oldest first, at most {@code limit}, with their hashes. */
     List<AuditRecord> auditLog(long afterSeq, int limit);
 
     @Override

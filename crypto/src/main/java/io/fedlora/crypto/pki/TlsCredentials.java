@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
@@ -27,6 +28,8 @@ public record TlsCredentials(PrivateKey key, X509Certificate certificate, X509Ce
   public static final String KEY_FILE = "client.key";
   public static final String CERT_FILE = "client.crt";
   public static final String CA_FILE = "ca.crt";
+  /** Where {@link #replace} stages a renewed key and certificate. */
+  private static final String STAGING_DIR = "renewing";
 
   public TlsCredentials {
     if (key == null || certificate == null || caCertificate == null) {
@@ -41,6 +44,7 @@ public record TlsCredentials(PrivateKey key, X509Certificate certificate, X509Ce
   }
 
   public static TlsCredentials load(Path dir) throws IOException, InvalidCertificateException {
+    finishReplacement(dir);
     if (!existIn(dir)) {
       throw new IOException(dir + ": no TLS credentials here (" + KEY_FILE + ", " + CERT_FILE + ", " + CA_FILE + ")");
     }
@@ -58,6 +62,50 @@ public record TlsCredentials(PrivateKey key, X509Certificate certificate, X509Ce
     PrivateFiles.writeSecret(dir.resolve(KEY_FILE), Pem.privateKey(key, Optional.empty(), random));
     PrivateFiles.writePublic(dir.resolve(CERT_FILE), Pem.certificate(certificate));
     PrivateFiles.writePublic(dir.resolve(CA_FILE), Pem.certificate(caCertificate));
+  }
+
+  /**
+   * Replaces the key and certificate in {@code dir} with these (a renewal; the CA file stays). Both
+   * are first written, each atomically and owner-only, to {@code dir/renewing/}, then moved into
+   * place; a crash in between is finished by the next {@link #load}, so the directory never holds a
+   * key with another key's certificate.
+   */
+  public void replace(Path dir, SecureRandom random) throws IOException {
+    Path staging = dir.resolve(STAGING_DIR);
+    deleteStaging(staging);
+    PrivateFiles.createDirectory(staging);
+    // The certificate goes last: its presence marks a complete staged pair.
+    PrivateFiles.writeSecret(staging.resolve(KEY_FILE), Pem.privateKey(key, Optional.empty(), random));
+    PrivateFiles.writePublic(staging.resolve(CERT_FILE), Pem.certificate(certificate));
+    finishReplacement(dir);
+  }
+
+  /** Moves a completely staged pair into place; discards a partly staged one (the old pair is intact). */
+  private static void finishReplacement(Path dir) throws IOException {
+    Path staging = dir.resolve(STAGING_DIR);
+    if (!Files.isDirectory(staging)) {
+      return;
+    }
+    if (Files.isRegularFile(staging.resolve(CERT_FILE))) {
+      if (Files.exists(staging.resolve(KEY_FILE))) {
+        Files.move(staging.resolve(KEY_FILE), dir.resolve(KEY_FILE), StandardCopyOption.ATOMIC_MOVE,
+            StandardCopyOption.REPLACE_EXISTING);
+      }
+      Files.move(staging.resolve(CERT_FILE), dir.resolve(CERT_FILE), StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+    }
+    deleteStaging(staging);
+  }
+
+  private static void deleteStaging(Path staging) throws IOException {
+    if (Files.isDirectory(staging)) {
+      try (var files = Files.list(staging)) {
+        for (Path f : files.toList()) {
+          Files.delete(f);
+        }
+      }
+      Files.delete(staging);
+    }
   }
 
   /** Presents {@link #certificate()} (with the CA certificate as its chain) in the handshake. */

@@ -62,6 +62,23 @@ public final class SecAggClient {
   private final Set<ClientId> rejected = new LinkedHashSet<>();
   private int threads = Runtime.getRuntime().availableProcessors();
 
+  /**
+   * Test seam, package-private and null in production: sees each secret as this client makes or
+   * receives it, so that an end-to-end test can search logs and stored files for every one of them.
+   */
+  interface SecretObserver {
+    void observe(ClientId client, String what, SecretBytes secret);
+  }
+
+  static volatile SecretObserver secretObserver;
+
+  private void observe(String what, SecretBytes secret) {
+    SecretObserver o = secretObserver;
+    if (o != null) {
+      o.observe(self, what, secret);
+    }
+  }
+
   private SecAggClient(RoundConfig config, ClientId self, Ed25519PrivateKey identity, SecureRandom random) {
     this.config = config;
     this.self = self;
@@ -166,6 +183,9 @@ public final class SecAggClient {
     encryptionKeys = X25519KeyPair.generate(random);
     maskKeys = X25519KeyPair.generate(random);
     selfSeed = SecretBytes.random(MaskPrg.SEED_SIZE, random);
+    observe("encryption private key", encryptionKeys.privateKey().secret());
+    observe("mask private key", maskKeys.privateKey().secret());
+    observe("self-mask seed", selfSeed);
     stage = ClientStage.ADVERTISED;
     return new AdvertiseKeys(config.roundId(), SignedKeys.sign(config.roundId(), self,
         encryptionKeys.publicKey(), maskKeys.publicKey(), identity));
@@ -192,6 +212,8 @@ public final class SecAggClient {
           reject(a.keys().owner(), a.failure());
           continue;
         }
+        observe("encryption agreement with " + a.keys().owner(), a.encryption());
+        observe("mask agreement with " + a.keys().owner(), a.mask());
         encShared.put(a.keys().owner(), a.encryption());
         maskDh.put(a.keys().owner(), a.mask());
         peerKeys.put(a.keys().owner(), a.keys());
@@ -216,6 +238,9 @@ public final class SecAggClient {
         System.arraycopy(s1, 0, pt, 0, s1.length);
         System.arraycopy(s2, 0, pt, s1.length, s2.length);
         SecretBytes key = transcript.shareKey(encShared.get(holder), self, holder);
+        observe("self-seed share for " + holder, seedShares.get(i).value());
+        observe("mask-key share for " + holder, keyShares.get(i).value());
+        observe("share encryption key for " + holder, key);
         byte[] ct = AesGcmAead.create(key, random).encrypt(pt, transcript.shareAad(self, holder));
         out.add(new EncryptedShare(holder, Bytes.copyOf(ct),
             transcript.shareDigest(self, holder, ShareKind.SELF_SEED, xs[i], s1),
@@ -297,6 +322,8 @@ public final class SecAggClient {
               new ShamirShare(selfPosition, SecretBytes.copyOf(Arrays.copyOfRange(pt, 0, n))),
               new ShamirShare(selfPosition, SecretBytes.copyOf(Arrays.copyOfRange(pt, n, 2 * n)))});
           Arrays.fill(pt, (byte) 0);
+          observe("self-seed share from " + dealer, heldShares.get(dealer)[0].value());
+          observe("mask-key share from " + dealer, heldShares.get(dealer)[1].value());
         } catch (DecryptionException | IllegalArgumentException e) {
           // Still mask with the dealer (its mask key is signed); just hold no share for it.
           reject(dealer, "share does not decrypt");
@@ -335,6 +362,7 @@ public final class SecAggClient {
       SecretBytes seed = lower ? transcript.pairMaskSeed(dh, self, peer)
           : transcript.pairMaskSeed(dh, peer, self);
       dh.destroy();
+      observe("pairwise mask seed with " + peer, seed);
       terms.add(new MaskTerm(seed, !lower));
     }
     // Masked straight into wire form: no int[] copy of the input, no extra pass to serialise it.

@@ -3,6 +3,7 @@ package io.fedlora.deploy.cli;
 import io.fedlora.adapter.CheckpointFiles;
 import io.fedlora.client.agent.AgentConfig;
 import io.fedlora.client.agent.AgentNode;
+import io.fedlora.client.agent.RenewalPolicy;
 import io.fedlora.client.data.JsonlExamples;
 import io.fedlora.client.model.ComputeDevice;
 import io.fedlora.client.privacy.PrivacyBudget;
@@ -11,6 +12,7 @@ import io.fedlora.client.train.DjlLoraTrainer;
 import io.fedlora.client.train.LocalTrainer;
 import io.fedlora.deploy.local.RecordingTrainer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -77,6 +79,28 @@ public final class ClientCommand implements Callable<Integer> {
             description = "Contribute only to secure rounds of at least this many clients (default: ${DEFAULT-VALUE}).")
     int minSecureCohort;
 
+    @Option(names = "--renew-before", defaultValue = "33%", paramLabel = "PERCENT|DURATION",
+            description = "Renew this node's certificate once less than this is left: a share of its lifetime (33%)"
+                + " or a time (30d, 12h); checked at start and hourly (default: ${DEFAULT-VALUE}).")
+    String renewBefore;
+
+    /** {@code 33%} (of the certificate's lifetime) or a duration such as {@code 30d}. */
+    static RenewalPolicy renewalPolicy(String s) {
+        String v = s.strip();
+        Duration hourly = RenewalPolicy.defaults().checkInterval();
+        if (v.endsWith("%")) {
+            double pct;
+            try {
+                pct = Double.parseDouble(v.substring(0, v.length() - 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--renew-before: a percentage such as 33% or a time such as 30d,"
+                        + " got '" + s + "'");
+            }
+            return new RenewalPolicy(pct / 100, Duration.ZERO, hourly);
+        }
+        return new RenewalPolicy(0, TrustCommands.parseTtl(v), hourly);
+    }
+
     private PrivacyBudget budget() {
         if (privacyBudget == null || privacyBudget.isEmpty()) {
             return null;
@@ -100,7 +124,7 @@ public final class ClientCommand implements Callable<Integer> {
                 .numExamples(examples.size()).device(ComputeDevice.selected().isGpu() ? "cuda" : "cpu")
                 .privacyBudget(budget())
                 .insecurePlaintext(insecurePlaintext).minSecureCohort(minSecureCohort)
-                .insecureTransport(insecureTransport);
+                .insecureTransport(insecureTransport).renewal(renewalPolicy(renewBefore));
         if (enrollToken != null || enrollTokenFile != null) {
             if (enrollToken != null && enrollTokenFile != null) {
                 throw new IllegalArgumentException("give --enroll-token or --enroll-token-file, not both");

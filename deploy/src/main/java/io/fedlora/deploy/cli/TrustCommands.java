@@ -1,5 +1,7 @@
 package io.fedlora.deploy.cli;
 
+import io.fedlora.coordinator.store.AuditChain;
+import io.fedlora.coordinator.store.AuditRecord;
 import io.fedlora.proto.v1.AuditEntry;
 import io.fedlora.proto.v1.CreateEnrollmentTokenRequest;
 import io.fedlora.proto.v1.EnrollmentToken;
@@ -12,6 +14,7 @@ import io.fedlora.proto.v1.TrustAdminServiceGrpc;
 import io.grpc.ManagedChannel;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -131,7 +134,10 @@ final class TrustCommands {
     }
 
     @Command(name = "audit", mixinStandardHelpOptions = true,
-            description = "Show the audit log: every admin action (and refused attempt), who, what, when, outcome.")
+            description = {"Show the audit log: every admin action (and refused attempt), who, what, when, outcome.",
+                "With --verify: recompute the log's hash chain from the first entry and report the first entry that"
+                    + " was changed, deleted or inserted outside the coordinator (exit code 1), or the head hash"
+                    + " to keep elsewhere."})
     static final class Audit extends Base {
         @Option(names = "--after", defaultValue = "0", description = "Only entries after this sequence number.")
         long after;
@@ -139,15 +145,46 @@ final class TrustCommands {
         @Option(names = "--limit", defaultValue = "100", description = "At most this many (1-1000; default: ${DEFAULT-VALUE}).")
         int limit;
 
+        @Option(names = "--verify", description = "Check the whole log's hash chain instead of listing entries.")
+        boolean verify;
+
         @Override
         Integer run(TrustAdminServiceGrpc.TrustAdminServiceBlockingStub trust) {
             var out = spec.commandLine().getOut();
+            if (verify) {
+                return verify(trust, out);
+            }
             for (AuditEntry e : trust.listAuditLog(ListAuditLogRequest.newBuilder().setAfterSeq(after).setLimit(limit)
                     .build()).getEntriesList()) {
                 out.printf("%5d %s %-12s %-38s %-40s %-18s %s%s%n", e.getSeq(), Instant.ofEpochMilli(e.getAtUnixMs()),
                         e.getActorRole(), e.getActor(), e.getAction(), e.getOutcome(), e.getTarget(),
                         e.getDetail().isEmpty() ? "" : "  (" + e.getDetail() + ")");
             }
+            out.flush();
+            return 0;
+        }
+
+        private static int verify(TrustAdminServiceGrpc.TrustAdminServiceBlockingStub trust, java.io.PrintWriter out) {
+            AuditChain.Verifier v = new AuditChain.Verifier();
+            long seq = 0;
+            List<AuditEntry> page;
+            do {
+                page = trust.listAuditLog(ListAuditLogRequest.newBuilder().setAfterSeq(seq).setLimit(1000).build())
+                        .getEntriesList();
+                for (AuditEntry e : page) {
+                    v.check(new AuditRecord(e.getSeq(), e.getAtUnixMs(), e.getActor(), e.getActorRole(), e.getAction(),
+                            e.getTarget(), e.getOutcome(), e.getDetail(), e.getPreviousHash(), e.getEntryHash()));
+                    seq = e.getSeq();
+                }
+            } while (page.size() == 1000 && v.result().intact());
+            AuditChain.Verification r = v.result();
+            if (r.firstBreak().isPresent()) {
+                out.printf("audit log BROKEN at entry %d: %s (%d entries before it are intact)%n",
+                        r.firstBreak().get().seq(), r.firstBreak().get().reason(), r.entries());
+                out.flush();
+                return 1;
+            }
+            out.printf("audit log intact: %d entries; head entry %d, hash %s%n", r.entries(), r.headSeq(), r.headHash());
             out.flush();
             return 0;
         }
