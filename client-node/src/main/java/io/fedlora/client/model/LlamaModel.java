@@ -174,15 +174,19 @@ public final class LlamaModel implements AutoCloseable {
         return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
     }
 
-    /** Writes {@code config.json} and a float32 {@code model.safetensors} into {@code dir}. */
+    /** Writes {@code config.json} and a float32 {@code model.safetensors} into {@code dir}, one tensor at a time. */
     public void save(Path dir) throws IOException {
         Files.createDirectories(dir);
         config.write(dir.resolve("config.json"));
-        List<TensorData> tensors = new ArrayList<>();
-        for (Map.Entry<String, NDArray> e : weights.entrySet()) {
-            tensors.add(new TensorData(e.getKey(), e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
+        List<SafetensorsWriter.TensorSpec> specs = new ArrayList<>();
+        weights.forEach((name, w) -> specs.add(new SafetensorsWriter.TensorSpec(name, w.getShape().getShape())));
+        try (SafetensorsWriter out = SafetensorsWriter.open(dir.resolve(WEIGHTS_FILE), specs, Map.of("format", "pt"),
+                SafetensorsWriter.Dtype.F32)) {
+            for (Map.Entry<String, NDArray> e : weights.entrySet()) {
+                out.put(new TensorData(e.getKey(), e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
+            }
+            out.commit();
         }
-        SafetensorsWriter.write(dir.resolve(WEIGHTS_FILE), tensors, Map.of("format", "pt"));
     }
 
     public LlamaConfig config() {
