@@ -1,6 +1,8 @@
 package io.fedlora.client.bench;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -43,6 +45,13 @@ import java.util.stream.Stream;
  *   <li>{@code fedlora model score} throughput (tokens/s of teacher-forced forward) on generated text.
  * </ol>
  * Training and scoring run in this process, on one load of the model.
+ *
+ * <p>Because the machine may be shared, each throughput comes with a yardstick measured in the same
+ * run just before it: the engine's float32 matmul rate at the model's own shapes ({@code gemm_gflops}),
+ * and the phase's estimated arithmetic rate as a fraction of it ({@code of_gemm}). The estimate counts
+ * matmul work only: forward {@code 2·(linear weights + vocab·hidden) + 4·layers·T·heads·head_dim}
+ * FLOPs per token (attention scores and values over the full T×T square, as computed); a LoRA step
+ * twice that, since with frozen weights the backward pass computes activation gradients only.
  */
 public final class ModelBenchmark {
 
@@ -224,6 +233,7 @@ public final class ModelBenchmark {
     }
 
     private static ObjectNode train(LlamaModel model, Options o, Consumer<String> progress) {
+        double gemm = gemmGflops(model.config(), 2.0);
         TrainingBenchmark.Config c = new TrainingBenchmark.Config(o.dir(), o.batchSize(), o.seqLen(), o.rank(),
                 o.targets(), o.warmupSteps(), o.measuredSteps());
         double[] spent = {0};
@@ -242,6 +252,10 @@ public final class ModelBenchmark {
         n.put("ms_per_step", round1(r.msPerStep()));
         n.put("tokens_per_s", round1(r.tokensPerSecond()));
         n.put("peak_rss_mb", round1(r.peakRssMb()));
+        double gflops = r.tokensPerSecond() * 2 * forwardFlopsPerToken(model.config(), o.seqLen()) / 1e9;
+        n.put("est_gflops", round1(gflops));
+        n.put("gemm_gflops", round1(gemm));
+        n.put("of_gemm", round3(gflops / gemm));
         return n;
     }
 
@@ -258,6 +272,7 @@ public final class ModelBenchmark {
             try (PromptTokenizer tok = PromptTokenizer.load(o.dir(), model.config());
                     DjlLoraTrainer scorer = new DjlLoraTrainer(model, tok, List.of())) {
                 tok.check(td);
+                double gemm = gemmGflops(model.config(), 2.0);
                 progress.accept("score: warm-up on 2 examples...");
                 scorer.exactMatch(null, 0, examples.subList(0, Math.min(2, examples.size())));
                 long inputTokens = 0;
@@ -275,10 +290,47 @@ public final class ModelBenchmark {
                 n.put("seconds", round3(s));
                 n.put("tokens_per_s", round1(inputTokens / s));
                 n.put("loss", round3(r.meanLoss()));
+                double gflops = inputTokens / s * forwardFlopsPerToken(model.config(), o.seqLen()) / 1e9;
+                n.put("est_gflops", round1(gflops));
+                n.put("gemm_gflops", round1(gemm));
+                n.put("of_gemm", round3(gflops / gemm));
                 return n;
             }
         } finally {
             Files.deleteIfExists(data);
+        }
+    }
+
+    /** Matmul FLOPs of one token's forward pass in a sequence of {@code t} tokens (see the class comment). */
+    static double forwardFlopsPerToken(LlamaConfig c, int t) {
+        long linear = 0;
+        for (var e : LlamaModel.expectedShapes(c).entrySet()) {
+            if (e.getKey().startsWith("model.layers.") && e.getKey().endsWith("_proj.weight")) {
+                linear += e.getValue()[0] * e.getValue()[1];
+            }
+        }
+        long head = (long) c.vocabSize() * c.hiddenSize();
+        double attention = 4.0 * c.numHiddenLayers() * t * c.numAttentionHeads() * c.headDim();
+        return 2.0 * (linear + head) + attention;
+    }
+
+    /**
+     * The same-run yardstick: GFLOP/s of the engine's float32 matmul of 2,048 tokens by an
+     * MLP-sized weight ([2048, hidden] x [hidden, intermediate]), repeated for about {@code seconds}.
+     */
+    static double gemmGflops(LlamaConfig c, double seconds) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.randomNormal(new Shape(2048, c.hiddenSize()));
+            NDArray wt = m.randomNormal(new Shape(c.intermediateSize(), c.hiddenSize())).transpose();
+            x.matMul(wt).close(); // warm-up
+            double flops = 2.0 * 2048 * c.hiddenSize() * c.intermediateSize();
+            long start = System.nanoTime();
+            int calls = 0;
+            do {
+                x.matMul(wt).close();
+                calls++;
+            } while (System.nanoTime() - start < seconds * 1e9 || calls < 3);
+            return calls * flops / ((System.nanoTime() - start) / 1e9) / 1e9;
         }
     }
 
