@@ -56,8 +56,11 @@ import java.util.stream.Stream;
 public final class ModelBenchmark {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Marks a directory this benchmark generated, with what it was generated from. */
-    public static final String MARKER = "fedlora-bench.json";
+    /**
+     * Marks a directory this benchmark generated, with what it was generated from; a dot file, so
+     * {@code model merge} does not copy it into a merged checkpoint.
+     */
+    public static final String MARKER = ".fedlora-bench.json";
 
     /** Checkpoint presets. */
     public enum Size {
