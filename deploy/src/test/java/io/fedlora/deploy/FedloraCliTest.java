@@ -196,6 +196,18 @@ class FedloraCliTest {
     }
 
     @Test
+    void benchModelPrintsOneJsonObjectWithTheLoadRatio() throws Exception {
+        Path ckpt = dir.resolve("bench-1m");
+        Run r = runCapturingStdout("bench", "model", "--size", "1m", "--dtype", "f32", "--dir", ckpt.toString(),
+                "--no-train", "--no-score", "--json");
+        assertEquals(0, r.exit(), r.err());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out().strip());
+        assertEquals("generated", json.get("checkpoint").asText());
+        assertTrue(json.get("load").get("peak_ratio_to_f32").isNumber(), r.out());
+        assertEquals(2, run("bench", "model", "--size", "7b").exit());
+    }
+
+    @Test
     void unknownOptionIsAUsageError() {
         Run r = run("demo", "--clientz", "3");
         assertEquals(2, r.exit());

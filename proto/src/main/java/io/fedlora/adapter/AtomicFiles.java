@@ -25,11 +25,16 @@ public final class AtomicFiles {
                 }
                 ch.force(true);
             }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            syncDirectory(dir);
+            replace(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /** Renames a complete, synced temporary file over {@code target} (same directory) and makes the rename durable. */
+    public static void replace(Path tmp, Path target) throws IOException {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        syncDirectory(target.toAbsolutePath().getParent());
     }
 
     /** Makes the rename itself durable (POSIX); a no-op where directories cannot be opened. */

@@ -20,14 +20,22 @@ import java.util.Map;
 /**
  * Reads the safetensors format (an 8-byte little-endian header length, a JSON header, then raw
  * little-endian tensor bytes). F32, F16 and BF16 tensors are returned as float32: the DJL engine
- * aborts on BF16, so conversion happens here, in Java. Each tensor is mapped on its own, so files
- * larger than 2 GB are fine as long as a single tensor is below 2 G elements. Bytes already in memory
- * (an adapter received over the network) are parsed in place with {@link #parse}.
+ * aborts on BF16, so conversion happens here, in Java. Bytes already in memory (an adapter received
+ * over the network) are parsed in place with {@link #parse}.
+ *
+ * <p>Files of any size: every offset into a file is a {@code long}, and tensor bytes are fetched
+ * with positional reads of just the range asked for, never through a buffer over the whole file.
+ * {@link #read} returns one tensor as a {@code float[]} (so below 2^31 elements);
+ * {@link #readRows} streams one tensor of any size through a caller's buffer, whole rows at a time,
+ * which is how a model loader fills engine arrays without a Java copy of the weights. Reads do not
+ * map the file: mapped pages would count as this process's resident memory until the mapping is
+ * garbage-collected, while pages read with {@code pread} stay in the kernel's page cache.
  */
 public final class SafetensorsFile {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
+    private static final int READ_BLOCK_BYTES = 1 << 20;
 
     /** Where one tensor lives in the file. */
     public record Entry(String name, String dtype, long[] shape, long begin, long end) {
@@ -88,11 +96,11 @@ public final class SafetensorsFile {
                 throw new SafetensorsFormatException(file, "truncated: " + size + " bytes, no header length");
             }
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, 0);
+            readFully(ch, lenBuf, 0, file.toString());
             long headerLen = lenBuf.flip().getLong();
             checkHeaderLength(file.toString(), headerLen, size);
             ByteBuffer header = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, header, 8);
+            readFully(ch, header, 8, file.toString());
             long dataStart = 8 + headerLen;
             return parse(file, null, file.toString(), new String(header.array(), StandardCharsets.UTF_8), dataStart,
                     size - dataStart);
@@ -194,44 +202,100 @@ public final class SafetensorsFile {
         return entries.containsKey(name);
     }
 
-    /** Reads one tensor as float32. */
+    /**
+     * Receives a tensor's values as float32 in the platform's native byte order, whole rows at a
+     * time: rows {@code [firstRow, firstRow + rows)} of the first dimension (a scalar or 1-D tensor
+     * has rows of one element). {@code float32} holds exactly those values, from position 0; it is a
+     * view of the caller's staging buffer, valid only during the call.
+     */
+    @FunctionalInterface
+    public interface RowSink {
+        void accept(long firstRow, long rows, ByteBuffer float32) throws IOException;
+    }
+
+    /** Reads one tensor as float32 (below 2^31 elements; larger ones only through {@link #readRows}). */
     public TensorData read(String name) throws IOException {
-        Entry e = entries.get(name);
-        if (e == null) {
-            throw new SafetensorsFormatException(source, "tensor " + name + " not found");
-        }
+        Entry e = entry(name);
         long count = TensorData.elementCount(e.shape);
         if (count > Integer.MAX_VALUE - 8) {
             throw new SafetensorsFormatException(source, "tensor " + name + " has more than 2^31 elements");
         }
         float[] out = new float[(int) count];
-        ByteBuffer buf = tensorBytes(e);
-        switch (e.dtype) {
-            case "F32" -> buf.asFloatBuffer().get(out);
-            case "F16" -> {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = halfToFloat(buf.getShort());
-                }
-            }
-            case "BF16" -> {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = Float.intBitsToFloat((buf.getShort() & 0xffff) << 16);
-                }
-            }
-            default -> throw new SafetensorsFormatException(source, "tensor " + name + ": dtype " + e.dtype);
-        }
+        // A small heap buffer: the tensor is copied through it block by block, never mapped whole.
+        int blockBytes = (int) Math.min(4 * count, READ_BLOCK_BYTES);
+        ByteBuffer staging = ByteBuffer.allocate(Math.max(4, blockBytes));
+        stream(e, staging, 1, (first, n, block) -> block.asFloatBuffer().get(out, (int) first, (int) n));
         return new TensorData(name, e.shape, out);
     }
 
-    /** One tensor's bytes: a slice of the in-memory bytes, or a mapping of just that range of the file. */
-    private ByteBuffer tensorBytes(Entry e) throws IOException {
-        if (memory != null) {
-            return memory.duplicate().position((int) (dataStart + e.begin)).limit((int) (dataStart + e.end)).slice()
-                    .order(ByteOrder.LITTLE_ENDIAN);
+    /**
+     * Streams one tensor, of any size, as float32 through {@code staging}: {@code sink} is called with
+     * as many whole rows as fit in the buffer's capacity, in order. F16 and BF16 are widened in the
+     * buffer itself. A direct buffer lets the sink hand the block to native code without a copy.
+     *
+     * @throws IllegalArgumentException if one row does not fit in {@code staging}
+     */
+    public void readRows(String name, ByteBuffer staging, RowSink sink) throws IOException {
+        Entry e = entry(name);
+        long count = TensorData.elementCount(e.shape);
+        long rows = e.shape.length == 0 ? 1 : e.shape[0];
+        long rowElements = rows == 0 ? 1 : count / rows;
+        if (4 * rowElements > staging.capacity()) {
+            throw new IllegalArgumentException("a staging buffer of " + staging.capacity()
+                    + " bytes cannot hold one row (" + 4 * rowElements + " bytes) of tensor " + name);
         }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            return ch.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin, e.end - e.begin)
-                    .order(ByteOrder.LITTLE_ENDIAN);
+        stream(e, staging, rowElements, (first, n, block) -> sink.accept(first / rowElements, n / rowElements, block));
+    }
+
+    private Entry entry(String name) throws SafetensorsFormatException {
+        Entry e = entries.get(name);
+        if (e == null) {
+            throw new SafetensorsFormatException(source, "tensor " + name + " not found");
+        }
+        return e;
+    }
+
+    /** Element-range blocks: {@code (firstElement, elements, float32)}; block sizes are multiples of {@code align}. */
+    private void stream(Entry e, ByteBuffer staging, long align, RowSink blocks) throws IOException {
+        long count = TensorData.elementCount(e.shape);
+        int width = dtypeWidth(e.dtype);
+        long perBlock = staging.capacity() / 4 / align * align;
+        ByteBuffer le = staging.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer nativeOrder = staging.duplicate().order(ByteOrder.nativeOrder());
+        boolean swap = ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN;
+        try (FileChannel ch = memory == null ? FileChannel.open(file, StandardOpenOption.READ) : null) {
+            for (long first = 0; first < count; first += perBlock) {
+                int n = (int) Math.min(perBlock, count - first);
+                long from = dataStart + e.begin + first * width;
+                if (width == 4) {
+                    fetch(ch, from, le.clear().limit(4 * n));
+                    if (swap) {
+                        for (int i = 0; i < n; i++) {
+                            nativeOrder.putFloat(4 * i, le.getFloat(4 * i));
+                        }
+                    }
+                } else {
+                    // The 2-byte values go in the upper half of the block and are widened front to back in
+                    // place: float i (bytes 4i..4i+3) never reaches a half value not yet read (at 2n + 2j, j > i).
+                    fetch(ch, from, le.clear().position(2 * n).limit(4 * n));
+                    boolean bf16 = e.dtype.equals("BF16");
+                    for (int i = 0; i < n; i++) {
+                        short h = le.getShort(2 * n + 2 * i);
+                        nativeOrder.putFloat(4 * i, bf16 ? Float.intBitsToFloat((h & 0xffff) << 16) : halfToFloat(h));
+                    }
+                }
+                blocks.accept(first, n, staging.duplicate().clear().limit(4 * n).slice().order(ByteOrder.nativeOrder()));
+            }
+        }
+    }
+
+    /** Fills {@code into} (position to limit) with the bytes at {@code from}: the in-memory bytes, or a positional file read. */
+    private void fetch(FileChannel ch, long from, ByteBuffer into) throws IOException {
+        if (ch == null) {
+            int start = Math.toIntExact(from);
+            into.put(memory.duplicate().limit(start + into.remaining()).position(start));
+        } else {
+            readFully(ch, into, from, source);
         }
     }
 
@@ -260,11 +324,12 @@ public final class SafetensorsFile {
         return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
+    private static void readFully(FileChannel ch, ByteBuffer buf, long pos, String source) throws IOException {
         while (buf.hasRemaining()) {
             int n = ch.read(buf, pos);
             if (n < 0) {
-                throw new IOException("unexpected end of file");
+                throw new SafetensorsFormatException(source, "unexpected end of file at byte " + pos
+                        + " (the file shrank after its header was read?)");
             }
             pos += n;
         }

@@ -37,8 +37,9 @@ import java.util.stream.Stream;
  * sibling directory that is renamed into place at the end, so the output directory either does not
  * exist or is complete. The output directory must not exist or be empty.
  *
- * <p>Plain Java, no engine: the merge runs in double precision per tensor, one shard in memory at
- * a time. Limit: a single tensor must fit one safetensors buffer (under 2 GiB of float32).
+ * <p>Plain Java, no engine: the merge runs in double precision per tensor, with one tensor in memory
+ * at a time (each is read, merged and streamed into its shard), so memory stays at the largest
+ * tensor whatever the model's size. Limit: a single tensor must fit a Java array (under 2^31 values).
  * The adapter is read with {@link PeftAdapters#read} (DoRA, rsLoRA, {@code fan_in_fan_out} and
  * foreign tensors are refused).
  */
@@ -130,19 +131,24 @@ public final class AdapterMerge {
             for (int s = 0; s < shards.size(); s++) {
                 String file = shards.size() == 1 ? CheckpointFiles.SINGLE
                         : String.format(Locale.ROOT, "model-%05d-of-%05d.safetensors", s + 1, shards.size());
-                List<TensorData> tensors = new ArrayList<>();
-                for (String name : shards.get(s)) {
-                    TensorData t = source.get(name).read(name);
-                    float[][] ab = deltas.get(name);
-                    if (ab != null) {
-                        addDelta(name, t, ab[0], ab[1], rank, scale);
-                        merged++;
+                List<SafetensorsWriter.TensorSpec> specs = shards.get(s).stream()
+                        .map(n -> new SafetensorsWriter.TensorSpec(n, shapes.get(n))).toList();
+                // One tensor in memory at a time: read, merged, streamed out, dropped.
+                try (SafetensorsWriter w = SafetensorsWriter.open(tmp.resolve(file), specs, Map.of("format", "pt"),
+                        SafetensorsWriter.Dtype.F32)) {
+                    for (String name : shards.get(s)) {
+                        TensorData t = source.get(name).read(name);
+                        float[][] ab = deltas.get(name);
+                        if (ab != null) {
+                            addDelta(name, t, ab[0], ab[1], rank, scale);
+                            merged++;
+                        }
+                        w.put(t);
+                        weightMap.put(name, file);
+                        total += 4L * t.values().length;
                     }
-                    tensors.add(t);
-                    weightMap.put(name, file);
-                    total += 4L * t.values().length;
+                    w.commit();
                 }
-                SafetensorsWriter.write(tmp.resolve(file), tensors, Map.of("format", "pt"));
                 files.add(file);
             }
             if (shards.size() > 1) {

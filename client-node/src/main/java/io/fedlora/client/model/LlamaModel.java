@@ -2,6 +2,7 @@ package io.fedlora.client.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -14,6 +15,8 @@ import io.fedlora.adapter.SafetensorsFile;
 import io.fedlora.adapter.SafetensorsWriter;
 import io.fedlora.adapter.TensorData;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -97,8 +100,19 @@ public final class LlamaModel implements AutoCloseable {
      * {@code model.safetensors}, or the shards named by {@code model.safetensors.index.json}
      * (every shard must exist; a missing one is an error naming it). Each tensor is taken from the
      * shard whose header holds it; extra tensors are ignored.
+     *
+     * <p>Memory: the weights exist once, in the engine. Each tensor is read from its file in blocks of
+     * whole rows into one reused direct buffer (F16/BF16 widened to float32 there), and each block is
+     * copied straight into the engine array; no Java array or second copy of a tensor is made, so the
+     * peak is the float32 weights plus {@value #STAGING_BYTES} bytes.
      */
     public static LlamaModel load(Path modelDir, NDManager parent) throws IOException {
+        return load(modelDir, parent, STAGING_BYTES);
+    }
+
+    static final int STAGING_BYTES = 8 << 20;
+
+    static LlamaModel load(Path modelDir, NDManager parent, int stagingBytes) throws IOException {
         LlamaConfig config = LlamaConfig.readDir(modelDir);
         List<Path> files = CheckpointFiles.weightFiles(modelDir);
         Path where = files.size() == 1 && files.get(0).getFileName().toString().equals(WEIGHTS_FILE)
@@ -113,28 +127,69 @@ public final class LlamaModel implements AutoCloseable {
                 }
             }
         }
+        Map<String, long[]> expected = expectedShapes(config);
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            SafetensorsFile st = holder.get(e.getKey());
+            if (st == null) {
+                throw new ModelFormatException(where, "tensor " + e.getKey() + " is missing"
+                        + (files.size() > 1 ? " from every shard" : ""));
+            }
+            long[] shape = st.entries().get(e.getKey()).shape();
+            if (!Arrays.equals(shape, e.getValue())) {
+                throw new ModelFormatException(st.file(), "tensor " + e.getKey() + " has shape "
+                        + Arrays.toString(shape) + ", config.json implies " + Arrays.toString(e.getValue()));
+            }
+        }
         NDManager m = parent.newSubManager();
         try {
+            ByteBuffer staging = ByteBuffer.allocateDirect(stagingBytes).order(ByteOrder.nativeOrder());
             Map<String, NDArray> w = new LinkedHashMap<>();
-            for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
-                String name = e.getKey();
-                SafetensorsFile st = holder.get(name);
-                if (st == null) {
-                    throw new ModelFormatException(where, "tensor " + name + " is missing"
-                            + (files.size() > 1 ? " from every shard" : ""));
-                }
-                TensorData t = st.read(name);
-                if (!Arrays.equals(t.shape(), e.getValue())) {
-                    throw new ModelFormatException(st.file(), "tensor " + name + " has shape "
-                            + Arrays.toString(t.shape()) + ", config.json implies " + Arrays.toString(e.getValue()));
-                }
-                w.put(name, OwnedArrays.of(m, t.values(), new Shape(t.shape())));
+            for (Map.Entry<String, long[]> e : expected.entrySet()) {
+                w.put(e.getKey(), readIntoEngine(holder.get(e.getKey()), e.getKey(), e.getValue(), staging, m));
             }
             return new LlamaModel(config, m, w);
         } catch (IOException | RuntimeException e) {
             m.close();
             throw e;
         }
+    }
+
+    /**
+     * One tensor as an engine-owned float32 array: a tensor that fits the staging buffer is cloned from
+     * it; a larger one is allocated once, uninitialised, and filled block by block.
+     */
+    private static NDArray readIntoEngine(SafetensorsFile st, String name, long[] shape, ByteBuffer staging,
+            NDManager m) throws IOException {
+        long rows = shape.length == 0 ? 1 : shape[0];
+        long rowBytes = rows == 0 ? 4 : 4 * TensorData.elementCount(shape) / rows;
+        ByteBuffer buffer = rowBytes <= staging.capacity() ? staging
+                : ByteBuffer.allocateDirect(Math.toIntExact(rowBytes)).order(ByteOrder.nativeOrder()); // a huge row
+        NDArray[] out = new NDArray[1];
+        try {
+            st.readRows(name, buffer, (first, n, block) -> {
+                long[] blockShape = shape.clone();
+                if (blockShape.length > 0) {
+                    blockShape[0] = n;
+                }
+                // A view over the staging buffer (no copy); it must be copied out before the buffer is reused.
+                try (NDArray view = m.create(block, new Shape(blockShape), DataType.FLOAT32)) {
+                    if (first == 0 && n == rows) {
+                        out[0] = view.duplicate();
+                    } else {
+                        if (out[0] == null) {
+                            out[0] = m.create(new Shape(shape), DataType.FLOAT32);
+                        }
+                        out[0].set(new NDIndex("{}:{}", first, first + n), view);
+                    }
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            if (out[0] != null) {
+                out[0].close();
+            }
+            throw e;
+        }
+        return out[0] != null ? out[0] : m.zeros(new Shape(shape), DataType.FLOAT32); // no elements
     }
 
     /**
@@ -174,15 +229,19 @@ public final class LlamaModel implements AutoCloseable {
         return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
     }
 
-    /** Writes {@code config.json} and a float32 {@code model.safetensors} into {@code dir}. */
+    /** Writes {@code config.json} and a float32 {@code model.safetensors} into {@code dir}, one tensor at a time. */
     public void save(Path dir) throws IOException {
         Files.createDirectories(dir);
         config.write(dir.resolve("config.json"));
-        List<TensorData> tensors = new ArrayList<>();
-        for (Map.Entry<String, NDArray> e : weights.entrySet()) {
-            tensors.add(new TensorData(e.getKey(), e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
+        List<SafetensorsWriter.TensorSpec> specs = new ArrayList<>();
+        weights.forEach((name, w) -> specs.add(new SafetensorsWriter.TensorSpec(name, w.getShape().getShape())));
+        try (SafetensorsWriter out = SafetensorsWriter.open(dir.resolve(WEIGHTS_FILE), specs, Map.of("format", "pt"),
+                SafetensorsWriter.Dtype.F32)) {
+            for (Map.Entry<String, NDArray> e : weights.entrySet()) {
+                out.put(new TensorData(e.getKey(), e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
+            }
+            out.commit();
         }
-        SafetensorsWriter.write(dir.resolve(WEIGHTS_FILE), tensors, Map.of("format", "pt"));
     }
 
     public LlamaConfig config() {

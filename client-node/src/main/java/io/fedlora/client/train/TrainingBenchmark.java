@@ -65,10 +65,26 @@ public final class TrainingBenchmark {
 
     private TrainingBenchmark() {}
 
+    /** Called after every step, warm-up ones included, with that step's wall time. */
+    @FunctionalInterface
+    public interface StepListener {
+        void stepDone(int step, int totalSteps, boolean warmup, double seconds);
+
+        StepListener NONE = (step, total, warmup, seconds) -> { };
+    }
+
     public static Result run(Config c) throws IOException {
         try (NDManager root = ComputeDevice.newManager()) {
             LlamaModel model = c.modelDir() == null ? LlamaModel.random(Pretrainer.tinyConfig(), 1, root)
                     : LlamaModel.load(c.modelDir(), root);
+            return run(model, c.modelDir() == null ? "builtin-tiny-random" : c.modelDir().toString(), c,
+                    StepListener.NONE);
+        }
+    }
+
+    /** Steps on an already loaded model ({@code c.modelDir()} is not read); the caller keeps the model. */
+    public static Result run(LlamaModel model, String modelName, Config c, StepListener listener) {
+        try (NDManager root = NDManager.newBaseManager()) {
             LlamaConfig cfg = model.config();
             if (c.seqLen() > cfg.maxPositionEmbeddings()) {
                 throw new IllegalArgumentException("seq len " + c.seqLen() + " exceeds max_position_embeddings "
@@ -89,11 +105,13 @@ public final class TrainingBenchmark {
                 for (int i = 0; i < all.length; i++) {
                     all[i] = i;
                 }
+                int total = c.warmupSteps() + c.measuredSteps();
                 try (AdamW opt = AdamW.standard(trainable, root, 0, c.dp() ? 0 : 1.0)) {
-                    for (int s = 0; s < c.warmupSteps() + c.measuredSteps(); s++) {
+                    for (int s = 0; s < total; s++) {
                         if (s == c.warmupSteps()) {
                             start = System.nanoTime();
                         }
+                        long stepStart = System.nanoTime();
                         Batch batch = randomBatch(rnd, c, cfg.vocabSize());
                         if (c.dp()) {
                             DpSgdStep.run(model, adapters, trainable, all, idx -> batch, c.batchSize(), dp, 0, noise,
@@ -101,11 +119,11 @@ public final class TrainingBenchmark {
                         } else {
                             TrainingStep.run(model, adapters, batch, opt, 1e-4, root);
                         }
+                        listener.stepDone(s + 1, total, s < c.warmupSteps(), (System.nanoTime() - stepStart) / 1e9);
                     }
                     double ms = (System.nanoTime() - start) / 1e6 / c.measuredSteps();
-                    return new Result(c.modelDir() == null ? "builtin-tiny-random" : c.modelDir().toString(),
-                            model.parameterCount(), c.batchSize(), c.seqLen(), c.rank(), c.measuredSteps(), ms,
-                            c.batchSize() * (double) c.seqLen() / (ms / 1000), peakRssMb());
+                    return new Result(modelName, model.parameterCount(), c.batchSize(), c.seqLen(), c.rank(),
+                            c.measuredSteps(), ms, c.batchSize() * (double) c.seqLen() / (ms / 1000), peakRssMb());
                 }
             }
         }
@@ -126,10 +144,15 @@ public final class TrainingBenchmark {
 
     /** VmHWM from /proc/self/status in MiB, or -1 where there is no procfs. */
     public static double peakRssMb() {
+        return procStatusMb("VmHWM:");
+    }
+
+    /** A memory field of /proc/self/status (VmRSS:, VmHWM:, ...) in MiB, or -1 where there is no procfs. */
+    public static double procStatusMb(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    String[] parts = line.substring(6).trim().split("\\s+");
+                if (line.startsWith(field)) {
+                    String[] parts = line.substring(field.length()).trim().split("\\s+");
                     return Long.parseLong(parts[0]) / 1024.0;
                 }
             }

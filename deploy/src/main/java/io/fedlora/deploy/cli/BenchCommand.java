@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /** Benchmarks; each prints one JSON object with {@code --json}. Results go in docs/benchmarks.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (see docs/benchmarks.md).",
-        subcommands = {BenchCommand.Train.class, BenchCommand.SecAgg.class, BenchCommand.Tls.class, BenchCommand.Jmh.class})
+        subcommands = {BenchCommand.Train.class, BenchCommand.Model.class, BenchCommand.SecAgg.class, BenchCommand.Tls.class, BenchCommand.Jmh.class})
 public final class BenchCommand {
 
     @Command(name = "train", mixinStandardHelpOptions = true,
@@ -97,6 +97,82 @@ public final class BenchCommand {
                 System.out.printf(Locale.ROOT, "%s: %.1f ms/step, %.0f tokens/s, peak RSS %.0f MB%n", r.model(),
                         r.msPerStep(), r.tokensPerSecond(), r.peakRssMb());
             }
+        }
+    }
+
+    @Command(name = "model", mixinStandardHelpOptions = true,
+            description = {"A ~100M-parameter checkpoint on this machine: generates (or reuses) a sharded random Llama "
+                + "checkpoint, then load time and resident memory in a fresh JVM (peak over that JVM's own baseline, "
+                + "as a ratio to the F32 weights), LoRA training tokens/s and `model score` tokens/s.",
+                "Progress goes to stderr; --json prints one JSON object on stdout."})
+    static final class Model implements Callable<Integer> {
+        @Option(names = "--dir", description = "Checkpoint directory: generated when absent or empty, reused when this "
+                + "benchmark made it, benchmarked as is when it holds another checkpoint "
+                + "(default: target/bench-model-SIZE-DTYPE under the distribution).")
+        Path dir;
+
+        @Option(names = "--size", defaultValue = "100m", description = "Generated size: 100m or 1m (default: ${DEFAULT-VALUE}).")
+        String size;
+
+        @Option(names = "--dtype", defaultValue = "bf16", description = "Generated weights' dtype on disk: bf16 or f32 "
+                + "(default: ${DEFAULT-VALUE}).")
+        String dtype;
+
+        @Option(names = "--batch", defaultValue = "8", description = "Training batch (default: ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--seq-len", defaultValue = "256", description = "Training sequence length and score record "
+                + "length (default: ${DEFAULT-VALUE}).")
+        int seqLen;
+
+        @Option(names = "--rank", defaultValue = "8", description = "LoRA rank (default: ${DEFAULT-VALUE}).")
+        int rank;
+
+        @Option(names = "--targets", defaultValue = "q_proj,v_proj", split = ",", description = "LoRA targets.")
+        List<String> targets;
+
+        @Option(names = "--warmup", defaultValue = "1", description = "Untimed training steps (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--steps", defaultValue = "3", description = "Timed training steps (default: ${DEFAULT-VALUE}).")
+        int steps;
+
+        @Option(names = "--score-examples", defaultValue = "32", description = "Scored records of --seq-len characters "
+                + "(default: ${DEFAULT-VALUE}).")
+        int scoreExamples;
+
+        @Option(names = "--no-train", description = "Skip the training measurement.")
+        boolean noTrain;
+
+        @Option(names = "--no-score", description = "Skip the score measurement.")
+        boolean noScore;
+
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            io.fedlora.client.bench.ModelBenchmark.Size s = switch (size.toLowerCase(Locale.ROOT)) {
+                case "100m" -> io.fedlora.client.bench.ModelBenchmark.Size.M100;
+                case "1m" -> io.fedlora.client.bench.ModelBenchmark.Size.M1;
+                default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--size must be 100m or 1m, got " + size);
+            };
+            io.fedlora.adapter.SafetensorsWriter.Dtype d = switch (dtype.toLowerCase(Locale.ROOT)) {
+                case "bf16" -> io.fedlora.adapter.SafetensorsWriter.Dtype.BF16;
+                case "f32" -> io.fedlora.adapter.SafetensorsWriter.Dtype.F32;
+                default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--dtype must be bf16 or f32, got " + dtype);
+            };
+            Path target = dir != null ? dir : Path.of(System.getProperty("fedlora.home", "."), "target",
+                    "bench-model-" + s.label() + "-" + d.name().toLowerCase(Locale.ROOT));
+            var defaults = io.fedlora.client.bench.ModelBenchmark.Options.defaults(target);
+            var o = new io.fedlora.client.bench.ModelBenchmark.Options(target, s, d, defaults.seed(),
+                    defaults.maxShardBytes(), batch, seqLen, rank, targets, warmup, steps, scoreExamples, !noTrain,
+                    !noScore);
+            var r = io.fedlora.client.bench.ModelBenchmark.run(o, System.err::println);
+            System.out.println(json ? r.toString() : r.toPrettyString());
+            return 0;
         }
     }
 
