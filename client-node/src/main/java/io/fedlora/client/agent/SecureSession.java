@@ -70,7 +70,10 @@ final class SecureSession {
                         String.format("%.4g", dp.getClientNoiseStddev()), dp.getDimension(), dp.getClipNorm(),
                         dp.getNoiseClients(), dp.getTargetEpsilon(), dp.getDelta(), dp.getRounds());
             }
-            return new SecureSession(SecAggClient.create(config, ClientId.of(nodeId), identity, random), format, random);
+            // One SecAgg client per agent process: key agreement and masking may use every core.
+            SecAggClient client = SecAggClient.create(config, ClientId.of(nodeId), identity, random)
+                    .threads(Runtime.getRuntime().availableProcessors());
+            return new SecureSession(client, format, random);
         } catch (RuntimeException e) {
             throw new UnacceptableSetup(e.getMessage());
         }

@@ -60,7 +60,7 @@ public final class SecAggClient {
   private final Map<ClientId, ShamirShare[]> heldShares = new LinkedHashMap<>();
   private List<ClientId> maskPeers = List.of();
   private final Set<ClientId> rejected = new LinkedHashSet<>();
-  private int threads = Runtime.getRuntime().availableProcessors();
+  private int threads = 1;
 
   /**
    * Test seam, package-private and null in production: sees each secret as this client makes or
@@ -104,8 +104,10 @@ public final class SecAggClient {
   }
 
   /**
-   * How many threads this client's key agreement and masking may use (default: every core). The
-   * result is the same for any count; only the wall time changes.
+   * How many threads this client's key agreement and masking may use, from the common fork-join
+   * pool (default 1). The result is the same for any count; only the wall time changes. An agent,
+   * the only client in its process, gives it every core; simulations of many clients in one
+   * process keep 1, or their clients would queue on the shared pool.
    */
   public SecAggClient threads(int count) {
     if (count < 1) {
