@@ -105,13 +105,13 @@ public final class ManyClientSimulation {
         }
     }
 
-    static final int DEFAULT_CLIENTS = 300;
-    static final int DEFAULT_ROUNDS = 5;
-    static final int DEFAULT_LOCAL_STEPS = 10;
-    static final int DEFAULT_BATCH = 16;
-    static final double DEFAULT_LEARNING_RATE = 2e-2;
-    static final int DEFAULT_EXAMPLES_PER_CLIENT = 64;
-    static final double DEFAULT_CLIP = 10;
+    public static final int DEFAULT_CLIENTS = 300;
+    public static final int DEFAULT_ROUNDS = 5;
+    public static final int DEFAULT_LOCAL_STEPS = 10;
+    public static final int DEFAULT_BATCH = 16;
+    public static final double DEFAULT_LEARNING_RATE = 2e-2;
+    public static final int DEFAULT_EXAMPLES_PER_CLIENT = 64;
+    public static final double DEFAULT_CLIP = 10;
 
     /**
      * One round's outcome: held-out metric, clients' mean loss and update norm (lora_B values, before
