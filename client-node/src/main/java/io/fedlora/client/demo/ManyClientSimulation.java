@@ -274,6 +274,11 @@ public final class ManyClientSimulation {
                     }
                 }
                 progress.advance(1);
+                if (trainers.size() >= 40 && (k + 1) % (trainers.size() / 4) == 0 && k + 1 < trainers.size()) {
+                    out.accept(String.format(Locale.ROOT, "%s round %d/%d: %d of %d clients trained (%.0f s); ETA %s",
+                            name, r, settings.rounds(), k + 1, trainers.size(), (System.nanoTime() - roundStart) / 1e9,
+                            progress.eta()));
+                }
             }
             float[] mean;
             if (round != null) {
