@@ -199,7 +199,6 @@ public final class ManyClientSimulation {
     static final String JOB_ID = "many-client-simulation";
 
     private final Settings settings;
-    private final LlamaModel model;
     private final List<DjlLoraTrainer> trainers;
     private final List<InstructionExample> heldOut;
     private final LoraConfig lora;
@@ -208,7 +207,6 @@ public final class ManyClientSimulation {
     /** N trainers over one shared model, each with its own data; the caller keeps the model and tokenizer. */
     public ManyClientSimulation(LlamaModel model, PromptTokenizer tokenizer, Settings settings) {
         this.settings = settings;
-        this.model = model;
         this.lora = DemoDefaults.lora();
         List<DjlLoraTrainer> t = new ArrayList<>(settings.clients());
         for (int k = 0; k < settings.clients(); k++) {
@@ -346,10 +344,6 @@ public final class ManyClientSimulation {
         for (DjlLoraTrainer t : trainers) {
             t.close();
         }
-    }
-
-    LlamaModel model() {
-        return model;
     }
 
     private static double l2(float[] v) {
