@@ -113,7 +113,7 @@ public final class ManyClientSimulation {
      * per value per round.
      */
     public static final int DEFAULT_CLIENTS = 500;
-    public static final int DEFAULT_ROUNDS = 4;
+    public static final int DEFAULT_ROUNDS = 5;
     public static final int DEFAULT_LOCAL_STEPS = 25;
     public static final int DEFAULT_BATCH = 16;
     public static final double DEFAULT_LEARNING_RATE = 4e-2;

@@ -64,7 +64,7 @@ class DemoPrivacyTableTest {
                 && lines.get(4).endsWith("100%"), lines.get(4));
         assertTrue(lines.get(5).startsWith("client-level distributed DP, 300 simulated clients")
                 && lines.get(5).contains("8.00 per client") && lines.get(5).contains("76.0%")
-                && lines.get(5).contains("95% (of the simulated non-private)"), lines.get(5));
+                && lines.get(5).contains("95.0% (of the simulated non-private)"), lines.get(5));
         String json = simulated().toJson();
         assertTrue(json.contains("\"share_of_non_private\":0.9500") && json.contains("\"clients\":300")
                 && json.contains("\"coordinator_noise_clients\":150") && json.contains("\"round_epsilon\":null"), json);
