@@ -1,7 +1,6 @@
 package io.fedlora.client.demo;
 
 import ai.djl.ndarray.NDManager;
-import com.google.protobuf.ByteString;
 import io.fedlora.adapter.FlatAdapter;
 import io.fedlora.adapter.UpdateCoordinates;
 import io.fedlora.client.data.InstructionExample;
@@ -11,19 +10,14 @@ import io.fedlora.client.train.DjlLoraTrainer;
 import io.fedlora.client.train.EvalResult;
 import io.fedlora.client.train.TrainOutcome;
 import io.fedlora.client.train.TrainRequest;
-import io.fedlora.crypto.Ed25519PrivateKey;
-import io.fedlora.crypto.encoding.SecureVectorFormat;
 import io.fedlora.crypto.privacy.DistributedDpCalibration;
 import io.fedlora.crypto.privacy.DistributedDpParameters;
 import io.fedlora.proto.v1.AdapterLayout;
-import io.fedlora.proto.v1.CohortMember;
 import io.fedlora.proto.v1.DistributedDpConfig;
 import io.fedlora.proto.v1.JobConfig;
 import io.fedlora.proto.v1.LoraConfig;
-import io.fedlora.proto.v1.SecAggSetup;
 import io.fedlora.proto.v1.SecureAggregationConfig;
 import io.fedlora.proto.v1.TrainingConfig;
-import io.fedlora.rounds.SecureRoundSetup;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -33,17 +27,19 @@ import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
- * Client-level distributed DP on the demo task in one process, to see what it costs and what it
- * would take (used for docs/benchmarks.md). Each round every client trains from the global adapter;
- * then either
+ * <b>Secondary, a projection</b>: superseded by {@link ManyClientSimulation}, which simulates N
+ * distinct clients with their own data through the real mechanism. Kept because docs/benchmarks.md
+ * quotes its earlier table. Each round the demo's 4 clients train from the global adapter; then
+ * either
  * <ul>
- *   <li>the real mechanism: each update goes through the round's {@link SecureVectorFormat} exactly as
- *       an agent encodes it (clip, rotate, round, discrete Gaussian noise), the vectors are summed
- *       modulo 2^32 and decoded as the coordinator does (masking is left out: it cancels); or
- *   <li>a projection to {@code projectedClients} = n clients: the clipped mean of the simulated
- *       clients plus the noise the mechanism's sum carries when n clients take part (per-client σ
- *       calibrated for n, so σ·√n / n on the mean), i.e. the outcome for n clients whose average
- *       update is this one. Continuous Gaussian noise: at σ/γ ~ 10^7 the discrete one is the same.
+ *   <li>the real mechanism over those 4 clients ({@link SimulatedDistributedDp}: the agents'
+ *       encoding, the modular sum without masks, the coordinator's decoding); or
+ *   <li>a projection to {@code projectedClients} = n clients: the clipped mean of the 4 clients plus
+ *       the noise the mechanism's sum carries when n clients take part (per-client σ calibrated for n,
+ *       so σ·√n / n on the mean). It assumes the n clients' average update is these 4 clients'
+ *       clipped mean, the optimistic case: with many distinct clients the mean update is smaller
+ *       (their differences cancel) while the noise is the same. Continuous Gaussian noise: at
+ *       σ/γ ~ 10^7 the discrete one is the same.
  * </ul>
  */
 public final class ClientDpSimulation {
@@ -76,7 +72,8 @@ public final class ClientDpSimulation {
             DjlLoraTrainer evaluator = trainers.get(0);
             AdapterLayout layout = evaluator.layoutFor(lora);
             UpdateCoordinates coords = UpdateCoordinates.of(layout, lora.getAggregationMode());
-            JobConfig job = job(s, lora, layout);
+            SimulatedDistributedDp mechanism = s.projectedClients() > 0 ? null
+                    : new SimulatedDistributedDp("client-dp-simulation", job(s, lora, layout), s.clients(), random);
             FlatAdapter global = FlatAdapter.initial(layout, lora.getASeed());
             for (int r = 1; r <= s.rounds(); r++) {
                 List<float[]> deltas = new ArrayList<>();
@@ -84,8 +81,14 @@ public final class ClientDpSimulation {
                     TrainOutcome o = t.train(new TrainRequest("client-dp-simulation", r, global, lora, training));
                     deltas.add(o.delta());
                 }
-                float[] mean = s.projectedClients() > 0 ? projected(s, coords, deltas, random)
-                        : throughTheMechanism(job, r, layout, lora, deltas, random);
+                float[] mean;
+                if (s.projectedClients() > 0) {
+                    mean = projected(s, coords, deltas, random);
+                } else {
+                    SimulatedDistributedDp.Round round = mechanism.open(r);
+                    deltas.forEach(round::contribute);
+                    mean = round.decode();
+                }
                 float[] next = global.values().clone();
                 for (int i = 0; i < next.length; i++) {
                     next[i] += mean[i];
@@ -110,30 +113,6 @@ public final class ClientDpSimulation {
                         .setDistributedDp(DistributedDpConfig.newBuilder().setTargetEpsilon(s.epsilon())
                                 .setDelta(s.delta()).setClipNorm(s.clip())))
                 .build();
-    }
-
-    /** The round as the agents and the coordinator run it, minus the masks (which cancel in the sum). */
-    private static float[] throughTheMechanism(JobConfig job, int round, AdapterLayout layout, LoraConfig lora,
-            List<float[]> deltas, SecureRandom random) {
-        List<CohortMember> cohort = new ArrayList<>();
-        for (int i = 0; i < deltas.size(); i++) {
-            cohort.add(CohortMember.newBuilder().setNodeId("client-" + (i + 1))
-                    .setIdentityKey(ByteString.copyFrom(Ed25519PrivateKey.generate(random).publicKey().toBytes()))
-                    .build());
-        }
-        byte[] graphSeed = new byte[SecureRoundSetup.GRAPH_SEED_BYTES];
-        random.nextBytes(graphSeed);
-        SecAggSetup setup = SecureRoundSetup.create(job, cohort, graphSeed);
-        SecureVectorFormat format = SecureRoundSetup.format("client-dp-simulation", round, setup, layout,
-                lora.getAggregationMode());
-        int[] sum = new int[format.vectorLength()];
-        for (float[] d : deltas) {
-            int[] e = format.encode(d, 1, 0, random);
-            for (int i = 0; i < sum.length; i++) {
-                sum[i] += e[i];
-            }
-        }
-        return format.decode(sum, deltas.size()).meanUpdate();
     }
 
     /** The clipped mean plus the noise of a sum of {@code projectedClients} clients' calibrated noise. */

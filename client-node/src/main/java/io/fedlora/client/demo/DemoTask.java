@@ -86,6 +86,36 @@ public final class DemoTask {
         return out;
     }
 
+    /** Simulated clients: at most this many, so that their seeds stay apart from the demo's (see below). */
+    public static final int MAX_SIMULATED_CLIENTS = 100_000;
+    /** Offset of simulated clients' seeds past the demo's 26 possible client slices. */
+    private static final long SIMULATED_SEED_OFFSET = 1_000;
+
+    /**
+     * Client {@code client}'s (0-based) own dataset of the fine-tuning task in a simulation of many
+     * clients. Non-IID as the demo is: client k draws {@link #CLIENT_SKEW} of its letters from
+     * quarter k mod 4 of the alphabet (the demo's 4 clients' quarters), the rest from a-z; every
+     * client has its own random stream, so no two clients hold the same data. Seeds never meet the
+     * demo's client slices or the held-out set of the same {@code seed}.
+     */
+    public static List<InstructionExample> simulatedClientSlice(int client, int n, long seed) {
+        if (client < 0 || client >= MAX_SIMULATED_CLIENTS) {
+            throw new IllegalArgumentException("simulated client " + client + " outside 0.." + (MAX_SIMULATED_CLIENTS - 1));
+        }
+        char[] r = simulatedLetterRange(client);
+        SplittableRandom rnd = new SplittableRandom(seed * 1_000_003L + SIMULATED_SEED_OFFSET + client);
+        List<InstructionExample> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(example(TASK, word(rnd, r[0], r[1], CLIENT_SKEW)));
+        }
+        return out;
+    }
+
+    /** The letters [from, to] most of simulated client {@code client}'s words are drawn from. */
+    public static char[] simulatedLetterRange(int client) {
+        return letterRange(client % DemoDefaults.CLIENTS, DemoDefaults.CLIENTS);
+    }
+
     /** The held-out set: the fine-tuning task on words over the whole alphabet. */
     public static List<InstructionExample> heldOut(int n, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed * 1_000_003L);

@@ -45,6 +45,40 @@ class DemoTaskTest {
     }
 
     @Test
+    void simulatedClientsEachHoldTheirOwnNonIidData() {
+        int clients = 40;
+        int n = 64;
+        java.util.Set<List<InstructionExample>> slices = new java.util.HashSet<>();
+        java.util.Set<InstructionExample> all = new java.util.HashSet<>();
+        long examples = 0;
+        for (int k = 0; k < clients; k++) {
+            List<InstructionExample> s = DemoTask.simulatedClientSlice(k, n, 7);
+            assertEquals(n, s.size());
+            assertEquals(s, DemoTask.simulatedClientSlice(k, n, 7), "deterministic");
+            assertTrue(slices.add(s), "client " + k + " holds another client's data");
+            all.addAll(s);
+            examples += s.size();
+            char[] r = DemoTask.simulatedLetterRange(k);
+            assertEquals(DemoTask.letterRange(k % 4, 4)[0], r[0], "client k draws from quarter k mod 4");
+            long local = 0;
+            long total = 0;
+            for (InstructionExample e : s) {
+                assertEquals(DemoTask.TASK, e.instruction());
+                for (char c : e.input().toCharArray()) {
+                    local += c >= r[0] && c <= r[1] ? 1 : 0;
+                    total++;
+                }
+            }
+            assertTrue(local > 0.8 * total, "client " + k + " is not skewed: " + local + "/" + total);
+        }
+        // Own streams, not copies: only short words from the same quarter can coincide by chance.
+        assertTrue(all.size() > 0.9 * examples, all.size() + " distinct examples of " + examples);
+        // and apart from the demo's own slices and held-out set of the same seed
+        assertTrue(!slices.contains(DemoTask.clientSlice(0, 4, n, 7)));
+        assertTrue(!DemoTask.simulatedClientSlice(0, n, 7).equals(DemoTask.heldOut(n, 7)));
+    }
+
+    @Test
     void tinyConfigFitsTheAlphabet() {
         assertEquals(CharTokenizerJson.vocabSize(DemoTask.ALPHABET), Pretrainer.tinyConfig().vocabSize());
         List<String> ops = DemoTask.PRETRAIN_OPS;

@@ -2,6 +2,8 @@ package io.fedlora.deploy.cli;
 
 import io.fedlora.adapter.AtomicFiles;
 import io.fedlora.client.demo.DemoDefaults;
+import io.fedlora.client.demo.ManyClientSimulation;
+import io.fedlora.deploy.demo.ClientDpSimulationReport;
 import io.fedlora.deploy.demo.DemoReport;
 import io.fedlora.deploy.demo.DemoRunner;
 import java.nio.file.Path;
@@ -26,9 +28,19 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--privacy", defaultValue = "none",
             description = "none, record (DP-SGD at epsilon 8, delta 1e-5 per example of each client, 2048 examples "
                     + "each), client (client-level distributed DP at epsilon 8, delta 1e-5 per client, noise added "
-                    + "inside secure aggregation), or all (non-private, record-level and client-level on the same data, "
-                    + "then a table). Default: ${DEFAULT-VALUE}.")
+                    + "inside secure aggregation), client-sim (client-level distributed DP over --sim-clients simulated "
+                    + "clients in this process, against the same clients without DP), or all (non-private, record-level "
+                    + "and client-level on the same data, then client-sim, then a table). Default: ${DEFAULT-VALUE}.")
     String privacy;
+
+    @Option(names = "--sim-clients", paramLabel = "N",
+            description = "Simulated clients of client-sim (default: " + ManyClientSimulation.DEFAULT_CLIENTS
+                    + "; client-level DP needs hundreds).")
+    Integer simClients;
+
+    @Option(names = "--sim-rounds", paramLabel = "R", description = "Rounds of client-sim (default: "
+            + ManyClientSimulation.DEFAULT_ROUNDS + ").")
+    Integer simRounds;
 
     @Option(names = "--json-out", paramLabel = "FILE", description = "Also write the summary as JSON (for docs/benchmarks.md).")
     Path jsonOut;
@@ -37,21 +49,60 @@ public final class DemoCommand implements Callable<Integer> {
         return new DemoRunner(new DemoRunner.Settings(home, work, clients, rounds, privacySetup, p), System.out).run();
     }
 
-    /** The three runs side by side; the two epsilons protect different units (an example, a whole client). */
-    static void printPrivacyTable(java.io.PrintStream out, DemoReport plain, DemoReport record, DemoReport client) {
+    /**
+     * The runs side by side; the epsilons protect different units (an example, a whole client). The
+     * simulated rows (null: left out) are compared with their own non-private baseline.
+     */
+    static void printPrivacyTable(java.io.PrintStream out, DemoReport plain, DemoReport record, DemoReport client,
+            ClientDpSimulationReport simulated) {
         out.println();
-        out.println("privacy                          epsilon (delta 1e-5)   held-out exact match   share of non-private");
-        row(out, "non-private", "-", plain, plain);
-        row(out, "record-level DP-SGD", String.format(java.util.Locale.ROOT, "%.2f per example", record.epsilon()),
+        out.printf("%-52s %-22s %-22s %s%n", "privacy", "epsilon (delta 1e-5)", "held-out exact match",
+                "share of non-private");
+        String n = plain.clients() + " client processes";
+        row(out, "non-private, " + n, "-", plain, plain);
+        row(out, "record-level DP-SGD, " + n, String.format(java.util.Locale.ROOT, "%.2f per example", record.epsilon()),
                 record, plain);
-        row(out, "client-level distributed DP", String.format(java.util.Locale.ROOT, "%.2f per client", client.epsilon()),
-                client, plain);
+        row(out, "client-level distributed DP, " + n,
+                String.format(java.util.Locale.ROOT, "%.2f per client", client.epsilon()), client, plain);
+        if (simulated != null) {
+            simulated.printRows(out);
+        }
     }
 
     private static void row(java.io.PrintStream out, String name, String epsilon, DemoReport r, DemoReport plain) {
         double share = plain.federatedExactMatch() == 0 ? 0 : 100 * r.federatedExactMatch() / plain.federatedExactMatch();
-        out.printf(java.util.Locale.ROOT, "%-32s %-22s %5.1f%%                 %.0f%%%n", name, epsilon,
+        out.printf(java.util.Locale.ROOT, "%-52s %-22s %5.1f%%                 %.0f%%%n", name, epsilon,
                 100 * r.federatedExactMatch(), share);
+    }
+
+    private ManyClientSimulation.Settings simulationSettings() {
+        ManyClientSimulation.Settings s = ManyClientSimulation.Settings.defaults();
+        if (simClients != null) {
+            s = s.withClients(simClients);
+        }
+        if (simRounds != null) {
+            s = s.withRounds(simRounds);
+        }
+        return s;
+    }
+
+    private ClientDpSimulationReport simulate(Path home) throws java.io.IOException {
+        ClientDpSimulationReport r = ClientDpSimulationReport.run(home.resolve("models/fedlora-tiny"),
+                simulationSettings(), System.out);
+        r.printSummary(System.out);
+        return r;
+    }
+
+    /**
+     * The simulation trains one client after another in this process; PyTorch's default of one
+     * intra-op thread per core made each step 10-25x slower on a shared 2-core machine (threads
+     * spinning against other processes), so one thread unless the caller chose otherwise. Must run
+     * before the engine loads.
+     */
+    static void singleIntraOpThreadUnlessSet() {
+        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", "1");
+        }
     }
 
     @Override
@@ -59,6 +110,11 @@ public final class DemoCommand implements Callable<Integer> {
         Path home = Path.of(System.getProperty("fedlora.home", "deploy")).toAbsolutePath();
         Path work = workDir != null ? workDir : home.resolve("target/demo");
         java.util.List<DemoReport> reports = new java.util.ArrayList<>();
+        ClientDpSimulationReport simulated = null;
+        if (privacy.equals("client-sim") || privacy.equals("all")) {
+            simulationSettings(); // bad --sim-* values fail before anything runs
+            singleIntraOpThreadUnlessSet();
+        }
         switch (privacy) {
             case "none" -> reports.add(run(home, work, false, DemoRunner.Privacy.NONE));
             case "record" -> reports.add(run(home, work, true, DemoRunner.Privacy.RECORD));
@@ -68,14 +124,22 @@ public final class DemoCommand implements Callable<Integer> {
                 reports.add(run(home, work.resolve("non-private"), true, DemoRunner.Privacy.NONE));
                 reports.add(run(home, work.resolve("record-dp"), true, DemoRunner.Privacy.RECORD));
                 reports.add(run(home, work.resolve("client-dp"), true, DemoRunner.Privacy.CLIENT));
-                printPrivacyTable(System.out, reports.get(0), reports.get(1), reports.get(2));
+                simulated = simulate(home);
+                printPrivacyTable(System.out, reports.get(0), reports.get(1), reports.get(2), simulated);
+            }
+            case "client-sim" -> {
+                simulated = simulate(home);
+                simulated.printTable(System.out);
             }
             default -> throw new IllegalArgumentException(
-                    "--privacy must be none, record, client or all, got '" + privacy + "'");
+                    "--privacy must be none, record, client, client-sim or all, got '" + privacy + "'");
         }
         if (jsonOut != null) {
-            AtomicFiles.writeString(jsonOut, "[" + String.join(",", reports.stream().map(DemoReport::toJson).toList())
-                    + "]\n");
+            java.util.List<String> json = new java.util.ArrayList<>(reports.stream().map(DemoReport::toJson).toList());
+            if (simulated != null) {
+                json.add(simulated.toJson());
+            }
+            AtomicFiles.writeString(jsonOut, "[" + String.join(",", json) + "]\n");
         }
         return 0;
     }
