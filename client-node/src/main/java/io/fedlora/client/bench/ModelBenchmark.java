@@ -15,6 +15,7 @@ import io.fedlora.client.data.PromptTokenizer;
 import io.fedlora.client.data.TrainingData;
 import io.fedlora.client.data.TrainingExample;
 import io.fedlora.client.demo.RandomModels;
+import io.fedlora.client.model.Directories;
 import io.fedlora.client.model.LlamaConfig;
 import io.fedlora.client.model.LlamaModel;
 import io.fedlora.client.train.DjlLoraTrainer;
@@ -27,12 +28,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * {@code fedlora bench model}: what a realistic checkpoint costs on this machine. Generates (or reuses)
@@ -189,7 +188,7 @@ public final class ModelBenchmark {
         if (Files.isRegularFile(dir.resolve("config.json"))) {
             return "existing";
         }
-        if (Files.exists(dir) && !isEmptyDir(dir)) {
+        if (Files.exists(dir) && !Directories.isEmpty(dir)) {
             throw new IOException(dir + " exists, is not empty and holds no config.json; refusing to write into it");
         }
         progress.accept("generate: " + o.size().label() + " " + o.dtype() + " checkpoint into " + dir + " ...");
@@ -206,7 +205,7 @@ public final class ModelBenchmark {
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             if (Files.exists(tmp)) {
-                deleteTree(tmp);
+                Directories.deleteTree(tmp);
             }
         }
         return "generated";
@@ -368,19 +367,6 @@ public final class ModelBenchmark {
         }
     }
 
-    private static boolean isEmptyDir(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.findAny().isEmpty();
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
-    }
 
     private static double round1(double v) {
         return Math.round(v * 10) / 10.0;

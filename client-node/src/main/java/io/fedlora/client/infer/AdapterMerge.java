@@ -9,6 +9,7 @@ import io.fedlora.adapter.PeftAdapterDir;
 import io.fedlora.adapter.SafetensorsFile;
 import io.fedlora.adapter.SafetensorsWriter;
 import io.fedlora.adapter.TensorData;
+import io.fedlora.client.model.Directories;
 import io.fedlora.client.model.LlamaConfig;
 import io.fedlora.client.model.ModelFormatException;
 import java.io.IOException;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,7 +66,7 @@ public final class AdapterMerge {
         if (out.equals(modelDir.toAbsolutePath().normalize()) || out.equals(adapterDir.toAbsolutePath().normalize())) {
             throw new IOException(out + ": the output directory must differ from the model and adapter directories");
         }
-        if (Files.exists(out) && (!Files.isDirectory(out) || !isEmptyDir(out))) {
+        if (Files.exists(out) && (!Files.isDirectory(out) || !Directories.isEmpty(out))) {
             throw new IOException(out + ": already exists and is not an empty directory; refusing to overwrite");
         }
         LlamaConfig config = LlamaConfig.readDir(modelDir);
@@ -169,7 +169,7 @@ public final class AdapterMerge {
             return new Result(out, List.copyOf(files), merged, scale);
         } finally {
             if (Files.exists(tmp)) {
-                deleteTree(tmp);
+                Directories.deleteTree(tmp);
             }
         }
     }
@@ -214,17 +214,4 @@ public final class AdapterMerge {
         }
     }
 
-    private static boolean isEmptyDir(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.findAny().isEmpty();
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
-    }
 }
