@@ -205,7 +205,7 @@ public final class BenchCommand {
         @Override
         public Integer call() {
             int threads = clientThreads != null ? clientThreads : Runtime.getRuntime().availableProcessors();
-            SecAggSimulation.Result r = SecAggSimulation.run(
+            SecAggSimulation.Result r = SecAggSimulation.benchmark(
                     new SecAggSimulation.Options(clients, params, dropout, corrupt, seed, threads));
             System.out.println(json ? r.toJson() : r.toString());
             return r.correct() ? 0 : 1;
