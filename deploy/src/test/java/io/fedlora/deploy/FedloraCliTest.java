@@ -208,6 +208,21 @@ class FedloraCliTest {
     }
 
     @Test
+    void benchSecAggPrintsTheMeasuredRoundAndTheOneThreadBaseline() throws Exception {
+        Run r = runCapturingStdout("bench", "secagg", "--clients", "12", "--params", "3000", "--dropout", "0.1",
+                "--client-threads", "2", "--json");
+        assertEquals(0, r.exit(), r.err());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out().strip());
+        assertTrue(json.get("correct").asBoolean(), r.out());
+        assertEquals(2, json.get("client_threads").asInt(), r.out());
+        for (String field : new String[] {"client_ms", "client_ms_1_thread", "prg_floor_ms", "server_ms",
+                "client_floor_ratio", "client_floor_ratio_1_thread"}) {
+            assertTrue(json.get(field).asDouble() > 0, field + " in " + r.out());
+        }
+        assertEquals(12000, json.get("raw_bytes_per_client").asLong(), r.out());
+    }
+
+    @Test
     void unknownOptionIsAUsageError() {
         Run r = run("demo", "--clientz", "3");
         assertEquals(2, r.exit());
