@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.IntConsumer;
 
 /**
  * Runs a whole SecAgg+ round for N simulated clients in one process, through the wire encoding,
@@ -184,117 +185,46 @@ public final class SecAggSimulation {
       silentFrom[order[i]] = 1 + sim.nextInt(4);
     }
 
-    long[] clientNanos = new long[n];
-    long[] upload = new long[n];
-    long serverNanos = 0;
     SecAggClient[] clients = new SecAggClient[n];
-    SecAggServer server = SecAggServer.create(config);
+    Stages stages = new Stages(cohort, silentFrom, SecAggServer.create(config));
     String aborted = null;
     int[] plainSum = new int[p + 1];
     boolean[] contributed = new boolean[n];
     AggregateSum result = null;
     try {
-      // Stage 1
-      for (int i = 0; i < n; i++) {
-        if (silentFrom[i] <= 1) {
-          continue;
-        }
-        long t0 = System.nanoTime();
-        ClientId id = cohort.get(i);
-        clients[i] = SecAggClient.create(config, id, identities.get(id).privateKey(), secure)
+      stages.run(1, null, (i, in) -> {
+        clients[i] = SecAggClient.create(config, cohort.get(i), identities.get(cohort.get(i)).privateKey(), secure)
             .threads(o.clientThreads());
-        byte[] wire = clients[i].advertiseKeys().toBytes();
-        long t1 = System.nanoTime();
-        clientNanos[i] += t1 - t0;
-        upload[i] += wire.length;
-        server.receive(ClientMessage.parse(wire));
-        serverNanos += System.nanoTime() - t1;
-      }
-      long t0 = System.nanoTime();
-      Map<ClientId, byte[]> outbound = serialise(server.advance());
-      serverNanos += System.nanoTime() - t0;
-      // Stage 2
-      for (int i = 0; i < n; i++) {
-        byte[] in = outbound.get(cohort.get(i));
-        if (in == null || silentFrom[i] <= 2 || clients[i] == null) {
-          continue;
-        }
-        long a = System.nanoTime();
-        byte[] wire;
-        try {
-          wire = clients[i].onKeyDirectory(KeyDirectory.parse(in)).toBytes();
-        } catch (RoundAbortedException e) {
-          clientNanos[i] += System.nanoTime() - a;
-          continue;
-        }
-        long b = System.nanoTime();
-        clientNanos[i] += b - a;
-        upload[i] += wire.length;
-        server.receive(ClientMessage.parse(wire));
-        serverNanos += System.nanoTime() - b;
-      }
-      t0 = System.nanoTime();
-      outbound = serialise(server.advance());
-      serverNanos += System.nanoTime() - t0;
-      // Stage 3: one client's vectors at a time.
-      for (int i = 0; i < n; i++) {
-        byte[] in = outbound.get(cohort.get(i));
-        if (in == null || silentFrom[i] <= 3 || clients[i] == null) {
-          continue;
-        }
-        float[] update = syntheticUpdate(p, o.seed() * 31 + i);
-        int weight = 1 + sim.nextInt(maxWeight);
-        long a = System.nanoTime();
-        byte[] wire;
-        int[] encoded;
-        try {
-          clients[i].onShareBundle(ShareBundle.parse(in));
-          encoded = encoder.encode(update, weight, secure);
-          wire = clients[i].maskInput(encoded).toBytes();
-        } catch (RoundAbortedException e) {
-          clientNanos[i] += System.nanoTime() - a;
-          continue;
-        }
-        long b = System.nanoTime();
-        clientNanos[i] += b - a;
-        upload[i] += wire.length;
-        server.receive(ClientMessage.parse(wire));
-        serverNanos += System.nanoTime() - b;
+        return clients[i].advertiseKeys().toBytes();
+      }, i -> { });
+      stages.run(2, stages.advance(), (i, in) -> clients[i].onKeyDirectory(KeyDirectory.parse(in)).toBytes(),
+          i -> { });
+      // Stage 3: one client's vectors at a time. The update is made untimed; encoding is client work.
+      int[][] encoded = new int[1][];
+      float[][] update = new float[1][];
+      int[] weight = new int[1];
+      stages.run(3, stages.advance(), (i, in) -> {
+        clients[i].onShareBundle(ShareBundle.parse(in));
+        encoded[0] = encoder.encode(update[0], weight[0], secure);
+        return clients[i].maskInput(encoded[0]).toBytes();
+      }, i -> {
+        update[0] = syntheticUpdate(p, o.seed() * 31 + i);
+        weight[0] = 1 + sim.nextInt(maxWeight);
+      }, i -> {
         for (int j = 0; j <= p; j++) {
-          plainSum[j] += encoded[j];
+          plainSum[j] += encoded[0][j];
         }
         contributed[i] = true;
-      }
-      t0 = System.nanoTime();
-      outbound = serialise(server.advance());
-      serverNanos += System.nanoTime() - t0;
-      // Stage 4
-      for (int i = 0; i < n; i++) {
-        byte[] in = outbound.get(cohort.get(i));
-        if (in == null || silentFrom[i] <= 4 || clients[i] == null) {
-          continue;
-        }
-        long a = System.nanoTime();
-        byte[] wire;
-        try {
-          wire = clients[i].onUnmaskRequest(UnmaskRequest.parse(in)).toBytes();
-        } catch (RoundAbortedException e) {
-          clientNanos[i] += System.nanoTime() - a;
-          continue;
-        }
-        long b = System.nanoTime();
-        clientNanos[i] += b - a;
-        upload[i] += wire.length;
-        server.receive(ClientMessage.parse(wire));
-        serverNanos += System.nanoTime() - b;
-      }
-      t0 = System.nanoTime();
-      result = server.finish();
-      encoder.decode(result.sum());
-      serverNanos += System.nanoTime() - t0;
+      });
+      stages.run(4, stages.advance(), (i, in) -> clients[i].onUnmaskRequest(UnmaskRequest.parse(in)).toBytes(),
+          i -> { });
+      result = stages.finish(encoder);
     } catch (RoundAbortedException e) {
       aborted = e.reason().name();
     }
+    long[] clientNanos = stages.clientNanos;
+    long[] upload = stages.upload;
+    long serverNanos = stages.serverNanos;
 
     boolean correct = result != null && Arrays.equals(result.sum(), plainSum);
     long[] contribNanos = new long[n];
@@ -318,10 +248,78 @@ public final class SecAggSimulation {
         contributors, n - contributors, aborted, o.clientThreads(), Double.NaN);
   }
 
-  private static Map<ClientId, byte[]> serialise(Map<ClientId, ServerMessage> messages) {
-    Map<ClientId, byte[]> out = new HashMap<>();
-    messages.forEach((id, m) -> out.put(id, m.toBytes()));
-    return out;
+  /** One client's reply to its message of a stage ({@code in} is null in stage 1). */
+  private interface ClientStep {
+    byte[] reply(int client, byte[] in) throws RoundAbortedException;
+  }
+
+  /** Drives the clients through the stages in turn and splits the time between clients and server. */
+  private static final class Stages {
+    private final List<ClientId> cohort;
+    private final int[] silentFrom;
+    private final SecAggServer server;
+    final long[] clientNanos;
+    final long[] upload;
+    long serverNanos;
+
+    Stages(List<ClientId> cohort, int[] silentFrom, SecAggServer server) {
+      this.cohort = cohort;
+      this.silentFrom = silentFrom;
+      this.server = server;
+      this.clientNanos = new long[cohort.size()];
+      this.upload = new long[cohort.size()];
+    }
+
+    void run(int stage, Map<ClientId, byte[]> outbound, ClientStep step, IntConsumer sent) {
+      run(stage, outbound, step, i -> { }, sent);
+    }
+
+    /**
+     * Every client that got a message (any client in stage 1) and is not silent by this stage replies,
+     * timed as client work; the server's receipt is server work. {@code prepare} runs untimed before
+     * a client's step, {@code sent} after its reply reached the server.
+     */
+    void run(int stage, Map<ClientId, byte[]> outbound, ClientStep step, IntConsumer prepare, IntConsumer sent) {
+      for (int i = 0; i < cohort.size(); i++) {
+        byte[] in = outbound == null ? null : outbound.get(cohort.get(i));
+        if ((outbound != null && in == null) || silentFrom[i] <= stage) {
+          continue;
+        }
+        prepare.accept(i);
+        long a = System.nanoTime();
+        byte[] wire;
+        try {
+          wire = step.reply(i, in);
+        } catch (RoundAbortedException e) {
+          clientNanos[i] += System.nanoTime() - a;
+          continue;
+        }
+        long b = System.nanoTime();
+        clientNanos[i] += b - a;
+        upload[i] += wire.length;
+        server.receive(ClientMessage.parse(wire));
+        serverNanos += System.nanoTime() - b;
+        sent.accept(i);
+      }
+    }
+
+    /** Closes a stage: the server's messages for the next one, serialised. */
+    Map<ClientId, byte[]> advance() {
+      long t0 = System.nanoTime();
+      Map<ClientId, byte[]> out = new HashMap<>();
+      server.advance().forEach((id, m) -> out.put(id, m.toBytes()));
+      serverNanos += System.nanoTime() - t0;
+      return out;
+    }
+
+    /** Unmasks and decodes the sum (server work). */
+    AggregateSum finish(QuantizedEncoder encoder) {
+      long t0 = System.nanoTime();
+      AggregateSum sum = server.finish();
+      encoder.decode(sum.sum());
+      serverNanos += System.nanoTime() - t0;
+      return sum;
+    }
   }
 
   private static int[] shuffled(int n, SplittableRandom r) {
