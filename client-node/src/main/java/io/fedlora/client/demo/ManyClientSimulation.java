@@ -339,6 +339,24 @@ public final class ManyClientSimulation {
         }
     }
 
+    /**
+     * One of the two runs alone, with its own model ({@link #compare(Path, Settings, Consumer)} runs both in
+     * turn; a caller with a spare core may run each in its own process, one gradient collector per JVM).
+     */
+    public static Result runOne(Path modelDir, Settings settings, Privacy privacy, Consumer<String> out)
+            throws IOException {
+        try (NDManager root = NDManager.newBaseManager(); LlamaModel model = LlamaModel.load(modelDir, root);
+                PromptTokenizer tok = PromptTokenizer.load(modelDir, model.config())) {
+            ManyClientSimulation sim = new ManyClientSimulation(model, tok, settings);
+            try {
+                return sim.run(privacy, new Progress((long) settings.clients() * settings.rounds()), out,
+                        new Observer() {});
+            } finally {
+                sim.close();
+            }
+        }
+    }
+
     /** Closes the trainers (not the shared model). */
     public void close() {
         for (DjlLoraTrainer t : trainers) {
@@ -367,14 +385,7 @@ public final class ManyClientSimulation {
         System.out.println(s);
         if (args.length > 7) {
             // Tuning: one of the two runs alone.
-            try (NDManager root = NDManager.newBaseManager();
-                    LlamaModel model = LlamaModel.load(Path.of(DemoDefaults.MODEL_DIR), root);
-                    PromptTokenizer tok = PromptTokenizer.load(Path.of(DemoDefaults.MODEL_DIR), model.config())) {
-                ManyClientSimulation sim = new ManyClientSimulation(model, tok, s);
-                sim.run(Privacy.valueOf(args[7]), new Progress((long) s.clients() * s.rounds()), System.out::println,
-                        new Observer() {});
-                sim.close();
-            }
+            runOne(Path.of(DemoDefaults.MODEL_DIR), s, Privacy.valueOf(args[7]), System.out::println);
             return;
         }
         Comparison c = compare(Path.of(DemoDefaults.MODEL_DIR), s, System.out::println);

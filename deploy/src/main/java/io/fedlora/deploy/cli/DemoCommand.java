@@ -6,6 +6,7 @@ import io.fedlora.client.demo.ManyClientSimulation;
 import io.fedlora.deploy.demo.ClientDpSimulationReport;
 import io.fedlora.deploy.demo.DemoReport;
 import io.fedlora.deploy.demo.DemoRunner;
+import io.fedlora.deploy.demo.SimulationArmProcesses;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -29,7 +30,7 @@ public final class DemoCommand implements Callable<Integer> {
             description = "none, record (DP-SGD at epsilon 8, delta 1e-5 per example of each client, 2048 examples "
                     + "each), client (client-level distributed DP at epsilon 8, delta 1e-5 per client, noise added "
                     + "inside secure aggregation), client-sim (client-level distributed DP over --sim-clients simulated "
-                    + "clients in this process, against the same clients without DP), or all (non-private, record-level "
+                    + "clients, against the same clients without DP, the two runs side by side in two processes), or all (non-private, record-level "
                     + "and client-level on the same data, then client-sim, then a table). Default: ${DEFAULT-VALUE}.")
     String privacy;
 
@@ -41,6 +42,16 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--sim-rounds", paramLabel = "R", description = "Rounds of client-sim (default: "
             + ManyClientSimulation.DEFAULT_ROUNDS + ").")
     Integer simRounds;
+
+    // A child of the side-by-side simulation: runs one of its two runs and writes the result for the parent.
+    @Option(names = "--sim-arm", hidden = true)
+    String simArm;
+
+    @Option(names = "--sim-settings", hidden = true)
+    Path simSettings;
+
+    @Option(names = "--sim-result-out", hidden = true)
+    Path simResultOut;
 
     @Option(names = "--json-out", paramLabel = "FILE", description = "Also write the summary as JSON (for docs/benchmarks.md).")
     Path jsonOut;
@@ -86,11 +97,21 @@ public final class DemoCommand implements Callable<Integer> {
         return s;
     }
 
-    private ClientDpSimulationReport simulate(Path home) throws java.io.IOException {
+    private ClientDpSimulationReport simulate(Path home, Path work) throws Exception {
         ClientDpSimulationReport r = ClientDpSimulationReport.run(home.resolve("models/fedlora-tiny"),
-                simulationSettings(), System.out);
+                simulationSettings(), work.resolve("client-sim"), System.out);
         r.printSummary(System.out);
         return r;
+    }
+
+    private int runSimulationArm(Path home) throws Exception {
+        if (!privacy.equals("client-sim") || simSettings == null || simResultOut == null) {
+            throw new IllegalArgumentException("--sim-arm needs --privacy client-sim, --sim-settings and --sim-result-out");
+        }
+        ManyClientSimulation.Result r = ClientDpSimulationReport.runArm(home.resolve("models/fedlora-tiny"),
+                SimulationArmProcesses.readSettings(simSettings), SimulationArmProcesses.arm(simArm), System.out);
+        SimulationArmProcesses.writeResult(r, simResultOut);
+        return 0;
     }
 
     /**
@@ -115,6 +136,9 @@ public final class DemoCommand implements Callable<Integer> {
             simulationSettings(); // bad --sim-* values fail before anything runs
             singleIntraOpThreadUnlessSet();
         }
+        if (simArm != null) {
+            return runSimulationArm(home);
+        }
         switch (privacy) {
             case "none" -> reports.add(run(home, work, false, DemoRunner.Privacy.NONE));
             case "record" -> reports.add(run(home, work, true, DemoRunner.Privacy.RECORD));
@@ -124,11 +148,11 @@ public final class DemoCommand implements Callable<Integer> {
                 reports.add(run(home, work.resolve("non-private"), true, DemoRunner.Privacy.NONE));
                 reports.add(run(home, work.resolve("record-dp"), true, DemoRunner.Privacy.RECORD));
                 reports.add(run(home, work.resolve("client-dp"), true, DemoRunner.Privacy.CLIENT));
-                simulated = simulate(home);
+                simulated = simulate(home, work);
                 printPrivacyTable(System.out, reports.get(0), reports.get(1), reports.get(2), simulated);
             }
             case "client-sim" -> {
-                simulated = simulate(home);
+                simulated = simulate(home, work);
                 simulated.printTable(System.out);
             }
             default -> throw new IllegalArgumentException(

@@ -14,28 +14,49 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs {@link ManyClientSimulation} for the demo ({@code fedlora demo --privacy client-sim}, and the
  * last rows of {@code --privacy all}) and reports it: the non-private baseline and client-level
- * distributed DP over the same N simulated clients in one process.
+ * distributed DP over the same N simulated clients.
  */
 public record ClientDpSimulationReport(ManyClientSimulation.Comparison comparison, double wallSeconds) {
 
-    /** The comparison with the demo's base model; one progress line per round (with ETA) goes to {@code out}. */
-    public static ClientDpSimulationReport run(Path modelDir, ManyClientSimulation.Settings settings, PrintStream out)
-            throws IOException {
+    /**
+     * The comparison with the demo's base model; one progress line per round (with ETA) goes to {@code out}.
+     * With two or more cores the two runs go side by side in child processes ({@link SimulationArmProcesses},
+     * files under {@code workDir}), otherwise one after the other in this process.
+     */
+    public static ClientDpSimulationReport run(Path modelDir, ManyClientSimulation.Settings settings, Path workDir,
+            PrintStream out) throws IOException, InterruptedException {
         ManyClientSimulation.Settings s = settings;
-        out.printf(Locale.ROOT, "client-level DP simulation: %d simulated clients in this process, each with its own %d"
-                + " non-IID examples, all of them in each of %d rounds, %d local steps of batch %d (learning rate %.3g);"
-                + " first without DP (the baseline), then with client-level distributed DP at epsilon %.1f, delta %.0e"
-                + " per client (clip %.2f); %d client trainings in all%n", s.clients(), s.examplesPerClient(),
+        boolean sideBySide = Runtime.getRuntime().availableProcessors() >= 2;
+        out.printf(Locale.ROOT, "client-level DP simulation: %d simulated clients, each with its own %d non-IID"
+                + " examples, all of them in each of %d rounds, %d local steps of batch %d (learning rate %.3g);"
+                + " without DP (the baseline) and with client-level distributed DP at epsilon %.1f, delta %.0e per"
+                + " client (clip %.2f), %s; %d client trainings in all%n", s.clients(), s.examplesPerClient(),
                 s.rounds(), s.localSteps(), s.batch(), s.learningRate(), s.epsilon(), s.delta(), s.clip(),
+                sideBySide ? "side by side in two processes" : "one after the other in this process",
                 2L * s.clients() * s.rounds());
-        // One line per client and round from the trainer would drown the progress lines.
+        long start = System.nanoTime();
+        ManyClientSimulation.Comparison c = sideBySide ? SimulationArmProcesses.run(s, workDir, out)
+                : quietTrainer(() -> ManyClientSimulation.compare(modelDir, s, out::println));
+        return new ClientDpSimulationReport(c, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** What a child of {@link SimulationArmProcesses} runs: one of the two runs. */
+    public static ManyClientSimulation.Result runArm(Path modelDir, ManyClientSimulation.Settings s,
+            ManyClientSimulation.Privacy privacy, PrintStream out) throws IOException {
+        return quietTrainer(() -> ManyClientSimulation.runOne(modelDir, s, privacy, out::println));
+    }
+
+    private interface Run<T> {
+        T call() throws IOException;
+    }
+
+    /** One line per client and round from the trainer would drown the progress lines. */
+    private static <T> T quietTrainer(Run<T> run) throws IOException {
         Logger trainerLog = (Logger) LoggerFactory.getLogger(DjlLoraTrainer.class);
         Level level = trainerLog.getLevel();
         trainerLog.setLevel(Level.WARN);
-        long start = System.nanoTime();
         try {
-            ManyClientSimulation.Comparison c = ManyClientSimulation.compare(modelDir, s, out::println);
-            return new ClientDpSimulationReport(c, (System.nanoTime() - start) / 1e9);
+            return run.call();
         } finally {
             trainerLog.setLevel(level);
         }
@@ -52,7 +73,7 @@ public record ClientDpSimulationReport(ManyClientSimulation.Comparison compariso
         DistributedDpParameters p = dp.parameters();
         ManyClientSimulation.Settings s = dp.settings();
         out.println();
-        out.printf(Locale.ROOT, "client-level DP simulation (%d clients in one process, %d rounds, %.0f s): real"
+        out.printf(Locale.ROOT, "client-level DP simulation (%d clients, %d rounds, %.0f s): real"
                 + " encoding (clip %.2f, rotation to %d, rounding, discrete Gaussian sigma %.4g per client), sum mod"
                 + " 2^32 (SecAgg+ masks left out: they cancel), coordinator decoding; published mean noise %.4f per"
                 + " value per round; epsilon %.2f per client after %d rounds (accountant); noise calibrated for all %d"

@@ -111,6 +111,12 @@ public final class JavaProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** Waits up to {@code timeout} for the process to exit: its exit code, or empty if it is still running. */
+    public java.util.OptionalInt waitForExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                ? java.util.OptionalInt.of(process.exitValue()) : java.util.OptionalInt.empty();
+    }
+
     /** Kills the process at once, as a crash would. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
