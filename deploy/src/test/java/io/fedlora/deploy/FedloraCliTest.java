@@ -1,10 +1,9 @@
 package io.fedlora.deploy;
 
+import static io.fedlora.deploy.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,18 +17,6 @@ class FedloraCliTest {
     @TempDir
     Path dir;
 
-    private record Run(int exit, String out, String err) {}
-
-    private static Run run(String... args) {
-        CommandLine cli = Fedlora.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     @Test
     void everySubcommandHasHelp() {
         List<List<String>> paths = new ArrayList<>();
@@ -38,7 +25,7 @@ class FedloraCliTest {
         for (List<String> path : paths) {
             List<String> args = new ArrayList<>(path);
             args.add("--help");
-            Run r = run(args.toArray(String[]::new));
+            CliRun r = run(args.toArray(String[]::new));
             assertEquals(0, r.exit(), path + ": " + r.err());
             assertTrue(r.out().contains("Usage: fedlora"), path + " printed: " + r.out());
         }
@@ -55,13 +42,13 @@ class FedloraCliTest {
 
     @Test
     void privacyEpsilonPrintsItAsTheLastLine() {
-        Run r = run("privacy", "epsilon", "--sampling-rate", "0.01", "--noise-multiplier", "1.1", "--steps", "1000",
+        CliRun r = run("privacy", "epsilon", "--sampling-rate", "0.01", "--noise-multiplier", "1.1", "--steps", "1000",
                 "--delta", "1e-5");
         assertEquals(0, r.exit(), r.err());
         String[] lines = r.out().strip().split("\n");
         double eps = Double.parseDouble(lines[lines.length - 1].replace("epsilon=", ""));
         assertTrue(eps > 0.5 && eps < 5, r.out());
-        Run noise = run("privacy", "noise", "--sampling-rate", "0.01", "--steps", "1000", "--delta", "1e-5",
+        CliRun noise = run("privacy", "noise", "--sampling-rate", "0.01", "--steps", "1000", "--delta", "1e-5",
                 "--target-epsilon", Double.toString(eps));
         assertEquals(0, noise.exit(), noise.err());
         assertTrue(noise.out().strip().matches("(?s).*noise_multiplier=1\\.(09|10|11)\\d*"), noise.out());
@@ -69,7 +56,7 @@ class FedloraCliTest {
 
     @Test
     void badPrivacyParametersExitNonZeroAndSayWhich() {
-        Run r = run("privacy", "epsilon", "--sampling-rate", "1.5", "--noise-multiplier", "1.1", "--steps", "10",
+        CliRun r = run("privacy", "epsilon", "--sampling-rate", "1.5", "--noise-multiplier", "1.1", "--steps", "10",
                 "--delta", "1e-5");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("sampling rate"), r.err());
@@ -77,7 +64,7 @@ class FedloraCliTest {
 
     @Test
     void createJobWithAMissingModelNamesTheDirectory() {
-        Run r = run("admin", "create-job", "--model", dir.resolve("nope").toString());
+        CliRun r = run("admin", "create-job", "--model", dir.resolve("nope").toString());
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("nope"), r.err());
     }
@@ -87,7 +74,7 @@ class FedloraCliTest {
         Path model = dir.resolve("m");
         Files.createDirectories(model);
         Files.writeString(model.resolve("config.json"), "{\"model_type\": \"llama\", \"hidden_size\": -4}");
-        Run r = run("admin", "create-job", "--model", model.toString());
+        CliRun r = run("admin", "create-job", "--model", model.toString());
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("config.json"), r.err());
     }
@@ -96,7 +83,7 @@ class FedloraCliTest {
     void clientWithABadDataLineNamesFileAndLine() throws Exception {
         Path data = dir.resolve("bad.jsonl");
         Files.writeString(data, "{\"instruction\":\"a\",\"output\":\"b\"}\n{\"instruction\":\"a\"}\n");
-        Run r = run("client", "--coordinator", "127.0.0.1:1", "--model", Path.of("models/fedlora-tiny").toString(),
+        CliRun r = run("client", "--coordinator", "127.0.0.1:1", "--model", Path.of("models/fedlora-tiny").toString(),
                 "--data", data.toString(), "--state-dir", dir.resolve("s").toString());
         assertEquals(2, r.exit(), r.err());
         assertTrue(r.err().contains("bad.jsonl") && r.err().contains("2") && r.err().contains("output"), r.err());
@@ -113,20 +100,20 @@ class FedloraCliTest {
         Files.write(model.resolve("model.safetensors"), java.util.Arrays.copyOf(weights, 5000));
         Path data = dir.resolve("ok.jsonl");
         Files.writeString(data, "{\"instruction\":\"a\",\"output\":\"b\"}\n");
-        Run r = run("client", "--coordinator", "127.0.0.1:1", "--model", model.toString(), "--data", data.toString(),
+        CliRun r = run("client", "--coordinator", "127.0.0.1:1", "--model", model.toString(), "--data", data.toString(),
                 "--state-dir", dir.resolve("s").toString());
         assertEquals(2, r.exit(), r.err());
         assertTrue(r.err().contains("model.safetensors") && r.err().contains("model.embed_tokens.weight"), r.err());
     }
 
     /** Runs the CLI with System.out captured too (model score prints its result there). */
-    private static Run runCapturingStdout(String... args) {
+    private static CliRun runCapturingStdout(String... args) {
         java.io.PrintStream saved = System.out;
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         System.setOut(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
         try {
-            Run r = run(args);
-            return new Run(r.exit(), r.out() + bytes.toString(java.nio.charset.StandardCharsets.UTF_8), r.err());
+            CliRun r = run(args);
+            return new CliRun(r.exit(), r.out() + bytes.toString(java.nio.charset.StandardCharsets.UTF_8), r.err());
         } finally {
             System.setOut(saved);
         }
@@ -152,19 +139,19 @@ class FedloraCliTest {
     @Test
     void modelGenerateTakesAChatPromptThroughTheTemplate() throws Exception {
         Path model = tinyModelWithChatTemplate();
-        Run chat = runCapturingStdout("model", "generate", "--model", model.toString(), "--chat", "--prompt", "next abc",
-                "--max-new-tokens", "4");
+        CliRun chat = runCapturingStdout("model", "generate", "--model", model.toString(), "--chat", "--prompt",
+                "next abc", "--max-new-tokens", "4");
         assertEquals(0, chat.exit(), chat.err());
-        Run systemWithoutChat = runCapturingStdout("model", "generate", "--model", model.toString(), "--prompt", "x",
+        CliRun systemWithoutChat = runCapturingStdout("model", "generate", "--model", model.toString(), "--prompt", "x",
                 "--system", "be brief");
         assertEquals(2, systemWithoutChat.exit(), systemWithoutChat.err());
         assertTrue(systemWithoutChat.err().contains("--system needs --chat"), systemWithoutChat.err());
         // This template takes no system message: refused, naming the field.
-        Run refused = runCapturingStdout("model", "generate", "--model", model.toString(), "--chat", "--prompt", "x",
+        CliRun refused = runCapturingStdout("model", "generate", "--model", model.toString(), "--chat", "--prompt", "x",
                 "--system", "be brief");
         assertEquals(2, refused.exit(), refused.err());
         assertTrue(refused.err().contains("messages[0].role"), refused.err());
-        Run noTemplate = runCapturingStdout("model", "generate", "--model", "models/fedlora-tiny", "--chat",
+        CliRun noTemplate = runCapturingStdout("model", "generate", "--model", "models/fedlora-tiny", "--chat",
                 "--prompt", "x");
         assertEquals(2, noTemplate.exit(), noTemplate.err());
         assertTrue(noTemplate.err().contains("tokenizer_config.json: file not found"), noTemplate.err());
@@ -180,17 +167,18 @@ class FedloraCliTest {
                 + "{\"role\":\"assistant\",\"content\":\"bcd\"}]}\n");
         Path text = Files.writeString(dir.resolve("text.jsonl"), "{\"text\":\"next abc bcd\"}\n");
         for (Path data : List.of(instruction, chat, text)) {
-            Run r = runCapturingStdout("model", "score", "--model", model.toString(), "--data", data.toString(), "--json");
+            CliRun r = runCapturingStdout("model", "score", "--model", model.toString(), "--data", data.toString(),
+                    "--json");
             assertEquals(0, r.exit(), data + ": " + r.err());
             assertTrue(r.out().contains("{\"examples\":1,\"tokens\":"), r.out());
         }
 
         Path bad = Files.writeString(dir.resolve("bad.jsonl"), "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"},"
                 + "{\"role\":\"bot\",\"content\":\"b\"}]}\n");
-        Run r = runCapturingStdout("model", "score", "--model", model.toString(), "--data", bad.toString());
+        CliRun r = runCapturingStdout("model", "score", "--model", model.toString(), "--data", bad.toString());
         assertEquals(2, r.exit(), r.err());
         assertTrue(r.err().contains(bad + ":1: field 'messages[1].role': must be one of system/user/assistant"), r.err());
-        Run noTemplate = runCapturingStdout("model", "score", "--model", tiny.toString(), "--data", chat.toString());
+        CliRun noTemplate = runCapturingStdout("model", "score", "--model", tiny.toString(), "--data", chat.toString());
         assertEquals(2, noTemplate.exit(), noTemplate.err());
         assertTrue(noTemplate.err().contains("tokenizer_config.json: file not found"), noTemplate.err());
     }
@@ -198,7 +186,7 @@ class FedloraCliTest {
     @Test
     void benchModelPrintsOneJsonObjectWithTheLoadRatio() throws Exception {
         Path ckpt = dir.resolve("bench-1m");
-        Run r = runCapturingStdout("bench", "model", "--size", "1m", "--dtype", "f32", "--dir", ckpt.toString(),
+        CliRun r = runCapturingStdout("bench", "model", "--size", "1m", "--dtype", "f32", "--dir", ckpt.toString(),
                 "--no-train", "--no-score", "--json");
         assertEquals(0, r.exit(), r.err());
         var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out().strip());
@@ -209,7 +197,7 @@ class FedloraCliTest {
 
     @Test
     void benchSecAggPrintsTheMeasuredRoundAndTheOneThreadBaseline() throws Exception {
-        Run r = runCapturingStdout("bench", "secagg", "--clients", "12", "--params", "3000", "--dropout", "0.1",
+        CliRun r = runCapturingStdout("bench", "secagg", "--clients", "12", "--params", "3000", "--dropout", "0.1",
                 "--client-threads", "2", "--json");
         assertEquals(0, r.exit(), r.err());
         var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out().strip());
@@ -224,7 +212,7 @@ class FedloraCliTest {
 
     @Test
     void unknownOptionIsAUsageError() {
-        Run r = run("demo", "--clientz", "3");
+        CliRun r = run("demo", "--clientz", "3");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--clientz"), r.err());
     }

@@ -3,31 +3,16 @@ package io.fedlora.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fedlora.adapter.LoraLayouts;
-import io.fedlora.adapter.LoraLayouts.LlamaDims;
-import io.fedlora.client.agent.AgentConfig;
 import io.fedlora.client.agent.AgentNode;
-import io.fedlora.client.tls.EnrollmentToken;
 import io.fedlora.client.train.LocalTrainer;
 import io.fedlora.client.train.TrainOutcome;
 import io.fedlora.client.train.TrainRequest;
-import io.fedlora.coordinator.CoordinatorConfig;
 import io.fedlora.coordinator.CoordinatorServer;
-import io.fedlora.coordinator.round.RoundTiming;
 import io.fedlora.crypto.pki.TlsCredentials;
 import io.fedlora.crypto.secagg.SecAggSecretsTap;
-import io.fedlora.deploy.cli.CoordinatorAddress;
-import io.fedlora.proto.v1.AggregationMode;
-import io.fedlora.proto.v1.CreateEnrollmentTokenRequest;
 import io.fedlora.proto.v1.JobConfig;
 import io.fedlora.proto.v1.JobState;
-import io.fedlora.proto.v1.LoraConfig;
 import io.fedlora.proto.v1.RoundSummary;
-import io.fedlora.proto.v1.SecureAggregationConfig;
-import io.fedlora.proto.v1.Strategy;
-import io.fedlora.proto.v1.TrainingConfig;
-import io.fedlora.proto.v1.TrustAdminServiceGrpc;
-import io.grpc.ManagedChannel;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,8 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(180)
 class SecretsNeverLoggedTest {
 
-    private static final String MODEL_SHA = "ab".repeat(32);
-    private static final LlamaDims DIMS = new LlamaDims(2, 16, 32, 2, 2, 8);
     private static final int AGENTS = 4;
 
     @TempDir
@@ -72,28 +55,22 @@ class SecretsNeverLoggedTest {
         LogCapture logs = new LogCapture();
         var seen = new java.util.concurrent.atomic.AtomicInteger();
         SecAggSecretsTap.install((what, secret) -> shortSecrets.put(what + " (#" + seen.incrementAndGet() + ")", secret));
-        List<AgentNode> agents = new ArrayList<>();
         try (logs) {
-            CoordinatorServer server = CoordinatorServer.start(CoordinatorConfig.builder(data).host("127.0.0.1").port(0)
-                    .heartbeatInterval(Duration.ofMillis(500))
-                    .roundTiming(new RoundTiming(Duration.ofMillis(10), Duration.ofMillis(50))).build());
-            ManagedChannel admin = CoordinatorAddress.open("127.0.0.1:" + server.port(),
-                    server.adminCredentialsDir().orElseThrow());
+            TlsFederationFixture federation = TlsFederationFixture.start(dir);
+            CoordinatorServer server = federation.server();
             try {
                 traceH2AtDebug(data);
                 for (String name : List.of(AgentNode.class.getName(), CoordinatorServer.class.getName(),
                         "io.grpc.netty.shaded.io.netty.handler.ssl.SslHandler", "org.h2.engine")) {
                     assertTrue(org.slf4j.LoggerFactory.getLogger(name).isDebugEnabled(), name + " at DEBUG");
                 }
-                var trust = TrustAdminServiceGrpc.newBlockingStub(admin);
                 for (int i = 0; i < AGENTS; i++) {
                     String name = "hospital-" + i;
-                    String token = trust.createEnrollmentToken(CreateEnrollmentTokenRequest.newBuilder().setName(name)
-                            .setRole("agent").setTtlSeconds(300).build()).getToken();
+                    String token = federation.enrollmentToken(name, "agent");
                     shortSecrets.put(name + ": enrollment token", token.getBytes(StandardCharsets.US_ASCII));
                     shortSecrets.put(name + ": enrollment token (decoded)",
                             Base64.getUrlDecoder().decode(token.substring(token.indexOf('.') + 1)));
-                    agents.add(agent(server, name, token));
+                    startAgent(federation, name, token);
                 }
                 String job = server.jobs().create(secureJob()).jobId();
                 server.startJob(job);
@@ -102,9 +79,7 @@ class SecretsNeverLoggedTest {
                     assertEquals(AGENTS, r.getContributingNodesCount(), r.toString());
                 }
             } finally {
-                agents.forEach(AgentNode::close);
-                CoordinatorAddress.closeQuietly(admin);
-                server.close();
+                federation.close();
                 SecAggSecretsTap.uninstall();
             }
         }
@@ -206,48 +181,24 @@ class SecretsNeverLoggedTest {
         }
     }
 
-    private AgentNode agent(CoordinatorServer server, String name, String token) throws Exception {
+    /** An agent that keeps each raw update and encoded vector it sends, for the scan. */
+    private void startAgent(TlsFederationFixture federation, String name, String token) throws Exception {
         LocalTrainer trainer = new LocalTrainer() {
             @Override
             public TrainOutcome train(TrainRequest req) {
-                float[] d = new float[req.startAdapter().values().length];
-                int h = Math.floorMod(name.hashCode(), 97) + 1;
-                for (int i = 0; i < d.length; i++) {
-                    d[i] = (float) (h * 1e-3 * ((i % 11) - 5) + req.round() * 1e-4 + (i + 1) * 1e-6);
-                }
+                float[] d = TinyFederation.delta(req, name);
                 deltas.put(name + " round " + req.round(), d.clone());
-                return new TrainOutcome(d, 20 + h, 0.5, 1, 0.01);
+                return new TrainOutcome(d, 20 + TinyFederation.scale(name), 0.5, 1, 0.01);
             }
         };
-        AgentConfig config = AgentConfig.builder("127.0.0.1:" + server.port(), dir.resolve("agents/" + name), name,
-                        MODEL_SHA)
-                .numExamples(20).backoff(Duration.ofMillis(50), Duration.ofMillis(200))
-                .enrollWith(EnrollmentToken.of(token), server.caCertificateFile().orElseThrow())
+        federation.startAgent(federation.enrolledAgent(name, token)
                 .encodedUpdateListener((job, round, words) -> encoded.put(name + " round " + round, words.clone()))
-                .build();
-        AgentNode a = AgentNode.start(config, trainer);
-        assertTrue(a.awaitConnected(Duration.ofSeconds(20)), name + " connected");
-        return a;
+                .build(), trainer);
     }
 
     private static JobConfig secureJob() {
-        return JobConfig.newBuilder()
-                .setName("secrets")
-                .setBaseModelId("tiny")
-                .setBaseModelSha256(MODEL_SHA)
-                .setLora(LoraConfig.newBuilder().setRank(4).setAlpha(8).addTargetModules("q_proj")
-                        .addTargetModules("v_proj").setAggregationMode(AggregationMode.AGGREGATION_MODE_EXACT_FROZEN_A)
-                        .setASeed(3))
-                .setTraining(TrainingConfig.newBuilder().setLocalSteps(1).setBatchSize(4).setLearningRate(1e-3)
-                        .setMaxSeqLen(16).setSeed(5))
-                .setRounds(2)
-                .setClientsPerRound(AGENTS)
-                .setMinClients(AGENTS)
-                .setRoundDeadlineSeconds(30)
-                .setStrategy(Strategy.STRATEGY_FEDAVG)
-                .setAdapterLayout(LoraLayouts.llama(DIMS, 4, List.of("q_proj", "v_proj")))
-                .setSecureAggregation(SecureAggregationConfig.newBuilder().setDropoutFraction(0.25).setCorruptFraction(0)
-                        .setClipNorm(10).setMaxWeight(1000).setStageTimeoutSeconds(10))
-                .build();
+        JobConfig.Builder job = TinyFederation.secureJob("secrets", 2, AGENTS, AGENTS).setRoundDeadlineSeconds(30);
+        job.getSecureAggregationBuilder().setStageTimeoutSeconds(10);
+        return job.build();
     }
 }

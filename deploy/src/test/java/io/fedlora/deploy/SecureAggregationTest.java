@@ -19,23 +19,16 @@ import io.fedlora.client.train.TrainOutcome;
 import io.fedlora.client.train.TrainRequest;
 import io.fedlora.coordinator.CoordinatorConfig;
 import io.fedlora.coordinator.CoordinatorServer;
-import io.fedlora.coordinator.round.RoundTiming;
 import io.fedlora.proto.v1.AgentServiceGrpc;
-import io.fedlora.proto.v1.AggregationMode;
 import io.fedlora.proto.v1.JobConfig;
 import io.fedlora.proto.v1.JobState;
-import io.fedlora.proto.v1.LoraConfig;
 import io.fedlora.proto.v1.RoundState;
 import io.fedlora.proto.v1.RoundSummary;
 import io.fedlora.proto.v1.SecAggEnvelope;
-import io.fedlora.proto.v1.SecureAggregationConfig;
-import io.fedlora.proto.v1.Strategy;
-import io.fedlora.proto.v1.TrainingConfig;
 import io.fedlora.proto.v1.UpdateEncoding;
 import io.fedlora.proto.v1.UpdateHeader;
 import io.fedlora.proto.v1.UpdateUpload;
 import io.fedlora.adapter.LoraLayouts;
-import io.fedlora.adapter.LoraLayouts.LlamaDims;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -76,9 +69,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class SecureAggregationTest {
-
-    private static final String MODEL_SHA = "ab".repeat(32);
-    private static final LlamaDims DIMS = new LlamaDims(2, 16, 32, 2, 2, 8);
 
     @TempDir
     Path dir;
@@ -424,10 +414,8 @@ class SecureAggregationTest {
     // ---- set-up ----
 
     private void start(boolean insecurePlaintext) throws Exception {
-        server = CoordinatorServer.start(CoordinatorConfig.builder(dir.resolve("coordinator"))
-                        .roundTiming(new RoundTiming(Duration.ofMillis(10), Duration.ofMillis(50)))
-                        .heartbeatInterval(Duration.ofMillis(500))
-                        .insecurePlaintext(insecurePlaintext).insecureTransport(true).build(),
+        CoordinatorConfig.Builder config = TinyFederation.quickRounds(CoordinatorConfig.builder(dir.resolve("coordinator")));
+        server = CoordinatorServer.start(config.insecurePlaintext(insecurePlaintext).insecureTransport(true).build(),
                 NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), InsecureServerCredentials.create())
                         .intercept(inbound));
     }
@@ -446,50 +434,26 @@ class SecureAggregationTest {
                 training.add(name);
                 finishTraining.await();
                 String node = nodeIdsByName.get(name);
-                float[] d = new float[req.startAdapter().values().length];
-                int h = Math.floorMod(name.hashCode(), 97) + 1;
-                for (int i = 0; i < d.length; i++) {
-                    d[i] = (float) (h * 1e-3 * ((i % 11) - 5) + req.round() * 1e-4 + (i + 1) * 1e-6);
-                }
+                float[] d = TinyFederation.delta(req, name);
                 deltas.put(node + "/" + req.round(), d);
                 weights.put(node + "/" + req.round(), examples);
                 return new TrainOutcome(d.clone(), examples, 0.5, 1, 0.01);
             }
         };
-        AgentConfig config = AgentConfig.builder("127.0.0.1:" + server.port(), dir.resolve("agents/" + name), name,
-                        MODEL_SHA)
+        AgentConfig config = TinyFederation.agentConfig(server.port(), dir, name)
                 .numExamples(examples)
-                .backoff(Duration.ofMillis(50), Duration.ofMillis(200))
                 .insecureTransport(true)
                 .privacyBudget(budget)
                 .encodedUpdateListener((jobId, round, words) -> encoded.put(nodeIdsByName.get(name) + "/" + round,
                         words.clone()))
                 .build();
-        AgentNode a = AgentNode.start(config, trainer);
-        assertTrue(a.awaitConnected(Duration.ofSeconds(20)), name + " connected");
+        AgentNode a = TinyFederation.startConnected(config, trainer);
         nodeIdsByName.put(name, a.nodeId());
         return a;
     }
 
     private JobConfig secureJob(int rounds, int perRound, int min) {
-        return JobConfig.newBuilder()
-                .setName("secure")
-                .setBaseModelId("tiny")
-                .setBaseModelSha256(MODEL_SHA)
-                .setLora(LoraConfig.newBuilder().setRank(4).setAlpha(8).addTargetModules("q_proj")
-                        .addTargetModules("v_proj").setAggregationMode(AggregationMode.AGGREGATION_MODE_EXACT_FROZEN_A)
-                        .setASeed(3))
-                .setTraining(TrainingConfig.newBuilder().setLocalSteps(1).setBatchSize(4).setLearningRate(1e-3)
-                        .setMaxSeqLen(16).setSeed(5))
-                .setRounds(rounds)
-                .setClientsPerRound(perRound)
-                .setMinClients(min)
-                .setRoundDeadlineSeconds(20)
-                .setStrategy(Strategy.STRATEGY_FEDAVG)
-                .setAdapterLayout(LoraLayouts.llama(DIMS, 4, List.of("q_proj", "v_proj")))
-                .setSecureAggregation(SecureAggregationConfig.newBuilder().setDropoutFraction(0.25).setCorruptFraction(0)
-                        .setClipNorm(10).setMaxWeight(1000).setStageTimeoutSeconds(5))
-                .build();
+        return TinyFederation.secureJob("secure", rounds, perRound, min).build();
     }
 
     /** The secure job with client-level DP: epsilon 8 at delta 1e-5 over the job, clip 10 (above the deltas' norms). */

@@ -1,20 +1,18 @@
 package io.fedlora.deploy;
 
+import static io.fedlora.deploy.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fedlora.coordinator.CoordinatorConfig;
 import io.fedlora.coordinator.CoordinatorServer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The trust commands as an operator types them, against a coordinator on a real TLS port. */
 class TrustCliTest {
@@ -26,8 +24,6 @@ class TrustCliTest {
     private String target;
     private String adminCreds;
     private String ca;
-
-    private record Run(int exit, String out, String err) {}
 
     @BeforeEach
     void start() throws Exception {
@@ -42,20 +38,10 @@ class TrustCliTest {
         server.close();
     }
 
-    private static Run run(String... args) {
-        CommandLine cli = Fedlora.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     @Test
     void anOperatorIsEnrolledWithATokenActsWithinItsRoleAndCanBeRevoked() throws Exception {
-        Run token = run("admin", "enroll-token", "--coordinator", target, "--credentials", adminCreds, "--name", "vera",
-                "--role", "viewer", "--ttl", "10m");
+        CliRun token = run("admin", "enroll-token", "--coordinator", target, "--credentials", adminCreds, "--name",
+                "vera", "--role", "viewer", "--ttl", "10m");
         assertEquals(0, token.exit(), token.err());
         String t = token.out().strip();
         assertTrue(t.startsWith("flt1.") && !t.contains("\n"), "only the token on stdout: " + token.out());
@@ -64,30 +50,30 @@ class TrustCliTest {
         Path tokenFile = dir.resolve("vera.token");
         Files.writeString(tokenFile, t + "\n");
         Path veraDir = dir.resolve("vera");
-        Run enrolled = run("enroll", "--coordinator", target, "--token-file", tokenFile.toString(), "--name", "vera",
+        CliRun enrolled = run("enroll", "--coordinator", target, "--token-file", tokenFile.toString(), "--name", "vera",
                 "--ca-cert", ca, "--out", veraDir.toString());
         assertEquals(0, enrolled.exit(), enrolled.err());
         assertTrue(Files.exists(veraDir.resolve("client.key")));
 
-        Run reuse = run("enroll", "--coordinator", target, "--token", t, "--name", "vera", "--ca-cert", ca, "--out",
+        CliRun reuse = run("enroll", "--coordinator", target, "--token", t, "--name", "vera", "--ca-cert", ca, "--out",
                 dir.resolve("again").toString());
         assertEquals(3, reuse.exit());
         assertTrue(reuse.err().contains("UNAUTHENTICATED") && reuse.err().contains("already been used"), reuse.err());
 
         assertEquals(0, run("admin", "nodes", "--coordinator", target, "--credentials", veraDir.toString()).exit());
-        Run denied = run("admin", "certificates", "--coordinator", target, "--credentials", veraDir.toString());
+        CliRun denied = run("admin", "certificates", "--coordinator", target, "--credentials", veraDir.toString());
         assertEquals(3, denied.exit());
         assertTrue(denied.err().contains("PERMISSION_DENIED"), denied.err());
 
-        Run certs = run("admin", "certificates", "--coordinator", target, "--credentials", adminCreds);
+        CliRun certs = run("admin", "certificates", "--coordinator", target, "--credentials", adminCreds);
         assertTrue(certs.out().contains("vera") && certs.out().contains("viewer"), certs.out());
-        Run revoked = run("admin", "revoke", "vera", "--reason", "left the project", "--coordinator", target,
+        CliRun revoked = run("admin", "revoke", "vera", "--reason", "left the project", "--coordinator", target,
                 "--credentials", adminCreds);
         assertEquals(0, revoked.exit(), revoked.err());
-        Run after = run("admin", "nodes", "--coordinator", target, "--credentials", veraDir.toString());
+        CliRun after = run("admin", "nodes", "--coordinator", target, "--credentials", veraDir.toString());
         assertEquals(3, after.exit());
 
-        Run audit = run("admin", "audit", "--coordinator", target, "--credentials", adminCreds);
+        CliRun audit = run("admin", "audit", "--coordinator", target, "--credentials", adminCreds);
         assertTrue(audit.out().contains("TrustAdminService/CreateEnrollmentToken"), audit.out());
         assertTrue(audit.out().contains("EnrollmentService/Enroll"), audit.out());
         assertTrue(audit.out().contains("TrustAdminService/Revoke") && audit.out().contains("left the project"),
@@ -101,7 +87,7 @@ class TrustCliTest {
             assertEquals(0, run("admin", "enroll-token", "--coordinator", target, "--credentials", adminCreds,
                     "--name", name).exit());
         }
-        Run ok = run("admin", "audit", "--verify", "--coordinator", target, "--credentials", adminCreds);
+        CliRun ok = run("admin", "audit", "--verify", "--coordinator", target, "--credentials", adminCreds);
         assertEquals(0, ok.exit(), ok.out() + ok.err());
         assertTrue(ok.out().contains("audit log intact: 3 entries"), ok.out());
 
@@ -115,7 +101,7 @@ class TrustCliTest {
             }
             st.execute("UPDATE audit_log SET actor = 'nobody' WHERE seq = " + second);
         }
-        Run broken = run("admin", "audit", "--verify", "--coordinator", target, "--credentials", adminCreds);
+        CliRun broken = run("admin", "audit", "--verify", "--coordinator", target, "--credentials", adminCreds);
         assertEquals(1, broken.exit(), broken.out() + broken.err());
         assertTrue(broken.out().contains("BROKEN at entry " + second + ": entry " + second + " was changed"),
                 broken.out());
@@ -123,10 +109,10 @@ class TrustCliTest {
 
     @Test
     void adminCommandsNeedCredentials() {
-        Run r = run("admin", "nodes", "--coordinator", target);
+        CliRun r = run("admin", "nodes", "--coordinator", target);
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--credentials") && r.err().contains("pki/admin"), r.err());
-        Run help = run("admin", "--help");
+        CliRun help = run("admin", "--help");
         assertTrue(help.out().contains("DATA_DIR/pki/admin"), help.out());
     }
 }
