@@ -33,7 +33,7 @@ import java.util.Set;
 /**
  * The coordinator's side of one secure round: the crypto library's {@link SecAggServer} plus what
  * the round loop needs around it — who was asked in the current stage and who has answered.
- * Not thread-safe: {@link JobRun} calls it under its lock.
+ * Not thread-safe: {@link JobRun} and {@link SecureStages} call it under the run's lock.
  */
 final class SecureRound {
 

@@ -1,0 +1,234 @@
+package io.fedlora.coordinator.round;
+
+import io.fedlora.adapter.FlatAdapter;
+import io.fedlora.coordinator.round.RoundHost.Halt;
+import io.fedlora.coordinator.store.NodeRecord;
+import io.fedlora.coordinator.strategy.Candidate;
+import io.fedlora.coordinator.strategy.Strategy;
+import com.google.protobuf.ByteString;
+import io.fedlora.crypto.Bytes;
+import io.fedlora.crypto.secagg.RoundAbortedException;
+import io.fedlora.proto.v1.AgentEvent;
+import io.fedlora.proto.v1.ClientDpPrivacy;
+import io.fedlora.proto.v1.CohortMember;
+import io.fedlora.proto.v1.JobConfig;
+import io.fedlora.proto.v1.RoundState;
+import io.fedlora.proto.v1.RoundSummary;
+import io.fedlora.proto.v1.SecAggEnvelope;
+import io.fedlora.proto.v1.SecAggSetup;
+import io.fedlora.rounds.SecureRoundSetup;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sets up a secure round ({@link #setUp}) and drives it through its four stages. Stages 1, 2 and 4
+ * close when every node asked has answered or is gone, or at the stage timeout; stage 3 (masked
+ * inputs) at the round deadline. Below the threshold the library aborts the round: it is recorded
+ * with the reason and retried, never published with a wrong sum.
+ */
+final class SecureStages {
+
+    // The run's logger: a round's lines keep the name operators filter on.
+    private static final Logger log = LoggerFactory.getLogger(JobRun.class);
+    /** Graph seeds: public, but must be unpredictable before the round so no one can pick neighbours. */
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+    private final RoundHost host;
+    private final RoundLedger ledger;
+    private final ActiveRound r;
+    private final SecureRound s;
+    private final Strategy strategy;
+    /** Client-level DP spent by the job so far; null when the job has none. */
+    private final ClientDpBudget clientDpBudget;
+    private final String jobId;
+    private final JobConfig cfg;
+    private final InstantSource clock;
+    private final ReentrantLock lock;
+    private final Duration stageTimeout;
+
+    SecureStages(RoundHost host, RoundLedger ledger, ActiveRound r, Strategy strategy,
+            ClientDpBudget clientDpBudget) {
+        this.host = host;
+        this.ledger = ledger;
+        this.r = r;
+        this.s = r.secure;
+        this.strategy = strategy;
+        this.clientDpBudget = clientDpBudget;
+        this.jobId = host.jobId();
+        this.cfg = host.config();
+        this.clock = host.clock();
+        this.lock = host.lock();
+        int t = cfg.getSecureAggregation().getStageTimeoutSeconds();
+        this.stageTimeout = Duration.ofSeconds(t > 0 ? t : SecureRoundSetup.DEFAULT_STAGE_TIMEOUT_SECONDS);
+    }
+
+    /** The round's SecAgg+ setup: the cohort in selection order with its registered identity keys. */
+    static SecureRound setUp(String jobId, JobConfig cfg, int round, List<Candidate> cohort,
+            Map<String, NodeRecord> byId, ClientDpBudget clientDpBudget) {
+        List<CohortMember> members = new ArrayList<>();
+        for (Candidate c : cohort) {
+            members.add(CohortMember.newBuilder().setNodeId(c.nodeId())
+                    .setIdentityKey(ByteString.copyFrom(Bytes.fromHex(byId.get(c.nodeId()).identityKeyHex()).toByteArray()))
+                    .build());
+        }
+        byte[] graphSeed = new byte[SecureRoundSetup.GRAPH_SEED_BYTES];
+        RANDOM.nextBytes(graphSeed);
+        SecAggSetup setup = SecureRoundSetup.create(cfg, members, graphSeed);
+        SecureRound s = new SecureRound(jobId, round, setup, cfg);
+        s.clientDp().ifPresent(p -> {
+            // Calibration makes every round fit; this only guards against a change of cohort shape.
+            double after = clientDpBudget.epsilonAfter(p);
+            if (after > clientDpBudget.targetEpsilon() * (1 + 1e-9)) {
+                throw new IllegalStateException(String.format("client-level DP: round %d would take the job to"
+                        + " epsilon %.4f, above its target %.4f; stopping before any such sum is unmasked", round, after,
+                        clientDpBudget.targetEpsilon()));
+            }
+        });
+        return s;
+    }
+
+    /** Returns the published adapter, or null when the round was aborted. */
+    FlatAdapter run(FlatAdapter global) {
+        String abort = null;
+        SecureRound.Result result = null;
+        try {
+            for (String stage : List.of("key advertisement", "key sharing", "masked input")) {
+                Instant now = clock.instant();
+                Instant until = stage.equals("masked input") ? r.deadline
+                        : earliest(now.plus(stageTimeout), r.deadline);
+                if (!awaitStage(until)) {
+                    return stopped();
+                }
+                Map<String, byte[]> out;
+                lock.lock();
+                try {
+                    int inputs = s.maskedInputs();
+                    if (inputs >= 0 && inputs < cfg.getMinClients()) {
+                        abort = String.format("only %d of %d selected nodes sent a masked input (min_clients %d)",
+                                inputs, r.selected.size(), cfg.getMinClients());
+                        break;
+                    }
+                    out = s.advance();
+                } finally {
+                    lock.unlock();
+                }
+                log.info("job {} round {}: secagg {} stage closed; {} node(s) go on", jobId, r.round, stage, out.size());
+                push(out);
+            }
+            if (abort == null) {
+                if (!awaitStage(clock.instant().plus(stageTimeout))) {
+                    return stopped();
+                }
+                long t0 = System.nanoTime();
+                lock.lock();
+                try {
+                    result = s.finish();
+                } finally {
+                    lock.unlock();
+                }
+                return publishSecure(result, global, t0);
+            }
+        } catch (RoundAbortedException e) {
+            abort = e.getMessage();
+        }
+        return aborted(abort);
+    }
+
+    private Instant earliest(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    /** Waits until nobody asked in this stage is pending, or {@code until}; false when halted. */
+    private boolean awaitStage(Instant until) {
+        while (clock.instant().isBefore(until)) {
+            if (!host.awaitUntil(() -> s.pending(r.dropped) == 0, until)) {
+                return false;
+            }
+            lock.lock();
+            try {
+                if (s.pending(r.dropped) == 0) {
+                    return true;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        return !host.isHalted();
+    }
+
+    private void push(Map<String, byte[]> out) {
+        out.forEach((id, wire) -> {
+            AgentEvent e = AgentEvent.newBuilder().setSecagg(SecAggEnvelope.newBuilder().setNodeId(id)
+                    .setJobId(jobId).setRound(r.round).setMessage(ByteString.copyFrom(wire))).build();
+            host.sendOrDrop(id, e);
+        });
+    }
+
+    private FlatAdapter publishSecure(SecureRound.Result res, FlatAdapter global, long t0) {
+        endRound();
+        // The sum is unmasked: under client-level DP the round is spent whatever happens next.
+        ClientDpPrivacy privacy = s.clientDp().map(p -> clientDpBudget.charge(p)).orElse(null);
+        if (privacy != null) {
+            log.info("job {} round {}: client-level DP: round epsilon {}, cumulative epsilon {} of {} (delta {}),"
+                    + " noise calibrated for sums of at least {} clients, sigma {} per client", jobId, r.round,
+                    String.format("%.3f", privacy.getRoundEpsilon()), String.format("%.3f", privacy.getCumulativeEpsilon()),
+                    String.format("%.3f", privacy.getTargetEpsilon()), privacy.getDelta(), privacy.getNoiseClients(),
+                    String.format("%.4g", privacy.getClientNoiseStddev()));
+        }
+        float[] values = strategy.applyMean(global, res.aggregate().meanUpdate());
+        Set<String> missing = new LinkedHashSet<>(r.selected);
+        missing.removeAll(res.contributors());
+        ledger.cancel(missing, r.round, "round " + r.round + " has ended");
+        // Under client-level DP nobody sends an example count: every client weighs 1.
+        return ledger.publish(r, new RoundOutcome(values, res.contributors(), privacy != null ? 0
+                : res.aggregate().totalWeight(), res.aggregate().meanLoss(), res.meanTrainSeconds()), t0, b -> {
+                    b.setSecureAggregation(true)
+                            .setAggregateSumSha256(res.sumSha256())
+                            .setSecaggNeighbours(s.setup().getNeighbours())
+                            .setSecaggThreshold(s.setup().getThreshold());
+                    if (privacy != null) {
+                        b.setClientDp(privacy);
+                    }
+                });
+    }
+
+    private FlatAdapter aborted(String reason) {
+        endRound();
+        RoundSummary sum = ledger.summary(r, RoundState.ROUND_STATE_ABORTED).setEndedUnixMs(clock.millis())
+                .setSecureAggregation(true).setAbortReason("secure aggregation: " + reason).build();
+        host.store().endRound(sum);
+        ledger.cancel(r.selected, r.round, "round " + r.round + " was aborted");
+        log.warn("job {} round {} aborted: secure aggregation: {}; retrying", jobId, r.round, reason);
+        host.events().roundEnded(sum);
+        return null;
+    }
+
+    private FlatAdapter stopped() {
+        endRound();
+        if (host.currentHalt() == Halt.CANCEL) {
+            // Every selected node may hold stage state for this round: all are told to drop it.
+            return ledger.abortCancelled(r, r.selected, true);
+        }
+        host.store().endRound(ledger.summary(r, RoundState.ROUND_STATE_ABORTED).setEndedUnixMs(clock.millis())
+                .setAbortReason("coordinator shutting down").build());
+        return null;
+    }
+
+    private void endRound() {
+        lock.lock();
+        try {
+            host.endRound();
+        } finally {
+            lock.unlock();
+        }
+    }
+}
