@@ -8,6 +8,7 @@ import io.fedlora.deploy.cli.DemoCommand;
 import io.fedlora.deploy.cli.EnrollCommand;
 import io.fedlora.deploy.cli.ModelCommand;
 import io.fedlora.deploy.cli.PrivacyCommand;
+import io.fedlora.deploy.local.ParentWatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -22,6 +23,7 @@ public final class Fedlora implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        ParentWatch.exitWhenParentExits();
         System.exit(commandLine().execute(args));
     }
 

@@ -46,6 +46,7 @@ public final class JavaProcess implements AutoCloseable {
                 cmd.add("-D" + p + "=" + v);
             }
         }
+        cmd.add("-D" + ParentWatch.PARENT_PID + "=" + ProcessHandle.current().pid());
         // Several trainers share this machine's cores: one intra-op thread each avoids oversubscription.
         cmd.add("-Dai.djl.pytorch.num_threads=" + System.getProperty("fedlora.child.threads", "1"));
         cmd.add("-cp");
@@ -58,7 +59,39 @@ public final class JavaProcess implements AutoCloseable {
         pb.environment().putIfAbsent("OMP_NUM_THREADS", "1");
         JavaProcess p = new JavaProcess(name, pb.start(), log, awaitedLine);
         p.pumpOutput();
+        StopAtExit.register(p.process);
         return p;
+    }
+
+    /**
+     * Asks every child still running to stop when this JVM exits (Ctrl-C, SIGTERM); a child whose parent
+     * dies without running hooks stops itself ({@link ParentWatch}).
+     */
+    private static final class StopAtExit {
+        private static final java.util.Set<Process> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        static {
+            Runtime.getRuntime().addShutdownHook(new Thread(StopAtExit::stopAll, "stop-child-processes"));
+        }
+
+        static void register(Process p) {
+            LIVE.add(p);
+            p.onExit().thenRun(() -> LIVE.remove(p));
+        }
+
+        private static void stopAll() {
+            LIVE.forEach(Process::destroy);
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            for (Process p : LIVE) {
+                try {
+                    if (!p.waitFor(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                        p.destroyForcibly();
+                    }
+                } catch (InterruptedException e) {
+                    p.destroyForcibly();
+                }
+            }
+        }
     }
 
     private void pumpOutput() {
