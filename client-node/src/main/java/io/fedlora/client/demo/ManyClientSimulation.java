@@ -329,15 +329,7 @@ public final class ManyClientSimulation {
 
     /** Loads the model, runs {@link #compare} and closes everything. */
     public static Comparison compare(Path modelDir, Settings settings, Consumer<String> out) throws IOException {
-        try (NDManager root = NDManager.newBaseManager(); LlamaModel model = LlamaModel.load(modelDir, root);
-                PromptTokenizer tok = PromptTokenizer.load(modelDir, model.config())) {
-            ManyClientSimulation sim = new ManyClientSimulation(model, tok, settings);
-            try {
-                return sim.compare(out);
-            } finally {
-                sim.close();
-            }
-        }
+        return withModel(modelDir, settings, sim -> sim.compare(out));
     }
 
     /**
@@ -346,12 +338,18 @@ public final class ManyClientSimulation {
      */
     public static Result runOne(Path modelDir, Settings settings, Privacy privacy, Consumer<String> out)
             throws IOException {
+        return withModel(modelDir, settings, sim -> sim.run(privacy,
+                new Progress((long) settings.clients() * settings.rounds()), out, new Observer() {}));
+    }
+
+    /** Loads the model and tokenizer, builds the simulation, applies {@code work} and closes everything. */
+    private static <T> T withModel(Path modelDir, Settings settings, java.util.function.Function<ManyClientSimulation, T> work)
+            throws IOException {
         try (NDManager root = NDManager.newBaseManager(); LlamaModel model = LlamaModel.load(modelDir, root);
                 PromptTokenizer tok = PromptTokenizer.load(modelDir, model.config())) {
             ManyClientSimulation sim = new ManyClientSimulation(model, tok, settings);
             try {
-                return sim.run(privacy, new Progress((long) settings.clients() * settings.rounds()), out,
-                        new Observer() {});
+                return work.apply(sim);
             } finally {
                 sim.close();
             }

@@ -196,35 +196,33 @@ public final class SecAggSimulation {
         clients[i] = SecAggClient.create(config, cohort.get(i), identities.get(cohort.get(i)).privateKey(), secure)
             .threads(o.clientThreads());
         return clients[i].advertiseKeys().toBytes();
-      }, i -> { });
-      stages.run(2, stages.advance(), (i, in) -> clients[i].onKeyDirectory(KeyDirectory.parse(in)).toBytes(),
-          i -> { });
+      });
+      stages.run(2, stages.advance(), (i, in) -> clients[i].onKeyDirectory(KeyDirectory.parse(in)).toBytes());
       // Stage 3: one client's vectors at a time. The update is made untimed; encoding is client work.
-      int[][] encoded = new int[1][];
-      float[][] update = new float[1][];
-      int[] weight = new int[1];
+      final class Input {
+        float[] update;
+        int weight;
+        int[] encoded;
+      }
+      Input current = new Input();
       stages.run(3, stages.advance(), (i, in) -> {
         clients[i].onShareBundle(ShareBundle.parse(in));
-        encoded[0] = encoder.encode(update[0], weight[0], secure);
-        return clients[i].maskInput(encoded[0]).toBytes();
+        current.encoded = encoder.encode(current.update, current.weight, secure);
+        return clients[i].maskInput(current.encoded).toBytes();
       }, i -> {
-        update[0] = syntheticUpdate(p, o.seed() * 31 + i);
-        weight[0] = 1 + sim.nextInt(maxWeight);
+        current.update = syntheticUpdate(p, o.seed() * 31 + i);
+        current.weight = 1 + sim.nextInt(maxWeight);
       }, i -> {
         for (int j = 0; j <= p; j++) {
-          plainSum[j] += encoded[0][j];
+          plainSum[j] += current.encoded[j];
         }
         contributed[i] = true;
       });
-      stages.run(4, stages.advance(), (i, in) -> clients[i].onUnmaskRequest(UnmaskRequest.parse(in)).toBytes(),
-          i -> { });
+      stages.run(4, stages.advance(), (i, in) -> clients[i].onUnmaskRequest(UnmaskRequest.parse(in)).toBytes());
       result = stages.finish(encoder);
     } catch (RoundAbortedException e) {
       aborted = e.reason().name();
     }
-    long[] clientNanos = stages.clientNanos;
-    long[] upload = stages.upload;
-    long serverNanos = stages.serverNanos;
 
     boolean correct = result != null && Arrays.equals(result.sum(), plainSum);
     long[] contribNanos = new long[n];
@@ -232,8 +230,8 @@ public final class SecAggSimulation {
     int c = 0;
     for (int i = 0; i < n; i++) {
       if (contributed[i] && silentFrom[i] == Integer.MAX_VALUE) {
-        contribNanos[c] = clientNanos[i];
-        contribUpload[c++] = upload[i];
+        contribNanos[c] = stages.clientNanos[i];
+        contribUpload[c++] = stages.upload[i];
       }
     }
     double clientMs = median(Arrays.copyOf(contribNanos, c)) / 1e6;
@@ -244,7 +242,7 @@ public final class SecAggSimulation {
     }
     double floorMs = (params.neighbours() + 1.0) * 4.0 * p / (speeds[0] * 1e9) * 1e3;
     return new Result(n, p, o.dropout(), params.neighbours(), params.threshold(), clientMs,
-        serverNanos / 1e6, uploadPerClient, 4L * p, correct, floorMs, speeds[0], speeds[1],
+        stages.serverNanos / 1e6, uploadPerClient, 4L * p, correct, floorMs, speeds[0], speeds[1],
         contributors, n - contributors, aborted, o.clientThreads(), Double.NaN);
   }
 
@@ -270,8 +268,8 @@ public final class SecAggSimulation {
       this.upload = new long[cohort.size()];
     }
 
-    void run(int stage, Map<ClientId, byte[]> outbound, ClientStep step, IntConsumer sent) {
-      run(stage, outbound, step, i -> { }, sent);
+    void run(int stage, Map<ClientId, byte[]> outbound, ClientStep step) {
+      run(stage, outbound, step, i -> { }, i -> { });
     }
 
     /**
