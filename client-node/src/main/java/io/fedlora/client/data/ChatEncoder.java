@@ -7,16 +7,18 @@ import io.fedlora.client.model.ModelFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.InstantSource;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Chat records to tokens, as {@code apply_chat_template(..., tokenize=True)} would make them: the
- * conversation rendered by the model's recognised chat template, then tokenized whole with no
+ * conversation rendered by the model's own chat template, then tokenized whole with no
  * post-processor (the template writes BOS/EOS itself), so tokens merge across turn boundaries as
- * they will at inference. A token carries loss when its character span overlaps an assistant
- * turn. The template is recognised on first use: a model without one still trains on the other forms.
+ * they will at inference. A token carries loss when its character span overlaps the assistant's
+ * text ({@link TrainedSpans}). The template is loaded on first use: a model without one still
+ * trains on the other forms.
  */
 final class ChatEncoder {
 
@@ -24,18 +26,20 @@ final class ChatEncoder {
 
     private final HuggingFaceTokenizer tokenizer;
     private final Path modelDir;
+    private final InstantSource clock;
     private ChatTemplate template;
 
-    /** {@code tokenizer} stays owned by the caller. */
-    ChatEncoder(HuggingFaceTokenizer tokenizer, Path modelDir) {
+    /** {@code tokenizer} stays owned by the caller; {@code clock} is what {@code strftime_now} reads. */
+    ChatEncoder(HuggingFaceTokenizer tokenizer, Path modelDir, InstantSource clock) {
         this.tokenizer = tokenizer;
         this.modelDir = modelDir;
+        this.clock = clock;
     }
 
     TokenizedExample encode(ChatExample e) {
         ChatText text;
         try {
-            text = template().render(e.messages());
+            text = template().conversation(e.messages());
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         } catch (ChatTemplateException ex) {
@@ -52,7 +56,7 @@ final class ChatEncoder {
     }
 
     /**
-     * A conversation ending with a user turn, rendered with the template's generation prompt and
+     * A conversation ending with a user turn, rendered with {@code add_generation_prompt} and
      * tokenized as {@link #encode} does: the ids a chat model continues with its answer.
      */
     long[] encodePrompt(List<ChatMessage> messages) throws IOException, ChatTemplateException {
@@ -60,41 +64,39 @@ final class ChatEncoder {
             throw new ChatTemplateException("messages[" + Math.max(0, messages.size() - 1) + "].role",
                     "a chat prompt ends with a user message");
         }
-        ChatTemplate t = template();
-        String text = t.render(messages).text() + t.generationPrompt();
-        return tokenizer.encode(text, false, false).getIds();
+        return tokenizer.encode(template().prompt(messages), false, false).getIds();
     }
 
-    /** Every conversation of chat-form data renders; a refusal names its file, line and field. */
+    /** Every conversation of chat-form data renders and has its trained text found; a refusal names file, line, field. */
     void check(TrainingData data) throws IOException {
         ChatTemplate t = template();
         for (int i = 0; i < data.size(); i++) {
             try {
-                t.render(((ChatExample) data.examples().get(i)).messages());
+                t.conversation(((ChatExample) data.examples().get(i)).messages());
             } catch (ChatTemplateException e) {
                 throw new DataFormatException(data.file(), data.line(i), e.field(), e.getMessage());
             }
         }
     }
 
-    String family() throws IOException {
-        return template().family();
-    }
-
     private synchronized ChatTemplate template() throws IOException {
         if (template == null) {
-            ChatTemplate t = ChatTemplates.recognise(TokenizerConfigFile.read(modelDir));
-            for (String special : t.specialTokens()) {
-                // As plain text this would split into pieces and the model would never see the marker it knows.
-                if (tokenizer.encode(special, false, false).getIds().length != 1) {
-                    throw new ModelFormatException(modelDir.resolve("tokenizer.json"), "'" + special + "', which the "
-                            + t.family() + " chat template in " + TokenizerConfigFile.NAME
-                            + " writes, is not a single token of this tokenizer");
-                }
-            }
-            LOG.info("chat data: {} chat template", t.family());
+            ChatTemplate t = ChatTemplate.load(TokenizerConfigFile.read(modelDir), clock);
+            requireSingleToken(t, "bos_token", t.bosToken());
+            requireSingleToken(t, "eos_token", t.eosToken());
+            LOG.info("chat data: the model's chat template from {}{}", t.file(),
+                    t.hasGenerationBlocks() ? ", trained text from its {% generation %} blocks" : "");
             template = t;
         }
         return template;
+    }
+
+    /** As plain text a special token would split into pieces, and the model would never see the marker it knows. */
+    private void requireSingleToken(ChatTemplate t, String field, String token) throws ModelFormatException {
+        if (token != null && t.usesVariable(field) && tokenizer.encode(token, false, false).getIds().length != 1) {
+            throw new ModelFormatException(modelDir.resolve("tokenizer.json"), "'" + token + "', the " + field + " of "
+                    + TokenizerConfigFile.NAME + " that the chat template writes, is not a single token of this "
+                    + "tokenizer");
+        }
     }
 }

@@ -1,42 +1,141 @@
 package io.fedlora.client.data;
 
+import io.fedlora.client.data.jinja.HuggingFaceJinja;
+import io.fedlora.client.data.jinja.TemplateFailure;
+import io.fedlora.client.model.ModelFormatException;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * A chat template family fedlora reproduces in Java (the Jinja source itself is only recognised,
- * never executed). Rendering follows the family's published template exactly; see
- * docs/training-data.md for the families and the few documented deviations.
+ * A model's own chat template (the Jinja source of {@code tokenizer_config.json} or
+ * {@code chat_template.jinja}), run by {@link HuggingFaceJinja} with the variables transformers'
+ * {@code apply_chat_template} gives it: {@code messages}, {@code add_generation_prompt},
+ * {@code bos_token}, {@code eos_token}. Every refusal names the template file and the message.
  */
-interface ChatTemplate {
+final class ChatTemplate {
 
-    /** How messages name the family, e.g. {@code ChatML}. */
-    String family();
+    private final HuggingFaceJinja engine;
+    private final String source;
+    private final String file;
+    private final TokenizerConfigFile config;
 
-    /** The strings the rendering relies on being single tokens of {@code tokenizer.json}. */
-    List<String> specialTokens();
-
-    ChatText render(List<ChatMessage> messages) throws ChatTemplateException;
-
-    /**
-     * What {@code add_generation_prompt=True} appends after a conversation ending with a user turn:
-     * the opening of the assistant turn the model is to write.
-     */
-    String generationPrompt();
-
-    /** Jinja's {@code trim} filter and Python's {@code str.strip()}: Unicode whitespace at both ends. */
-    static String trim(String s) {
-        int from = 0;
-        int to = s.length();
-        while (from < to && isPythonSpace(s.charAt(from))) {
-            from++;
-        }
-        while (to > from && isPythonSpace(s.charAt(to - 1))) {
-            to--;
-        }
-        return s.substring(from, to);
+    private ChatTemplate(HuggingFaceJinja engine, String source, TokenizerConfigFile config) {
+        this.engine = engine;
+        this.source = source;
+        this.config = config;
+        this.file = config.chatTemplateFile().getFileName().toString();
     }
 
-    private static boolean isPythonSpace(char c) {
-        return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085';
+    /**
+     * The model's template, tried once on a two-turn conversation so that what the engine cannot
+     * run (a syntax error, an unknown tag or function) fails here, naming the file and line.
+     */
+    static ChatTemplate load(TokenizerConfigFile config, InstantSource clock) throws ModelFormatException {
+        ChatTemplate t = new ChatTemplate(new HuggingFaceJinja(clock), config.requireChatTemplate(), config);
+        try {
+            t.engine.render(t.source, t.variables(List.of(ChatMessage.user("hi"), ChatMessage.assistant("hello")),
+                    false), false);
+        } catch (TemplateFailure e) {
+            if (!e.raisedByTemplate()) {
+                throw config.templateError((e.line() > 0 ? "line " + e.line() + ": " : "")
+                        + "not something fedlora's Jinja engine can render: " + e.getMessage());
+            }
+        }
+        return t;
+    }
+
+    /** Where the template came from, for messages: {@code tokenizer_config.json} or {@code chat_template.jinja}. */
+    String file() {
+        return file;
+    }
+
+    String bosToken() {
+        return config.bosToken();
+    }
+
+    String eosToken() {
+        return config.eosToken();
+    }
+
+    boolean usesVariable(String name) {
+        return source.contains(name);
+    }
+
+    boolean hasGenerationBlocks() {
+        return HuggingFaceJinja.hasGenerationBlocks(source);
+    }
+
+    /** A conversation ending with a user turn, with the opening of the assistant's reply. */
+    String prompt(List<ChatMessage> messages) throws ChatTemplateException {
+        return render(messages, true, false);
+    }
+
+    /** The conversation as training sees it: its text and the assistant's parts in it. */
+    ChatText conversation(List<ChatMessage> messages) throws ChatTemplateException {
+        return hasGenerationBlocks() ? TrainedSpans.fromGenerationBlocks(this, messages)
+                : TrainedSpans.fromPrefixes(this, messages);
+    }
+
+    /**
+     * Renders {@code messages}; a failure is traced to the first message whose prefix of the
+     * conversation fails, so that the error names it.
+     */
+    String render(List<ChatMessage> messages, boolean addGenerationPrompt, boolean markGeneration)
+            throws ChatTemplateException {
+        try {
+            return engine.render(source, variables(messages, addGenerationPrompt), markGeneration);
+        } catch (TemplateFailure whole) {
+            int culprit = messages.size() - 1;
+            for (int n = 1; n < messages.size(); n++) {
+                try {
+                    engine.render(source, variables(messages.subList(0, n), false), false);
+                } catch (TemplateFailure prefix) {
+                    culprit = n - 1;
+                    whole = prefix;
+                    break;
+                }
+            }
+            throw failure(culprit, whole);
+        }
+    }
+
+    private ChatTemplateException failure(int message, TemplateFailure e) {
+        String at = "messages[" + Math.max(0, message) + "]";
+        if (e.raisedByTemplate()) {
+            return new ChatTemplateException(at, "this model's chat template (" + file + ") refuses the conversation: "
+                    + e.getMessage());
+        }
+        return new ChatTemplateException(at, "this model's chat template (" + file
+                + (e.line() > 0 ? ", line " + e.line() : "") + ") cannot be rendered by fedlora's Jinja engine: "
+                + e.getMessage());
+    }
+
+    ChatTemplateException error(int message, String problem) {
+        return new ChatTemplateException("messages[" + message + "]", "this model's chat template (" + file + ") "
+                + problem);
+    }
+
+    private Map<String, Object> variables(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        List<Map<String, Object>> list = new ArrayList<>(messages.size());
+        for (ChatMessage m : messages) {
+            Map<String, Object> map = new LinkedHashMap<>();
+            map.put("role", m.role().wireName());
+            map.put("content", m.content());
+            list.add(map);
+        }
+        Map<String, Object> v = new HashMap<>();
+        v.put("messages", list);
+        v.put("add_generation_prompt", addGenerationPrompt);
+        if (config.bosToken() != null) {
+            v.put("bos_token", config.bosToken());
+        }
+        if (config.eosToken() != null) {
+            v.put("eos_token", config.eosToken());
+        }
+        return v;
     }
 }

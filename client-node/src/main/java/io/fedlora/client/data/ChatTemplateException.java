@@ -1,6 +1,6 @@
 package io.fedlora.client.data;
 
-/** A conversation the recognised chat template cannot render (e.g. roles that do not alternate). */
+/** A conversation the model's chat template refuses or cannot render, or whose trained text it hides. */
 final class ChatTemplateException extends Exception {
 
     private final String field;

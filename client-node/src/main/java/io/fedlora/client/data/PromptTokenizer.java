@@ -6,6 +6,7 @@ import io.fedlora.client.model.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,8 +22,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Instruction: prompt {@code instruction + "\n"} then {@code input + "\n"} when there is an
  *       input; answer {@code output} then EOS. BOS (from config.json; none for qwen2) first. Prompt
  *       and answer are tokenized separately so the boundary, and so the loss mask, is exact.
- *   <li>Chat: the conversation as the model's chat template writes it, tokenized whole without the
- *       post-processor; loss on the assistant turns ({@link ChatEncoder}).
+ *   <li>Chat: the conversation as the model's own chat template (run by a Jinja engine) writes
+ *       it, tokenized whole without the post-processor; loss on the assistant turns
+ *       ({@link ChatEncoder}).
  *   <li>Text: tokenized with the post-processor, so {@code tokenizer.json} alone decides BOS/EOS;
  *       every token carries loss.
  * </ul>
@@ -37,9 +39,10 @@ public final class PromptTokenizer implements AutoCloseable {
     private final int eos;
     private final int pad;
 
-    private PromptTokenizer(HuggingFaceTokenizer tokenizer, Path modelDir, int bos, int eos, int pad) {
+    private PromptTokenizer(HuggingFaceTokenizer tokenizer, Path modelDir, InstantSource clock, int bos, int eos,
+            int pad) {
         this.tokenizer = tokenizer;
-        this.chat = new ChatEncoder(tokenizer, modelDir);
+        this.chat = new ChatEncoder(tokenizer, modelDir, clock);
         this.bos = bos;
         this.eos = eos;
         this.pad = pad;
@@ -48,8 +51,14 @@ public final class PromptTokenizer implements AutoCloseable {
     /**
      * Loads {@code tokenizer.json} from a model directory; the instruction form's special ids come
      * from {@code config.json}. {@code tokenizer_config.json} is read when chat data first needs it.
+     * A chat template's {@code strftime_now} reads the system clock.
      */
     public static PromptTokenizer load(Path modelDir, LlamaConfig config) throws IOException {
+        return load(modelDir, config, InstantSource.system());
+    }
+
+    /** As {@link #load(Path, LlamaConfig)}, with the clock a chat template's {@code strftime_now} reads. */
+    public static PromptTokenizer load(Path modelDir, LlamaConfig config, InstantSource clock) throws IOException {
         Path file = modelDir.resolve("tokenizer.json");
         if (!Files.isRegularFile(file)) {
             throw new ModelFormatException(file, "file not found");
@@ -65,7 +74,7 @@ public final class PromptTokenizer implements AutoCloseable {
         // Qwen2 has a bos_token_id in its config but does not start sequences with it.
         int bos = config.modelType().equals("qwen2") ? -1 : config.bosTokenId();
         int pad = config.padTokenId() >= 0 ? config.padTokenId() : eos;
-        return new PromptTokenizer(tok, modelDir, bos, eos, pad);
+        return new PromptTokenizer(tok, modelDir, clock, bos, eos, pad);
     }
 
     public static String prompt(InstructionExample e) {
@@ -127,7 +136,7 @@ public final class PromptTokenizer implements AutoCloseable {
     /**
      * The prompt ids for a chat model: {@code messages} (ending with a user turn) in the model's
      * chat template, with the opening of the assistant's reply. Fails as chat data would when the
-     * model has no recognised template.
+     * model has no chat template.
      */
     public long[] chatPrompt(List<ChatMessage> messages) throws IOException {
         try {
@@ -160,18 +169,13 @@ public final class PromptTokenizer implements AutoCloseable {
 
     /**
      * Fails early, naming file, line and field, for data this model cannot tokenize: chat data
-     * needs a recognised chat template whose special tokens the tokenizer has, and conversations
-     * the template accepts.
+     * needs a chat template that renders, whose BOS/EOS tokens the tokenizer has, and
+     * conversations the template accepts and writes whole.
      */
     public void check(TrainingData data) throws IOException {
         if (data.form().orElse(null) == DataForm.CHAT) {
             chat.check(data);
         }
-    }
-
-    /** The recognised chat template's family (e.g. {@code ChatML}); fails as chat data would. */
-    public String chatTemplateFamily() throws IOException {
-        return chat.family();
     }
 
     public int bosId() {

@@ -109,20 +109,19 @@ final class TokenizerConfigFile {
                 + "); chat-form data needs the model's chat template");
     }
 
-    String requireBosToken(String why) throws ModelFormatException {
-        return require(bosToken, "bos_token", why);
+    /** The {@code bos_token} string; null when the file names none. */
+    String bosToken() {
+        return bosToken;
     }
 
-    String requireEosToken(String why) throws ModelFormatException {
-        return require(eosToken, "eos_token", why);
+    /** The {@code eos_token} string; null when the file names none. */
+    String eosToken() {
+        return eosToken;
     }
 
-    private String require(String value, String field, String why) throws ModelFormatException {
-        if (value == null) {
-            throw new ModelFormatException(file, "field " + field + ": " + (present ? "absent" : "file not found")
-                    + "; " + why);
-        }
-        return value;
+    /** The file the template was read from: this one, or {@code chat_template.jinja} beside it. */
+    Path chatTemplateFile() {
+        return templateFile;
     }
 
     /** An error about the chat template, naming where it came from. */

@@ -1,0 +1,94 @@
+package io.fedlora.client.data.jinja;
+
+import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.el.TruthyTypeConverter;
+import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.Map;
+import jinjava.de.odysseus.el.ExpressionFactoryImpl;
+import jinjava.de.odysseus.el.tree.TreeStore;
+import jinjava.de.odysseus.el.tree.impl.Cache;
+import jinjava.javax.el.CompositeELResolver;
+import jinjava.javax.el.ExpressionFactory;
+
+/**
+ * Jinjava set up the way transformers renders chat templates: {@code trim_blocks} and
+ * {@code lstrip_blocks}, {@code raise_exception}, {@code strftime_now}, Python's {@code tojson},
+ * string methods, keyword arguments and stepped slices, and the {@code generation} tag. One
+ * instance is safe to share; each render is independent.
+ */
+public final class HuggingFaceJinja {
+
+    private final Jinjava jinjava;
+    private final InstantSource clock;
+
+    public HuggingFaceJinja(InstantSource clock) {
+        this.clock = clock;
+        CompositeELResolver resolver = new CompositeELResolver();
+        resolver.add(new PythonStringMethods());
+        resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
+        JinjavaConfig config = JinjavaConfig.newBuilder()
+                .withTrimBlocks(true)
+                .withLstripBlocks(true)
+                .withElResolver(resolver)
+                .withLegacyOverrides(LegacyOverrides.newBuilder()
+                        // Jinja2 applies filters and tests before "not": "not x is defined" is not (x is defined).
+                        .withUseNaturalOperatorPrecedence(false)
+                        .withParseWhitespaceControlStrictly(true)
+                        .withKeepNullableLoopValues(true)
+                        .withUseTrimmingForNotesAndExpressions(true)
+                        .build())
+                .build();
+        ExpressionFactory python = new ExpressionFactoryImpl(new TreeStore(new PythonSyntaxBuilder(), new Cache(500)),
+                new TruthyTypeConverter());
+        this.jinjava = new Jinjava(config) {
+            @Override
+            public ExpressionFactory getExpressionFactory() {
+                return python;
+            }
+        };
+        jinjava.getGlobalContext().registerFilter(new PythonToJsonFilter());
+        jinjava.getGlobalContext().registerTag(new GenerationTag());
+        try {
+            jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
+                    HuggingFaceFunctions.class.getMethod("raiseException", Object.class)));
+            jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
+                    HuggingFaceFunctions.class.getMethod("strftimeNow", String.class)));
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Renders {@code template} with {@code variables}; with {@code markGeneration}, the body of each
+     * {@code generation} block is put between {@link #GENERATION_OPEN} and {@link #GENERATION_CLOSE}.
+     */
+    public String render(String template, Map<String, Object> variables, boolean markGeneration)
+            throws TemplateFailure {
+        Map<String, Object> bindings = new HashMap<>(variables);
+        bindings.put(HuggingFaceFunctions.CLOCK, clock);
+        bindings.put(GenerationTag.MARK, markGeneration);
+        // transformers' functions are globals: "strftime_now is defined" holds (Llama 3.2 asks before calling it).
+        bindings.put("strftime_now", true);
+        bindings.put("raise_exception", true);
+        RenderResult result = jinjava.renderForResult(template, bindings);
+        for (TemplateError e : result.getErrors()) {
+            throw TemplateFailure.of(e);
+        }
+        return result.getOutput();
+    }
+
+    public static final char GENERATION_OPEN = GenerationTag.OPEN;
+    public static final char GENERATION_CLOSE = GenerationTag.CLOSE;
+
+    /** Whether a template marks the assistant's text with {@code {% generation %}} blocks. */
+    public static boolean hasGenerationBlocks(String template) {
+        return template.matches("(?s).*\\{%[-+]?\\s*generation\\s*[-+]?%}.*");
+    }
+}
