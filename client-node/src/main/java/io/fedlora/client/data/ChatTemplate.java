@@ -20,12 +20,15 @@ final class ChatTemplate {
 
     private final HuggingFaceJinja engine;
     private final String source;
+    private final HuggingFaceJinja.Template parsed;
     private final String file;
     private final TokenizerConfigFile config;
 
-    private ChatTemplate(HuggingFaceJinja engine, String source, TokenizerConfigFile config) {
+    private ChatTemplate(HuggingFaceJinja engine, String source, HuggingFaceJinja.Template parsed,
+            TokenizerConfigFile config) {
         this.engine = engine;
         this.source = source;
+        this.parsed = parsed;
         this.config = config;
         this.file = config.chatTemplateFile().getFileName().toString();
     }
@@ -35,17 +38,23 @@ final class ChatTemplate {
      * run (a syntax error, an unknown tag or function) fails here, naming the file and line.
      */
     static ChatTemplate load(TokenizerConfigFile config, InstantSource clock) throws ModelFormatException {
-        ChatTemplate t = new ChatTemplate(new HuggingFaceJinja(clock), config.requireChatTemplate(), config);
+        HuggingFaceJinja engine = new HuggingFaceJinja(clock);
+        String source = config.requireChatTemplate();
         try {
-            t.engine.render(t.source, t.variables(List.of(ChatMessage.user("hi"), ChatMessage.assistant("hello")),
-                    false), false);
-        } catch (TemplateFailure e) {
-            if (!e.raisedByTemplate()) {
-                throw config.templateError((e.line() > 0 ? "line " + e.line() + ": " : "")
-                        + "not something fedlora's Jinja engine can render: " + e.getMessage());
+            ChatTemplate t = new ChatTemplate(engine, source, engine.parse(source), config);
+            try {
+                engine.render(t.parsed, t.variables(List.of(ChatMessage.user("hi"), ChatMessage.assistant("hello")),
+                        false), false);
+            } catch (TemplateFailure e) {
+                if (!e.raisedByTemplate()) {
+                    throw e;
+                }
             }
+            return t;
+        } catch (TemplateFailure e) {
+            throw config.templateError((e.line() > 0 ? "line " + e.line() + ": " : "")
+                    + "not something fedlora's Jinja engine can render: " + e.getMessage());
         }
-        return t;
     }
 
     /** Where the template came from, for messages: {@code tokenizer_config.json} or {@code chat_template.jinja}. */
@@ -87,12 +96,12 @@ final class ChatTemplate {
     String render(List<ChatMessage> messages, boolean addGenerationPrompt, boolean markGeneration)
             throws ChatTemplateException {
         try {
-            return engine.render(source, variables(messages, addGenerationPrompt), markGeneration);
+            return engine.render(parsed, variables(messages, addGenerationPrompt), markGeneration);
         } catch (TemplateFailure whole) {
             int culprit = messages.size() - 1;
             for (int n = 1; n < messages.size(); n++) {
                 try {
-                    engine.render(source, variables(messages.subList(0, n), false), false);
+                    engine.render(parsed, variables(messages.subList(0, n), false), false);
                 } catch (TemplateFailure prefix) {
                     culprit = n - 1;
                     whole = prefix;

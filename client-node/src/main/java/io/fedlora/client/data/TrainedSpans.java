@@ -12,10 +12,12 @@ import java.util.List;
  *   <li>Otherwise each assistant message trains on what it adds to the conversation: from where
  *       the conversation before it, rendered with the generation prompt, stops agreeing with the
  *       whole conversation, through its content and the text the template writes right after
- *       it when it is the last message (its end-of-turn token), trailing whitespace left out (it
- *       separates turns). Where the content ends is found by rendering it once more with a
- *       noncharacter appended, so templates that trim or rewrite content (Qwen3 drops earlier
- *       turns' reasoning) are followed rather than assumed.
+ *       it when it is the last message (its end-of-turn token), as far as the whole conversation
+ *       has it too, trailing whitespace left out (it separates turns). Where each content ends is
+ *       found by rendering the conversation once more with a noncharacter appended to each
+ *       assistant content, so templates that trim or rewrite content (Qwen3 drops earlier turns'
+ *       reasoning) are followed rather than assumed. Renders: 2, plus 2 per assistant message
+ *       (1 for a final one).
  * </ul>
  */
 final class TrainedSpans {
@@ -53,34 +55,90 @@ final class TrainedSpans {
         refuseReservedCharacters(messages);
         String whole = t.render(messages, false, false);
         requireContentsWritten(t, messages, whole);
+        List<Integer> assistants = new ArrayList<>();
+        for (int k = 0; k < messages.size(); k++) {
+            if (messages.get(k).role() == ChatRole.ASSISTANT) {
+                assistants.add(k);
+            }
+        }
+        String probed = t.render(probed(messages, assistants), false, false);
+        int[] contentEnds = probePositions(t, probed, whole, assistants);
         ChatText.Builder b = new ChatText.Builder();
         int done = 0;
-        for (int k = 0; k < messages.size(); k++) {
-            if (messages.get(k).role() != ChatRole.ASSISTANT) {
-                continue;
-            }
+        for (int j = 0; j < assistants.size(); j++) {
+            int k = assistants.get(j);
             int start = agreeing(t.render(messages.subList(0, k), true, false), whole);
-            List<ChatMessage> upToIt = messages.subList(0, k + 1);
-            String own = t.render(upToIt, false, false);
-            String endOfTurn = stripTrailingWhitespace(own.substring(agreeing(own,
-                    t.render(probed(upToIt, k), false, false))));
-            String wholeProbed = t.render(probed(messages, k), false, false);
-            if (wholeProbed.indexOf(PROBE) < 0) {
-                throw t.error(k, "leaves this assistant message's content out of the conversation");
-            }
-            int contentEnd = agreeing(whole, wholeProbed);
-            if (!whole.startsWith(endOfTurn, contentEnd)) {
+            // What the template writes after the content when this message ends the conversation.
+            String alone = k == messages.size() - 1 ? probed
+                    : t.render(probed(messages.subList(0, k + 1), List.of(k)), false, false);
+            String endOfTurn = endOfTurn(alone.substring(alone.lastIndexOf(PROBE) + 1), whole, contentEnds[j]);
+            if (endOfTurn == null) {
                 throw t.error(k, "ends this assistant message differently once later messages follow it, so the "
                         + "trained text is ambiguous; a template can mark it with {% generation %} blocks");
             }
-            if (start < done || start > contentEnd) {
+            if (start < done || start > contentEnds[j]) {
                 throw t.error(k, "does not write this assistant message where the generation prompt before it ends");
             }
-            int end = contentEnd + endOfTurn.length();
+            int end = contentEnds[j] + endOfTurn.length();
             b.prompt(whole.substring(done, start)).trained(whole.substring(start, end));
             done = end;
         }
         return b.prompt(whole.substring(done)).build();
+    }
+
+    /**
+     * Where each assistant content ends in {@code whole}, from the probes in {@code probed}. The two
+     * renderings must agree but for the probes and the whitespace before a probe that a trimming
+     * template would have removed.
+     */
+    private static int[] probePositions(ChatTemplate t, String probed, String whole, List<Integer> assistants)
+            throws ChatTemplateException {
+        int[] ends = new int[assistants.size()];
+        int w = 0;
+        int q = 0;
+        for (int j = 0; j < ends.length; j++) {
+            while (w < whole.length() && q < probed.length() && whole.charAt(w) == probed.charAt(q)) {
+                w++;
+                q++;
+            }
+            int probe = probed.indexOf(PROBE, q);
+            if (probe < 0) {
+                throw t.error(assistants.get(j), "leaves this assistant message's content out of the conversation");
+            }
+            if (!probed.substring(q, probe).isBlank()) {
+                throw unstable(t, assistants.get(j));
+            }
+            ends[j] = w;
+            q = probe + 1;
+        }
+        if (!whole.substring(w).equals(probed.substring(q))) {
+            throw unstable(t, assistants.get(ends.length - 1));
+        }
+        return ends;
+    }
+
+    private static ChatTemplateException unstable(ChatTemplate t, int message) {
+        return t.error(message, "writes the conversation differently when this assistant message's content changes by "
+                + "one character, so the trained text cannot be found; a template can mark it with "
+                + "{% generation %} blocks");
+    }
+
+    /**
+     * The longest part of {@code tail}, cut where whitespace begins, that {@code whole} continues
+     * with at {@code at}, trailing whitespace left out: the end-of-turn token(s). Null when none
+     * of a non-blank tail is there. (Phi-3 writes its EOS after the last turn only.)
+     */
+    private static String endOfTurn(String tail, String whole, int at) {
+        int best = 0;
+        for (int cut = 1; cut <= tail.length(); cut++) {
+            boolean boundary = cut == tail.length()
+                    || Character.isWhitespace(tail.charAt(cut)) && !Character.isWhitespace(tail.charAt(cut - 1));
+            if (boundary && whole.startsWith(tail.substring(0, cut), at)) {
+                best = cut;
+            }
+        }
+        String part = stripTrailingWhitespace(tail.substring(0, best));
+        return part.isEmpty() && !tail.isBlank() ? null : part;
     }
 
     /** Length of the common prefix. */
@@ -94,10 +152,13 @@ final class TrainedSpans {
         return i > 0 && i < a.length() && Character.isLowSurrogate(a.charAt(i)) ? i - 1 : i;
     }
 
-    private static List<ChatMessage> probed(List<ChatMessage> messages, int k) {
+    /** {@code messages} with the probe appended to the content of each message at {@code at}. */
+    private static List<ChatMessage> probed(List<ChatMessage> messages, List<Integer> at) {
         List<ChatMessage> out = new ArrayList<>(messages);
-        ChatMessage m = out.get(k);
-        out.set(k, new ChatMessage(m.role(), m.content() + PROBE));
+        for (int k : at) {
+            ChatMessage m = out.get(k);
+            out.set(k, new ChatMessage(m.role(), m.content() + PROBE));
+        }
         return out;
     }
 

@@ -5,9 +5,11 @@ import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.el.TruthyTypeConverter;
-import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.Context;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.tree.Node;
 import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.Map;
@@ -66,10 +68,28 @@ public final class HuggingFaceJinja {
     }
 
     /**
-     * Renders {@code template} with {@code variables}; with {@code markGeneration}, the body of each
-     * {@code generation} block is put between {@link #GENERATION_OPEN} and {@link #GENERATION_CLOSE}.
+     * Parses {@code source} once, for many renders; what fails to parse (an unknown tag, a syntax
+     * error) fails here.
      */
-    public String render(String template, Map<String, Object> variables, boolean markGeneration)
+    public Template parse(String source) throws TemplateFailure {
+        JinjavaInterpreter interpreter = interpreter(Map.of());
+        JinjavaInterpreter.pushCurrent(interpreter);
+        try {
+            Node root = interpreter.parse(source);
+            for (TemplateError e : interpreter.getErrorsCopy()) {
+                throw TemplateFailure.of(e);
+            }
+            return new Template(root);
+        } finally {
+            JinjavaInterpreter.popCurrent();
+        }
+    }
+
+    /**
+     * Renders a parsed template with {@code variables}; with {@code markGeneration}, the body of
+     * each {@code generation} block is put between {@link #GENERATION_OPEN} and {@link #GENERATION_CLOSE}.
+     */
+    public String render(Template template, Map<String, Object> variables, boolean markGeneration)
             throws TemplateFailure {
         Map<String, Object> bindings = new HashMap<>(variables);
         bindings.put(HuggingFaceFunctions.CLOCK, clock);
@@ -77,11 +97,33 @@ public final class HuggingFaceJinja {
         // transformers' functions are globals: "strftime_now is defined" holds (Llama 3.2 asks before calling it).
         bindings.put("strftime_now", true);
         bindings.put("raise_exception", true);
-        RenderResult result = jinjava.renderForResult(template, bindings);
-        for (TemplateError e : result.getErrors()) {
-            throw TemplateFailure.of(e);
+        JinjavaInterpreter interpreter = interpreter(bindings);
+        JinjavaInterpreter.pushCurrent(interpreter);
+        try {
+            String out = interpreter.render(template.root);
+            for (TemplateError e : interpreter.getErrorsCopy()) {
+                throw TemplateFailure.of(e);
+            }
+            return out;
+        } catch (RuntimeException e) {
+            throw TemplateFailure.of(TemplateError.fromException(e));
+        } finally {
+            JinjavaInterpreter.popCurrent();
         }
-        return result.getOutput();
+    }
+
+    private JinjavaInterpreter interpreter(Map<String, Object> bindings) {
+        Context context = new Context(jinjava.getGlobalContextCopy(), bindings, jinjava.getGlobalConfig().getDisabled());
+        return new JinjavaInterpreter(jinjava, context, jinjava.getGlobalConfig());
+    }
+
+    /** A parsed template: immutable, so renders may share it. */
+    public static final class Template {
+        private final Node root;
+
+        private Template(Node root) {
+            this.root = root;
+        }
     }
 
     public static final char GENERATION_OPEN = GenerationTag.OPEN;
