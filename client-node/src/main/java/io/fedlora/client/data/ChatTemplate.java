@@ -80,7 +80,23 @@ final class ChatTemplate {
 
     /** A conversation ending with a user turn, with the opening of the assistant's reply. */
     String prompt(List<ChatMessage> messages) throws ChatTemplateException {
-        return render(messages, true, false);
+        String text = render(messages, true, false);
+        requireWritten(messages, text);
+        return text;
+    }
+
+    /**
+     * A template that silently drops a message (one with no place for a system message, say)
+     * would train or prompt the model with a conversation the data does not hold.
+     */
+    void requireWritten(List<ChatMessage> messages, String text) throws ChatTemplateException {
+        for (int i = 0; i < messages.size(); i++) {
+            ChatMessage m = messages.get(i);
+            String content = m.content().strip();
+            if (m.role() != ChatRole.ASSISTANT && !content.isEmpty() && !text.contains(content)) {
+                throw error(i, "leaves this " + m.role().wireName() + " message's content out of the conversation");
+            }
+        }
     }
 
     /** The conversation as training sees it: its text and the assistant's parts in it. */

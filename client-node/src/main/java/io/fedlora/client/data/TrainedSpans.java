@@ -47,14 +47,14 @@ final class TrainedSpans {
             at = close + 1;
         }
         ChatText text = b.build();
-        requireContentsWritten(t, messages, text.text());
+        t.requireWritten(messages, text.text());
         return text;
     }
 
     static ChatText fromPrefixes(ChatTemplate t, List<ChatMessage> messages) throws ChatTemplateException {
         refuseReservedCharacters(messages);
         String whole = t.render(messages, false, false);
-        requireContentsWritten(t, messages, whole);
+        t.requireWritten(messages, whole);
         List<Integer> assistants = new ArrayList<>();
         for (int k = 0; k < messages.size(); k++) {
             if (messages.get(k).role() == ChatRole.ASSISTANT) {
@@ -168,21 +168,6 @@ final class TrainedSpans {
             end--;
         }
         return s.substring(0, end);
-    }
-
-    /**
-     * A template that silently drops a message (one that takes no system message, say) would train
-     * the model on a conversation the data does not hold.
-     */
-    private static void requireContentsWritten(ChatTemplate t, List<ChatMessage> messages, String text)
-            throws ChatTemplateException {
-        for (int i = 0; i < messages.size(); i++) {
-            ChatMessage m = messages.get(i);
-            String content = m.content().strip();
-            if (m.role() != ChatRole.ASSISTANT && !content.isEmpty() && !text.contains(content)) {
-                throw t.error(i, "leaves this " + m.role().wireName() + " message's content out of the conversation");
-            }
-        }
     }
 
     private static void refuseReservedCharacters(List<ChatMessage> messages) throws ChatTemplateException {

@@ -34,7 +34,8 @@ class TrainingFormsTrainerTest {
                 "\n abcdefghijklmnopqrstuvwxyz.!", true);
         assertTrue(tok.size() <= TestModels.tiny(false).vocabSize());
         TinyTokenizerFiles.writeConfig(model, "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' "
-                + "+ message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}", null, "<|im_end|>");
+                + "+ message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}"
+                + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}", null, "<|im_end|>");
     }
 
     private static Path write(String name, String... lines) throws Exception {
