@@ -13,6 +13,7 @@ import com.hubspot.jinjava.tree.Node;
 import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 import jinjava.de.odysseus.el.ExpressionFactoryImpl;
 import jinjava.de.odysseus.el.tree.TreeStore;
 import jinjava.de.odysseus.el.tree.impl.Cache;
@@ -27,6 +28,12 @@ import jinjava.javax.el.ExpressionFactory;
  */
 public final class HuggingFaceJinja {
 
+    /**
+     * Jinja2's lstrip_blocks: spaces and tabs from the start of a line to a block tag or comment
+     * (not {@code {%+}) are dropped, and only there.
+     */
+    private static final Pattern LINE_START_BEFORE_BLOCK = Pattern.compile("(?m)^[ \\t]+(?=\\{[%#](?!\\+))");
+
     private final Jinjava jinjava;
     private final InstantSource clock;
 
@@ -37,7 +44,8 @@ public final class HuggingFaceJinja {
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
         JinjavaConfig config = JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
-                .withLstripBlocks(true)
+                // Jinjava's lstrip_blocks also strips spaces after text on the tag's line; see parse().
+                .withLstripBlocks(false)
                 .withElResolver(resolver)
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         // Jinja2 applies filters and tests before "not": "not x is defined" is not (x is defined).
@@ -75,7 +83,7 @@ public final class HuggingFaceJinja {
         JinjavaInterpreter interpreter = interpreter(Map.of());
         JinjavaInterpreter.pushCurrent(interpreter);
         try {
-            Node root = interpreter.parse(source);
+            Node root = interpreter.parse(LINE_START_BEFORE_BLOCK.matcher(source).replaceAll(""));
             for (TemplateError e : interpreter.getErrorsCopy()) {
                 throw TemplateFailure.of(e);
             }
