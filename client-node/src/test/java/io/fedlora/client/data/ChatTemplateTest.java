@@ -7,13 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fedlora.client.data.jinja.HuggingFaceJinja;
 import io.fedlora.client.model.ModelFormatException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,6 +88,18 @@ class ChatTemplateTest {
                         "<bos><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\nHello!<end_of_turn>\n"
                                 + "<start_of_turn>user\nBye<end_of_turn>\n<start_of_turn>model\nSee you.<end_of_turn>\n",
                         List.of("Hello!<end_of_turn>", "See you.<end_of_turn>")),
+                new Case("Phi-3 style (EOS after the last turn)", KnownChatTemplates.PHI3_STYLE, "<s>", "<|endoftext|>",
+                        WITH_SYSTEM, "<|system|>\nBe brief.<|end|>\n<|user|>\nHi<|end|>\n<|assistant|>\nHello!<|end|>\n"
+                                + "<|user|>\nBye<|end|>\n<|assistant|>\nSee you.<|end|>\n<|endoftext|>",
+                        List.of("Hello!<|end|>", "See you.<|end|>\n<|endoftext|>")),
+                new Case("DeepSeek-R1 style (history without reasoning)", KnownChatTemplates.DEEPSEEK_R1_STYLE, "<bos>",
+                        "<eos>", List.of(system("Be brief."), user("Hi"), assistant("<think>\nhm\n</think>\n\nHello!"),
+                                user("Bye"), assistant("<think>\nok\n</think>See you.")),
+                        "<bos>Be brief.<\uFF5CUser\uFF5C>Hi<\uFF5CAssistant\uFF5C>\n\nHello!<eos><\uFF5CUser\uFF5C>Bye"
+                                + "<\uFF5CAssistant\uFF5C>See you.<eos>", List.of("\n\nHello!<eos>", "See you.<eos>")),
+                new Case("Mistral v7 style", KnownChatTemplates.MISTRAL_V7_STYLE, "<s>", "</s>", WITH_SYSTEM,
+                        "<s>[SYSTEM_PROMPT]Be brief.[/SYSTEM_PROMPT][INST]Hi[/INST]Hello!</s>[INST]Bye[/INST]See you.</s>",
+                        List.of("Hello!</s>", "See you.</s>")),
                 new Case("Qwen3-style ChatML", KnownChatTemplates.QWEN3_LIKE, null, "<|im_end|>", WITH_SYSTEM,
                         "<|im_start|>system\nBe brief.<|im_end|>\n" + chatMlTurns, chatMlTrained),
                 new Case("Llama 2", KnownChatTemplates.LLAMA2, "<s>", "</s>", WITH_SYSTEM,
@@ -123,6 +138,42 @@ class ChatTemplateTest {
 
     private static String show(String s) {
         return "'" + s.replace("\n", "\\n") + "'";
+    }
+
+    @Test
+    void llama31RendersToolsToolCallsAndToolResultsAsTransformersDoes() throws Exception {
+        HuggingFaceJinja jinja = new HuggingFaceJinja(CLOCK);
+        Map<String, Object> weather = ordered("type", "function", "function", ordered("name", "get_weather",
+                "parameters", ordered("type", "object", "properties", ordered("city", ordered("type", "string")))));
+        List<Map<String, Object>> messages = List.of(ordered("role", "user", "content", " Weather in Oslo?"),
+                ordered("role", "assistant", "tool_calls", List.of(ordered("type", "function", "function",
+                        ordered("name", "get_weather", "arguments", ordered("city", "Oslo"))))),
+                ordered("role", "tool", "content", "sunny"));
+        String out = jinja.render(jinja.parse(KnownChatTemplates.LLAMA3_1), Map.of("messages", messages, "tools",
+                List.of(weather), "bos_token", "<|begin_of_text|>", "add_generation_prompt", true), false);
+        String tool = "{\n    \"type\": \"function\",\n    \"function\": {\n        \"name\": \"get_weather\",\n"
+                + "        \"parameters\": {\n            \"type\": \"object\",\n            \"properties\": {\n"
+                + "                \"city\": {\n                    \"type\": \"string\"\n                }\n"
+                + "            }\n        }\n    }\n}";
+        assertEquals("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nEnvironment: ipython\n"
+                + "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n<|eot_id|>"
+                + "<|start_header_id|>user<|end_header_id|>\n\nGiven the following functions, please respond with a JSON "
+                + "for a function call with its proper arguments that best answers the given prompt.\n\n"
+                + "Respond in the format {\"name\": function name, \"parameters\": dictionary of argument name and its "
+                + "value}.Do not use variables.\n\n" + tool + "\n\nWeather in Oslo?<|eot_id|>"
+                + "<|start_header_id|>assistant<|end_header_id|>\n\n{\"name\": \"get_weather\", \"parameters\": "
+                + "{\"city\": \"Oslo\"}}<|eot_id|>"
+                // A string is iterable in Python, so the template writes the result through tojson.
+                + "<|start_header_id|>ipython<|end_header_id|>\n\n\"sunny\"<|eot_id|>"
+                + "<|start_header_id|>assistant<|end_header_id|>\n\n", out);
+    }
+
+    private static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
     }
 
     @Test

@@ -2,8 +2,8 @@ package io.fedlora.client.data;
 
 /**
  * Chat templates of published checkpoints, as their tokenizer_config.json holds them (JSON-decoded
- * Jinja source), written out here so that recognition is tested against the real shapes: tool
- * branches, whitespace control, both quote styles, {@code x.attr} and {@code x['attr']}.
+ * Jinja source), written out here so that the engine and the loss mask are tested against the real
+ * shapes: tool branches, whitespace control, both quote styles, {@code x.attr} and {@code x['attr']}.
  */
 final class KnownChatTemplates {
 
@@ -73,7 +73,7 @@ final class KnownChatTemplates {
             + "{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
             + "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
 
-    /** Qwen3-style: ChatML with reasoning sections (not reproduced). */
+    /** Qwen3-style: ChatML with a reasoning section in the generation prompt when thinking is off. */
     static final String QWEN3_LIKE = "{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + "
             + "message.content + '<|im_end|>' + '\\n' }}{%- endfor %}{%- if add_generation_prompt %}"
             + "{{- '<|im_start|>assistant\\n' }}{%- if enable_thinking is defined and enable_thinking is false %}"
@@ -335,11 +335,48 @@ final class KnownChatTemplates {
             {%- endfor %}
             """;
 
-    /** google/gemma-2-*-it: a family fedlora does not reproduce. */
+    /** google/gemma-2-*-it: no system role, contents trimmed. */
     static final String GEMMA2 = "{{ bos_token }}{% if messages[0]['role'] == 'system' %}"
             + "{{ raise_exception('System role not supported') }}{% endif %}{% for message in messages %}"
             + "{% if (message['role'] == 'assistant') %}{% set role = 'model' %}{% else %}"
             + "{% set role = message['role'] %}{% endif %}{{ '<start_of_turn>' + role + '\\n' + "
             + "message['content'] | trim + '<end_of_turn>\\n' }}{% endfor %}{% if add_generation_prompt %}"
             + "{{'<start_of_turn>model\\n'}}{% endif %}";
+
+    // The three below are written for these tests in the manner of their families' published
+    // templates (not copies), each with the detail that matters to the loss mask.
+
+    /** Phi-3 style: {@code <|end|>} closes every turn, EOS only after the last (when no generation prompt). */
+    static final String PHI3_STYLE = "{% for message in messages %}{{ '<|' + message['role'] + '|>\\n' + message['content'] "
+            + "+ '<|end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% else %}"
+            + "{{ eos_token }}{% endif %}";
+
+    /** DeepSeek-R1 style: earlier answers lose their reasoning; the generation prompt opens one. */
+    static final String DEEPSEEK_R1_STYLE = "{{ bos_token }}{% for m in messages %}{% if m.role == 'system' %}"
+            + "{{ m.content }}{% elif m.role == 'user' %}{{ '<\uFF5CUser\uFF5C>' + m.content }}{% else %}"
+            + "{% set c = m.content %}{% if '</think>' in c %}{% set c = c.split('</think>')[-1] %}{% endif %}"
+            + "{{ '<\uFF5CAssistant\uFF5C>' + c + eos_token }}{% endif %}{% endfor %}{% if add_generation_prompt %}"
+            + "{{ '<\uFF5CAssistant\uFF5C><think>\\n' }}{% endif %}";
+
+    /** Mistral v7 (tekken) style: a system prompt block, no spaces around {@code [INST]}. */
+    static final String MISTRAL_V7_STYLE = """
+            {{- bos_token }}
+            {%- if messages[0]['role'] == 'system' %}
+                {%- set system_message = messages[0]['content'] %}
+                {%- set loop_messages = messages[1:] %}
+            {%- else %}
+                {%- set system_message = 'You are a helpful assistant.' %}
+                {%- set loop_messages = messages %}
+            {%- endif %}
+            {{- '[SYSTEM_PROMPT]' + system_message + '[/SYSTEM_PROMPT]' }}
+            {%- for message in loop_messages %}
+                {%- if message['role'] == 'user' %}
+                    {{- '[INST]' + message['content'] + '[/INST]' }}
+                {%- elif message['role'] == 'assistant' %}
+                    {{- message['content'] + eos_token }}
+                {%- else %}
+                    {{- raise_exception('Only user and assistant roles are supported after the system message!') }}
+                {%- endif %}
+            {%- endfor %}
+            """;
 }

@@ -64,6 +64,7 @@ public final class HuggingFaceJinja {
             }
         };
         jinjava.getGlobalContext().registerFilter(new PythonToJsonFilter());
+        jinjava.getGlobalContext().registerExpTest(new PythonIterableTest());
         jinjava.getGlobalContext().registerTag(new GenerationTag());
         try {
             jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",

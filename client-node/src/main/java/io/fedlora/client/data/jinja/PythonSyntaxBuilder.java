@@ -3,7 +3,7 @@ package io.fedlora.client.data.jinja;
 import com.hubspot.jinjava.el.ExtendedSyntaxBuilder;
 import jinjava.de.odysseus.el.tree.impl.Parser;
 
-/** Jinjava's expression syntax plus the two Python forms Hugging Face chat templates use that it lacks. */
+/** Jinjava's expression syntax with the Python forms Hugging Face chat templates use that it reads otherwise. */
 final class PythonSyntaxBuilder extends ExtendedSyntaxBuilder {
 
     private static final long serialVersionUID = 1L;

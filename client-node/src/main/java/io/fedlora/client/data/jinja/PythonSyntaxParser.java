@@ -12,10 +12,13 @@ import jinjava.de.odysseus.el.tree.impl.Scanner.Symbol;
 import jinjava.de.odysseus.el.tree.impl.ast.AstBracket;
 import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
 import jinjava.de.odysseus.el.tree.impl.ast.AstParameters;
+import jinjava.de.odysseus.el.tree.impl.ast.AstUnary;
 
 /**
- * Two Python forms Jinjava's parser reads differently from Jinja2:
+ * Three Python forms Jinjava's parser reads differently from Jinja2:
  * <ul>
+ *   <li>{@code not} binds looser than comparisons: {@code not xs|length == 1} is
+ *       {@code not (xs|length == 1)} (Llama 3.1), where EL negated the length first;
  *   <li>a keyword argument takes the whole expression after {@code =}: Jinjava binds {@code =} like
  *       {@code +}, so {@code namespace(last=messages|length - 1)} subtracted from the parameter;
  *   <li>a slice with a step and no bounds, {@code messages[::-1]} (Qwen3 walks its messages
@@ -26,6 +29,15 @@ final class PythonSyntaxParser extends ExtendedParser {
 
     PythonSyntaxParser(Builder context, String input) {
         super(context, input);
+    }
+
+    @Override
+    protected AstNode unary(boolean required) throws ScanException, ParseException {
+        if (getToken().getSymbol() == Symbol.NOT) {
+            consumeToken();
+            return createAstUnary(eq(true), AstUnary.NOT);
+        }
+        return super.unary(required);
     }
 
     @Override

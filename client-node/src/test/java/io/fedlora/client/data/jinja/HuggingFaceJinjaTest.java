@@ -52,7 +52,11 @@ class HuggingFaceJinjaTest {
             {"{{ 'a\\nb' }}", "a\nb"},
             // tests and operators, with Jinja2's precedence: not binds looser than "is"
             {"{{ not nothing is defined }} {{ not s is defined }} {{ not s is none }}", "true false true"},
+            {"{{ not messages|length == 1 }} {{ not 'x' in s }} {{ not true and false }} {{ not not true }}",
+                "true true false true"},
             {"{{ s is string }} {{ messages is iterable }} {{ tool is mapping }}", "true true true"},
+            {"{{ s is iterable }} {{ tool is iterable }} {{ 3 is iterable }} {{ nothing is iterable }}",
+                "true true false false"},
             {"{{ '</think>' in messages[1].content }} {{ 'tool_calls' in messages[1] }}", "true true"},
             {"{{ (messages|length) // 2 }} {{ 7 % 2 == 1 }} {{ 'x' ~ 1 }}", "1 true x1"},
             // loops, slices, namespaces
