@@ -58,7 +58,7 @@ public final class DjlLoraTrainer implements LocalTrainer {
 
     /**
      * Loads the model and tokenizer and checks that the tokenizer can take the data (for chat data:
-     * a recognised chat template); a problem names the data file, line and field.
+     * a chat template that renders it); a problem names the data file, line and field.
      */
     public DjlLoraTrainer(Path modelDir, TrainingData data) throws IOException {
         this(modelDir, data.examples());
