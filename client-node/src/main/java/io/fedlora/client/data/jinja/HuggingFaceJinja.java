@@ -12,6 +12,7 @@ import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.tree.Node;
 import java.time.InstantSource;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import jinjava.de.odysseus.el.ExpressionFactoryImpl;
@@ -66,6 +67,7 @@ public final class HuggingFaceJinja {
         jinjava.getGlobalContext().registerFilter(new PythonToJsonFilter());
         jinjava.getGlobalContext().registerExpTest(new PythonIterableTest());
         jinjava.getGlobalContext().registerTag(new GenerationTag());
+        jinjava.getGlobalContext().registerTag(new FilteredLoopRefusal());
         try {
             jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                     HuggingFaceFunctions.class.getMethod("raiseException", Object.class)));
@@ -87,6 +89,10 @@ public final class HuggingFaceJinja {
             Node root = interpreter.parse(LINE_START_BEFORE_BLOCK.matcher(source).replaceAll(""));
             for (TemplateError e : interpreter.getErrorsCopy()) {
                 throw TemplateFailure.of(e);
+            }
+            List<String> unknown = KnownNames.unknown(source, jinjava.getGlobalContext());
+            if (!unknown.isEmpty()) {
+                throw TemplateFailure.unknownNames(unknown);
             }
             return new Template(root);
         } finally {

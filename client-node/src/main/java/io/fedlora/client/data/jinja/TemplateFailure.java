@@ -1,6 +1,7 @@
 package io.fedlora.client.data.jinja;
 
 import com.hubspot.jinjava.interpret.TemplateError;
+import java.util.List;
 
 /**
  * A template that does not render: its own {@code raise_exception} (a refusal of the conversation)
@@ -28,6 +29,13 @@ public final class TemplateFailure extends Exception {
             return new TemplateFailure(cause.getMessage(), true, e.getLineno());
         }
         return new TemplateFailure(e.getMessage(), false, e.getLineno());
+    }
+
+    /** Filters or tests the engine does not have, each as {@code "line N: unknown filter 'x'"}. */
+    static TemplateFailure unknownNames(List<String> problems) {
+        String first = problems.get(0);
+        int line = Integer.parseInt(first.substring("line ".length(), first.indexOf(':')));
+        return new TemplateFailure(String.join("; ", problems), false, line);
     }
 
     /** The template's own refusal, as opposed to a feature the engine lacks. */

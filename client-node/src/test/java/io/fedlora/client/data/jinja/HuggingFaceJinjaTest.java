@@ -121,5 +121,17 @@ class HuggingFaceJinjaTest {
         TemplateFailure method = assertThrows(TemplateFailure.class, () -> render("{{ s.frobnicate() }}"));
         assertTrue(method.getMessage().contains("frobnicate"), method.getMessage());
         assertThrows(TemplateFailure.class, () -> render("{{ messages[1::2] }}"));
+        // Jinjava would render these as nothing.
+        TemplateFailure filter = assertThrows(TemplateFailure.class,
+                () -> jinja.parse("{{ s | trim }}\n{{ 'a|b' }}{{ s | frobnicate }}{% if s is frobnicated %}{% endif %}"));
+        assertEquals("line 2: unknown filter 'frobnicate'; line 2: unknown test 'frobnicated'", filter.getMessage());
+        assertEquals(2, filter.line());
+        HuggingFaceJinja.Template filteredLoop = jinja.parse("{% if nothing %}{% for m in messages if m.role == 'user' %}"
+                + "{% endfor %}{% endif %}\n{% for m in messages %}{% if s %}{% endif %}{% endfor %}");
+        assertEquals("", jinja.render(filteredLoop, VARS, false)); // parses, and runs while the filter is not reached
+        TemplateFailure loop = assertThrows(TemplateFailure.class,
+                () -> render("\n{% for m in messages if m.role == 'user' %}{{ m.role }}{% endfor %}"));
+        assertTrue(loop.getMessage().contains("loop filters"), loop.getMessage());
+        assertEquals(2, loop.line());
     }
 }
