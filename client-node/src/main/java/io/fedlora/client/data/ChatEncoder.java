@@ -67,7 +67,10 @@ final class ChatEncoder {
         return tokenizer.encode(template().prompt(messages), false, false).getIds();
     }
 
-    /** Every conversation of chat-form data renders and has its trained text found; a refusal names file, line, field. */
+    /**
+     * Every conversation of chat-form data renders and has its trained text found; a refusal
+     * names file, line and field.
+     */
     void check(TrainingData data) throws IOException {
         ChatTemplate t = template();
         for (int i = 0; i < data.size(); i++) {

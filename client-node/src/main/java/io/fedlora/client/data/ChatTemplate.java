@@ -23,6 +23,7 @@ final class ChatTemplate {
     private final HuggingFaceJinja.Template parsed;
     private final String file;
     private final TokenizerConfigFile config;
+    private final boolean generationBlocks;
 
     private ChatTemplate(HuggingFaceJinja engine, String source, HuggingFaceJinja.Template parsed,
             TokenizerConfigFile config) {
@@ -31,6 +32,7 @@ final class ChatTemplate {
         this.parsed = parsed;
         this.config = config;
         this.file = config.chatTemplateFile().getFileName().toString();
+        this.generationBlocks = HuggingFaceJinja.hasGenerationBlocks(source);
     }
 
     /**
@@ -75,7 +77,7 @@ final class ChatTemplate {
     }
 
     boolean hasGenerationBlocks() {
-        return HuggingFaceJinja.hasGenerationBlocks(source);
+        return generationBlocks;
     }
 
     /** A conversation ending with a user turn, with the opening of the assistant's reply. */

@@ -25,6 +25,8 @@ final class TrainedSpans {
     /** Unicode noncharacters are never text; fedlora uses these three to find positions in a rendering. */
     private static final char PROBE = '\uFDD2';
 
+    private static final char[] RESERVED = {HuggingFaceJinja.GENERATION_OPEN, HuggingFaceJinja.GENERATION_CLOSE, PROBE};
+
     private TrainedSpans() {}
 
     static ChatText fromGenerationBlocks(ChatTemplate t, List<ChatMessage> messages) throws ChatTemplateException {
@@ -173,7 +175,7 @@ final class TrainedSpans {
     private static void refuseReservedCharacters(List<ChatMessage> messages) throws ChatTemplateException {
         for (int i = 0; i < messages.size(); i++) {
             String c = messages.get(i).content();
-            for (char reserved : new char[] {HuggingFaceJinja.GENERATION_OPEN, HuggingFaceJinja.GENERATION_CLOSE, PROBE}) {
+            for (char reserved : RESERVED) {
                 if (c.indexOf(reserved) >= 0) {
                     throw new ChatTemplateException("messages[" + i + "].content", String.format("contains U+%04X, a "
                             + "Unicode noncharacter that fedlora reserves to find the trained text", (int) reserved));

@@ -128,8 +128,9 @@ public final class HuggingFaceJinja {
     }
 
     private JinjavaInterpreter interpreter(Map<String, Object> bindings) {
-        Context context = new Context(jinjava.getGlobalContextCopy(), bindings, jinjava.getGlobalConfig().getDisabled());
-        return new JinjavaInterpreter(jinjava, context, jinjava.getGlobalConfig());
+        JinjavaConfig config = jinjava.getGlobalConfig();
+        Context context = new Context(jinjava.getGlobalContextCopy(), bindings, config.getDisabled());
+        return new JinjavaInterpreter(jinjava, context, config);
     }
 
     /** A parsed template: immutable, so renders may share it. */

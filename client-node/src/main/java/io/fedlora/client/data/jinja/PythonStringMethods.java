@@ -52,7 +52,8 @@ final class PythonStringMethods extends ELResolver {
             case "title":
                 return PythonStrings.title(s);
             case "capitalize":
-                return s.isEmpty() ? s : s.substring(0, 1).toUpperCase(Locale.ROOT) + s.substring(1).toLowerCase(Locale.ROOT);
+                return s.isEmpty() ? s
+                        : s.substring(0, 1).toUpperCase(Locale.ROOT) + s.substring(1).toLowerCase(Locale.ROOT);
             case "replace":
                 return s.replace(string(a, 0), string(a, 1));
             case "find":

@@ -27,7 +27,8 @@ final class PythonStrings {
 
     /** Python's {@code str.isspace} for one char. */
     static boolean isSpace(char c) {
-        return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085' || (c >= '\u001c' && c <= '\u001f');
+        return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085'
+                || c >= '\u001c' && c <= '\u001f';
     }
 
     /** {@code str.split(sep, maxsplit)}: a literal separator; none means runs of whitespace, empties dropped. */
