@@ -49,6 +49,7 @@ class HuggingFaceJinjaTest {
             {"{% for m in messages %}\n  {{ m.role }}\n{% endfor %}\nz", "  user\n  assistant\nz"},
             {"  {% if true %}\nx{% endif %}\ny", "xy"},
             {"x  {% if true %}y{% endif %} {# c #}\n  {# c #}z", "x  y z"},
+            {"{{ 'x' }}\n  {{ 'y' }}\n{% set z = 1 %}\n\nw", "x\n  y\n\nw"},
             {"{{ 'a\\nb' }}", "a\nb"},
             // tests and operators, with Jinja2's precedence: not binds looser than "is"
             {"{{ not nothing is defined }} {{ not s is defined }} {{ not s is none }}", "true false true"},
