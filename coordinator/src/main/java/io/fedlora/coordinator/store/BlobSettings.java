@@ -70,6 +70,11 @@ public sealed interface BlobSettings permits BlobSettings.Directory, BlobSetting
 
         @Override
         public BlobStore open() {
+            return new S3BlobStore(client(), bucket, prefix);
+        }
+
+        /** A client for this bucket's server; the caller closes it. */
+        public S3Client client() {
             S3ClientBuilder b = S3Client.builder().region(Region.of(region)).credentialsProvider(credentials)
                     .httpClientBuilder(UrlConnectionHttpClient.builder())
                     // S3-compatible servers do not all know the newer checksum headers; blobs are
@@ -77,7 +82,7 @@ public sealed interface BlobSettings permits BlobSettings.Directory, BlobSetting
                     .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
             endpoint.ifPresent(e -> b.endpointOverride(e).forcePathStyle(true));
-            return new S3BlobStore(b.build(), bucket, prefix);
+            return b.build();
         }
 
         @Override
