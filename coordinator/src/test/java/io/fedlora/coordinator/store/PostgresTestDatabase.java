@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Assumptions;
  * named by {@code FEDLORA_TEST_POSTGRES_URL} (or the system property {@code fedlora.test.postgres.url}).
  * Without it the test is skipped, except under CI, where it fails.
  */
-final class PostgresTestDatabase implements AutoCloseable {
+public final class PostgresTestDatabase implements AutoCloseable {
 
     static final String ENV = "FEDLORA_TEST_POSTGRES_URL";
     private static final Pattern URL = Pattern.compile("(jdbc:postgresql://[^/?]+/)([^?]*)(\\?.*)?");
@@ -33,7 +33,7 @@ final class PostgresTestDatabase implements AutoCloseable {
     }
 
     /** The server's URL, or the test is skipped (outside CI) or failed (under CI) with how to start one. */
-    static String serverUrl() {
+    public static String serverUrl() {
         String url = Optional.ofNullable(System.getProperty("fedlora.test.postgres.url")).orElse(System.getenv(ENV));
         if (url == null || url.isBlank()) {
             String how = "no PostgreSQL for the store contract: start one with `deploy/scripts/postgres-test.sh start`"
@@ -47,7 +47,7 @@ final class PostgresTestDatabase implements AutoCloseable {
     }
 
     /** Creates a database of its own for one test. */
-    static PostgresTestDatabase create() throws SQLException {
+    public static PostgresTestDatabase create() throws SQLException {
         String server = serverUrl();
         Matcher m = URL.matcher(server);
         if (!m.matches()) {
@@ -60,11 +60,11 @@ final class PostgresTestDatabase implements AutoCloseable {
         return new PostgresTestDatabase(server, name, m.group(1) + name + (m.group(3) == null ? "" : m.group(3)));
     }
 
-    DatabaseSettings settings() {
+    public DatabaseSettings settings() {
         return DatabaseSettings.jdbc(url, "", Optional.empty());
     }
 
-    Connection connect() throws SQLException {
+    public Connection connect() throws SQLException {
         return DriverManager.getConnection(url);
     }
 

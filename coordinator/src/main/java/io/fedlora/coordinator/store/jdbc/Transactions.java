@@ -47,7 +47,8 @@ final class Transactions {
                 throw e;
             }
         } catch (SQLException e) {
-            throw new StoreException("store failed to " + what + " (SQLSTATE " + e.getSQLState() + ")", e);
+            throw new StoreException("store failed to " + what + (e.getSQLState() == null ? ""
+                    : " (SQLSTATE " + e.getSQLState() + ")"), e);
         }
     }
 
