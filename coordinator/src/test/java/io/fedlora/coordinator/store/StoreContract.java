@@ -279,6 +279,16 @@ abstract class StoreContract {
     }
 
     @Test
+    void aStoreMigratedByANewerCoordinatorIsRefused() throws Exception {
+        open().close();
+        sql("INSERT INTO \"flyway_schema_history\" (\"installed_rank\", \"version\", \"description\", \"type\","
+                + " \"script\", \"installed_by\", \"execution_time\", \"success\") VALUES (99, '99', 'from the future',"
+                + " 'SQL', 'V99__from_the_future.sql', 'test', 0, TRUE)");
+        StoreException e = assertThrows(StoreException.class, this::open);
+        assertTrue(e.getMessage().contains("schema (version 99) is newer than this coordinator's (6)"), e.getMessage());
+    }
+
+    @Test
     void aClosedStoreRefusesCallsByName() {
         Store s = open();
         s.close();

@@ -11,6 +11,7 @@ import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
@@ -41,13 +42,14 @@ final class SchemaMigrations {
             legacy.ifPresent(v -> config.baselineOnMigrate(true).baselineVersion(MigrationVersion.fromVersion("" + v))
                     .baselineDescription("taken over from schema_version " + v));
             Flyway flyway = config.load();
-            refuseNewerSchema(flyway);
+            refuseNewerSchema(flyway.info());
             MigrateResult result = flyway.migrate();
             if (legacy.isPresent()) {
                 dropLegacyTable(pool);
                 log.info("store schema: taken over from the hand-kept schema_version {}", legacy.get());
             }
-            String now = flyway.info().current().getVersion().getVersion();
+            String now = result.targetSchemaVersion != null ? result.targetSchemaVersion
+                    : java.util.Objects.requireNonNullElse(result.initialSchemaVersion, "none");
             if (result.migrationsExecuted > 0) {
                 log.info("store schema: {} migration(s) applied, now at version {}", result.migrationsExecuted, now);
             }
@@ -60,19 +62,19 @@ final class SchemaMigrations {
     }
 
     /** A coordinator older than its store would misread it: refuse, as the hand-kept versions did. */
-    private static void refuseNewerSchema(Flyway flyway) {
-        MigrationInfo[] applied = flyway.info().applied();
+    private static void refuseNewerSchema(MigrationInfoService info) {
+        MigrationInfo[] applied = info.applied();
         for (MigrationInfo m : applied) {
             if (m.getState().name().startsWith("FUTURE")) {
                 throw new StoreException("the store's schema (version " + applied[applied.length - 1].getVersion()
-                        + ") is newer than this coordinator's (" + latestKnown(flyway) + "); run a newer coordinator");
+                        + ") is newer than this coordinator's (" + latestKnown(info) + "); run a newer coordinator");
             }
         }
     }
 
-    private static String latestKnown(Flyway flyway) {
+    private static String latestKnown(MigrationInfoService info) {
         String latest = "none";
-        for (MigrationInfo m : flyway.info().all()) {
+        for (MigrationInfo m : info.all()) {
             if (!m.getState().name().startsWith("FUTURE") && m.getVersion() != null) {
                 latest = m.getVersion().getVersion();
             }
