@@ -59,5 +59,7 @@ class CoordinatorStoreOptionsTest {
         assertRefused(coordinator("--blobs", "s3://Not_A_Bucket/x"), "'Not_A_Bucket' in s3://Not_A_Bucket/x is not a valid"
                 + " bucket name");
         assertRefused(coordinator("--s3-endpoint", "http://127.0.0.1:9000"), "go with --blobs s3://");
+        assertRefused(coordinator("--blobs", "s3://adapters", "--s3-credentials-file", dir.resolve("none").toString()),
+                "--s3-credentials-file: cannot read " + dir.resolve("none"));
     }
 }

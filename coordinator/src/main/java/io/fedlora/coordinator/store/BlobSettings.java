@@ -70,7 +70,7 @@ public sealed interface BlobSettings permits BlobSettings.Directory, BlobSetting
 
         @Override
         public BlobStore open() {
-            return new S3BlobStore(client(), bucket, prefix);
+            return S3BlobStore.open(client(), bucket, prefix);
         }
 
         /** A client for this bucket's server; the caller closes it. */

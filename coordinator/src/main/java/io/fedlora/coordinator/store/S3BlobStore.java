@@ -28,6 +28,24 @@ public final class S3BlobStore implements BlobStore {
         this.prefix = prefix;
     }
 
+    /**
+     * Opens the store after checking that the bucket is there and these credentials may use it, so a
+     * wrong bucket or key stops the coordinator at start-up, not at its first published adapter.
+     */
+    public static S3BlobStore open(S3Client s3, String bucket, String prefix) {
+        S3BlobStore store = new S3BlobStore(s3, bucket, prefix);
+        try {
+            s3.headBucket(b -> b.bucket(bucket));
+        } catch (SdkException e) {
+            s3.close();
+            String why = e instanceof S3Exception s && s.statusCode() == 404 ? "it does not exist"
+                    : e instanceof S3Exception s && s.statusCode() == 403 ? "access denied (check the credentials)"
+                    : e.getMessage();
+            throw new StoreException("cannot use the blob bucket " + store.where() + ": " + why, e);
+        }
+        return store;
+    }
+
     @Override
     public String put(byte[] data) {
         String sha = Sha256.hex(data);

@@ -64,13 +64,15 @@ class S3BlobStoreTest extends BlobStoreContract {
     }
 
     @Test
-    void wrongCredentialsAreAnErrorThatNamesTheBucketButNotTheKey() {
-        try (BlobStore wrong = server.settings("s3://" + bucket + "/adapters", "not-the-secret").open()) {
-            StoreException e = assertThrows(StoreException.class, () -> wrong.put(new byte[] {4}));
-            assertTrue(e.getMessage().contains("s3://" + bucket + "/adapters/"), e.getMessage());
-            assertTrue(!e.getMessage().contains(S3TestServer.SECRET_KEY) && !e.getMessage().contains("not-the-secret"),
-                    e.getMessage());
-        }
+    void wrongCredentialsOrAMissingBucketStopItAtOpenNamingTheBucketButNotTheKey() {
+        StoreException e = assertThrows(StoreException.class,
+                () -> server.settings("s3://" + bucket + "/adapters", "not-the-secret").open());
+        assertTrue(e.getMessage().contains("cannot use the blob bucket s3://" + bucket + "/adapters/: access denied"),
+                e.getMessage());
+        assertTrue(!e.getMessage().contains(S3TestServer.SECRET_KEY) && !e.getMessage().contains("not-the-secret"),
+                e.getMessage());
+        StoreException missing = assertThrows(StoreException.class, () -> server.settings("s3://no-such-bucket").open());
+        assertTrue(missing.getMessage().contains("s3://no-such-bucket/: it does not exist"), missing.getMessage());
     }
 
     @Test

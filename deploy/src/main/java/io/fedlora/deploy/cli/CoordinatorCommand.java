@@ -195,6 +195,9 @@ public final class CoordinatorCommand implements Callable<Integer> {
             }
             return BlobSettings.directory(blobs == null ? dataDir.resolve("blobs") : Path.of(blobs));
         }
+        if (s3CredentialsFile != null && !Files.isReadable(s3CredentialsFile)) {
+            throw new IllegalArgumentException("--s3-credentials-file: cannot read " + s3CredentialsFile);
+        }
         AwsCredentialsProvider credentials = s3CredentialsFile == null ? DefaultCredentialsProvider.builder().build()
                 : ProfileCredentialsProvider.builder().profileName("default").profileFile(ProfileFile.builder()
                         .content(s3CredentialsFile).type(ProfileFile.Type.CREDENTIALS).build()).build();
