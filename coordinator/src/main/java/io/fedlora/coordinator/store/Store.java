@@ -8,6 +8,12 @@ package io.fedlora.coordinator.store;
  */
 public interface Store extends JobStore, NodeStore, TrustRecordStore, AuditStore, AutoCloseable {
 
+    /**
+     * Whether the store answers now (a cheap round trip to the database, bounded to a second or so);
+     * the gRPC health service reports NOT_SERVING while it does not. Never throws.
+     */
+    boolean available();
+
     @Override
     void close();
 }

@@ -57,6 +57,17 @@ class PostgresStoreContractTest extends StoreContract {
     }
 
     @Test
+    void aDatabaseThatGoesAwayIsReportedUnavailableWithinTheBound() throws Exception {
+        try (Store s = open()) {
+            assertTrue(s.available());
+            db.close(); // drops the database, ending the pool's connections
+            long start = System.nanoTime();
+            assertTrue(!s.available());
+            assertTrue(System.nanoTime() - start < 3_000_000_000L, "answered within the bound, not the pool's timeout");
+        }
+    }
+
+    @Test
     void aServerThatCannotBeReachedIsNamedWithoutItsPassword() {
         DatabaseSettings nowhere = new DatabaseSettings("jdbc:postgresql://127.0.0.1:1/fedlora?connectTimeout=2",
                 "fedlora", Optional.of(io.fedlora.crypto.SecretBytes.copyOf("hunter2-secret".getBytes())), 1);

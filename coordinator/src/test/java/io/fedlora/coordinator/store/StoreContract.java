@@ -291,7 +291,9 @@ abstract class StoreContract {
     @Test
     void aClosedStoreRefusesCallsByName() {
         Store s = open();
+        assertTrue(s.available());
         s.close();
+        assertFalse(s.available());
         StoreException e = assertThrows(StoreException.class, s::jobs);
         assertTrue(e.getMessage().contains("store is closed; cannot list jobs"), e.getMessage());
     }

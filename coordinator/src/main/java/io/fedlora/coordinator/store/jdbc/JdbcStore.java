@@ -20,6 +20,7 @@ import io.fedlora.coordinator.store.TrustRecordStore;
 import io.fedlora.proto.v1.JobState;
 import io.fedlora.proto.v1.RoundSummary;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,6 +45,7 @@ public final class JdbcStore implements Store {
     private final NodeStore nodes;
     private final TrustRecordStore trust;
     private final AuditStore audit;
+    private final ConnectionProbe probe;
 
     private JdbcStore(HikariDataSource pool, SqlDialect dialect) {
         this.pool = pool;
@@ -52,6 +54,7 @@ public final class JdbcStore implements Store {
         this.nodes = new JdbcNodeStore(tx);
         this.trust = new JdbcTrustRecordStore(tx);
         this.audit = new JdbcAuditStore(tx);
+        this.probe = new ConnectionProbe(pool, Duration.ofSeconds(1));
     }
 
     /** Opens a pool on the database, failing at once when it cannot connect, and migrates its schema. */
@@ -235,10 +238,16 @@ public final class JdbcStore implements Store {
         return audit.auditLog(afterSeq, limit);
     }
 
+    @Override
+    public boolean available() {
+        return !tx.isClosed() && probe.answers();
+    }
+
     /** Refuses further calls, then closes the pool (and with it an embedded database). */
     @Override
     public void close() {
         tx.close();
+        probe.close();
         pool.close();
     }
 }

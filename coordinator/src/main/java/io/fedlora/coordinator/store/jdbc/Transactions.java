@@ -57,6 +57,10 @@ final class Transactions {
         return e.getCause() instanceof SQLException s && UNIQUE_VIOLATION.equals(s.getSQLState());
     }
 
+    boolean isClosed() {
+        return closed;
+    }
+
     /** Refuses work from now on; the pool itself is closed by its owner. */
     void close() {
         closed = true;
