@@ -43,7 +43,11 @@ final class Transactions {
                 c.commit();
                 return t;
             } catch (SQLException | RuntimeException e) {
-                c.rollback();
+                try {
+                    c.rollback();
+                } catch (SQLException broken) {
+                    e.addSuppressed(broken); // the connection died: report what failed first
+                }
                 throw e;
             }
         } catch (SQLException e) {
