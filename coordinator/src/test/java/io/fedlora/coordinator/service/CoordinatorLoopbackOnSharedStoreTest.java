@@ -25,13 +25,16 @@ class CoordinatorLoopbackOnSharedStoreTest extends CoordinatorLoopbackTest {
 
     @BeforeEach
     void startSharedStore() throws Exception {
-        database = PostgresTestDatabase.create();
+        database = PostgresTestDatabase.create(); // skips (outside CI) or fails (under CI) without a server
         s3 = S3TestServer.start(objects);
         bucket = s3.createBucket();
     }
 
     @AfterEach
     void stopSharedStore() throws Exception {
+        if (database == null) {
+            return; // skipped: no PostgreSQL here
+        }
         // Every adapter the job published went to the bucket, none to the data directory.
         assertTrue(s3.count(bucket) >= 3, "initial and two published adapters in the bucket");
         assertTrue(!dir.resolve("blobs").toFile().exists(), "no local blob directory");

@@ -24,7 +24,9 @@ class PostgresStoreContractTest extends StoreContract {
 
     @AfterEach
     void dropDatabase() throws Exception {
-        db.close();
+        if (db != null) {
+            db.close();
+        }
     }
 
     @Override
