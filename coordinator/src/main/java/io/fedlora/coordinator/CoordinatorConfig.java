@@ -2,6 +2,8 @@ package io.fedlora.coordinator;
 
 import io.fedlora.coordinator.limits.LoadLimits;
 import io.fedlora.coordinator.round.RoundTiming;
+import io.fedlora.coordinator.store.BlobSettings;
+import io.fedlora.coordinator.store.DatabaseSettings;
 import io.fedlora.coordinator.trust.TlsSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +15,8 @@ import java.util.List;
  * Everything a coordinator needs to start. Build with {@link #builder(Path)}; every problem is
  * reported at once by {@link Builder#build()}.
  *
- * @param dataDir where the database ({@code fedlora.mv.db}) and adapter blobs ({@code blobs/}) live
+ * @param dataDir where the PKI lives, and by default the database ({@code fedlora.mv.db}) and adapter
+ *     blobs ({@code blobs/})
  * @param host address to bind; default 127.0.0.1
  * @param port TCP port; 0 picks a free one (see {@link CoordinatorServer#port()})
  * @param tls mutual TLS 1.3 with the coordinator's CA (the default); null only with
@@ -29,10 +32,13 @@ import java.util.List;
  *     may do everything (in-process tests; never with real data)
  * @param loadLimits per-client call rates, open streams and outstanding enrollment tokens; rates and
  *     streams are enforced only with TLS, where calls have an identity to count against
+ * @param database the store's database: by default the embedded H2 file in {@code dataDir}
+ * @param blobs where adapter blobs live: by default {@code dataDir/blobs}
  */
 public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings tls,
         Duration heartbeatInterval, Duration shutdownTimeout, int maxInboundMessageBytes, InstantSource clock,
-        RoundTiming roundTiming, boolean insecurePlaintext, boolean insecureTransport, LoadLimits loadLimits) {
+        RoundTiming roundTiming, boolean insecurePlaintext, boolean insecureTransport, LoadLimits loadLimits,
+        DatabaseSettings database, BlobSettings blobs) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 7070;
@@ -74,6 +80,12 @@ public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings
         if (loadLimits == null) {
             p.add("loadLimits: required");
         }
+        if (database == null) {
+            p.add("database: required");
+        }
+        if (blobs == null) {
+            p.add("blobs: required");
+        }
         if (!p.isEmpty()) {
             throw new IllegalArgumentException("invalid coordinator config: " + String.join("; ", p));
         }
@@ -96,6 +108,8 @@ public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings
         private boolean insecurePlaintext;
         private boolean insecureTransport;
         private LoadLimits loadLimits = LoadLimits.defaults();
+        private DatabaseSettings database;
+        private BlobSettings blobs;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -158,10 +172,23 @@ public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings
             return this;
         }
 
+        /** The store's database; without this, the embedded H2 file in the data directory. */
+        public Builder database(DatabaseSettings v) {
+            database = v;
+            return this;
+        }
+
+        /** Where adapter blobs live; without this, {@code dataDir/blobs}. */
+        public Builder blobs(BlobSettings v) {
+            blobs = v;
+            return this;
+        }
+
         public CoordinatorConfig build() {
             return new CoordinatorConfig(dataDir, host, port, insecureTransport ? null : tls, heartbeatInterval,
                     shutdownTimeout, maxInboundMessageBytes, clock, roundTiming, insecurePlaintext, insecureTransport,
-                    loadLimits);
+                    loadLimits, database != null || dataDir == null ? database : DatabaseSettings.embedded(dataDir),
+                    blobs != null || dataDir == null ? blobs : BlobSettings.directory(dataDir.resolve("blobs")));
         }
     }
 }

@@ -13,8 +13,6 @@ import io.fedlora.coordinator.service.AgentServiceImpl;
 import io.fedlora.coordinator.service.EnrollmentServiceImpl;
 import io.fedlora.coordinator.service.TrustAdminServiceImpl;
 import io.fedlora.coordinator.store.BlobStore;
-import io.fedlora.coordinator.store.FileBlobStore;
-import io.fedlora.coordinator.store.H2Store;
 import io.fedlora.coordinator.store.JobRecord;
 import io.fedlora.coordinator.store.Store;
 import io.fedlora.coordinator.trust.CertificateRenewal;
@@ -106,9 +104,10 @@ public final class CoordinatorServer implements AutoCloseable {
     }
 
     private void doStart(ServerBuilder<?> suppliedBuilder) throws IOException {
-        store = H2Store.open(config.dataDir());
+        store = config.database().open();
         stops.push(b -> store.close());
-        BlobStore blobs = new FileBlobStore(config.dataDir().resolve("blobs"));
+        BlobStore blobs = config.blobs().open();
+        stops.push(b -> blobs.close());
         jobs = new Jobs(store, blobs, config.clock(), config.insecurePlaintext());
         events = new JobEvents();
         SecureRandom random = new SecureRandom();
@@ -174,8 +173,9 @@ public final class CoordinatorServer implements AutoCloseable {
         });
 
         scheduler.resumeRunningJobs();
-        log.info("coordinator listening on port {} ({}; data in {})", server.getPort(),
-                pki == null ? "PLAINTEXT" : "mutual TLS 1.3", config.dataDir().toAbsolutePath());
+        log.info("coordinator listening on port {} ({}; data in {}, store {}, blobs {})", server.getPort(),
+                pki == null ? "PLAINTEXT" : "mutual TLS 1.3", config.dataDir().toAbsolutePath(),
+                config.database().describe(), config.blobs().describe());
     }
 
     /** The network listener: TLS with a server certificate issued now by the coordinator's CA, or plaintext. */

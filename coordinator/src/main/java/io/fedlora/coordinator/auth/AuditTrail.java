@@ -4,7 +4,7 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import io.fedlora.coordinator.store.AuditChain;
 import io.fedlora.coordinator.store.AuditRecord;
-import io.fedlora.coordinator.store.Store;
+import io.fedlora.coordinator.store.AuditStore;
 import io.grpc.Status;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -28,10 +28,10 @@ public final class AuditTrail {
 
     private static final int VERIFY_PAGE = 1000;
 
-    private final Store store;
+    private final AuditStore store;
     private final InstantSource clock;
 
-    public AuditTrail(Store store, InstantSource clock) {
+    public AuditTrail(AuditStore store, InstantSource clock) {
         this.store = store;
         this.clock = clock;
     }

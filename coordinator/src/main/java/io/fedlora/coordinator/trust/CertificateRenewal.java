@@ -4,7 +4,7 @@ import io.fedlora.coordinator.CoordinatorException.InvalidArgument;
 import io.fedlora.coordinator.CoordinatorException.PermissionDenied;
 import io.fedlora.coordinator.CoordinatorException.Unauthenticated;
 import io.fedlora.coordinator.store.CertificateRecord;
-import io.fedlora.coordinator.store.Store;
+import io.fedlora.coordinator.store.TrustRecordStore;
 import io.fedlora.crypto.Ed25519PublicKey;
 import io.fedlora.crypto.InvalidSignatureException;
 import io.fedlora.crypto.pki.CertificateRole;
@@ -33,13 +33,13 @@ public final class CertificateRenewal {
 
     private static final Logger log = LoggerFactory.getLogger(CertificateRenewal.class);
 
-    private final Store store;
+    private final TrustRecordStore store;
     private final CoordinatorPki pki;
     private final Predicate<String> revoked;
     private final Duration validity;
     private final InstantSource clock;
 
-    public CertificateRenewal(Store store, CoordinatorPki pki, Predicate<String> revoked, Duration validity,
+    public CertificateRenewal(TrustRecordStore store, CoordinatorPki pki, Predicate<String> revoked, Duration validity,
             InstantSource clock) {
         this.store = store;
         this.pki = pki;

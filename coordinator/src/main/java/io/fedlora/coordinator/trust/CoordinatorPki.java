@@ -1,7 +1,7 @@
 package io.fedlora.coordinator.trust;
 
 import io.fedlora.coordinator.store.CertificateRecord;
-import io.fedlora.coordinator.store.Store;
+import io.fedlora.coordinator.store.TrustRecordStore;
 import io.fedlora.crypto.SecretBytes;
 import io.fedlora.crypto.pki.CertificateAuthority;
 import io.fedlora.crypto.pki.CertificateRole;
@@ -202,7 +202,7 @@ public final class CoordinatorPki {
      * Makes sure {@code <data-dir>/pki/admin} holds a valid admin certificate from this CA, issuing one
      * (and recording it) when it is missing, from another CA, or close to expiry. Returns the directory.
      */
-    public Path ensureLocalAdminCredentials(Store store) throws IOException {
+    public Path ensureLocalAdminCredentials(TrustRecordStore store) throws IOException {
         Path adminDir = adminCredentialsDir();
         if (TlsCredentials.existIn(adminDir)) {
             try {

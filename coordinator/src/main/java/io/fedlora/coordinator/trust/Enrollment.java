@@ -3,7 +3,7 @@ package io.fedlora.coordinator.trust;
 import io.fedlora.coordinator.CoordinatorException.InvalidArgument;
 import io.fedlora.coordinator.CoordinatorException.Unauthenticated;
 import io.fedlora.coordinator.store.EnrollmentTokenRecord;
-import io.fedlora.coordinator.store.Store;
+import io.fedlora.coordinator.store.TrustRecordStore;
 import io.fedlora.crypto.Ed25519PublicKey;
 import io.fedlora.crypto.InvalidSignatureException;
 import io.fedlora.crypto.pki.CertificateRole;
@@ -28,7 +28,7 @@ public final class Enrollment {
 
     private static final Logger log = LoggerFactory.getLogger(Enrollment.class);
 
-    private final Store store;
+    private final TrustRecordStore store;
     private final CoordinatorPki pki;
     private final EnrollmentTokens tokens;
     private final Duration validity;
@@ -37,7 +37,7 @@ public final class Enrollment {
     /** What enrollment produced: the subject id (node id for agents) and its certificate. */
     public record Enrolled(String subjectId, CertificateRole role, X509Certificate certificate) {}
 
-    public Enrollment(Store store, CoordinatorPki pki, EnrollmentTokens tokens, Duration validity,
+    public Enrollment(TrustRecordStore store, CoordinatorPki pki, EnrollmentTokens tokens, Duration validity,
             InstantSource clock) {
         this.clock = clock;
         this.store = store;

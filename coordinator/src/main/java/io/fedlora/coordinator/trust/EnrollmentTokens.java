@@ -5,7 +5,7 @@ import io.fedlora.coordinator.CoordinatorException.PermissionDenied;
 import io.fedlora.coordinator.CoordinatorException.ResourceExhausted;
 import io.fedlora.coordinator.CoordinatorException.Unauthenticated;
 import io.fedlora.coordinator.store.EnrollmentTokenRecord;
-import io.fedlora.coordinator.store.Store;
+import io.fedlora.coordinator.store.TrustRecordStore;
 import io.fedlora.crypto.pki.CertificateProfile;
 import io.fedlora.crypto.pki.CertificateRole;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +29,7 @@ public final class EnrollmentTokens {
     public static final Duration DEFAULT_TTL = Duration.ofHours(24);
     public static final Duration MAX_TTL = Duration.ofDays(30);
 
-    private final Store store;
+    private final TrustRecordStore store;
     private final InstantSource clock;
     private final SecureRandom random;
     private final int maxOutstanding;
@@ -43,7 +43,7 @@ public final class EnrollmentTokens {
     }
 
     /** @param maxOutstanding tokens that may be neither used nor expired at once */
-    public EnrollmentTokens(Store store, InstantSource clock, SecureRandom random, int maxOutstanding) {
+    public EnrollmentTokens(TrustRecordStore store, InstantSource clock, SecureRandom random, int maxOutstanding) {
         this.store = store;
         this.clock = clock;
         this.random = random;

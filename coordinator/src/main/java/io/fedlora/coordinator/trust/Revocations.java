@@ -1,7 +1,7 @@
 package io.fedlora.coordinator.trust;
 
 import io.fedlora.coordinator.store.RevocationRecord;
-import io.fedlora.coordinator.store.Store;
+import io.fedlora.coordinator.store.TrustRecordStore;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -12,14 +12,14 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Revocations {
 
-    private final Store store;
+    private final TrustRecordStore store;
     private final Set<String> revoked = ConcurrentHashMap.newKeySet();
 
-    private Revocations(Store store) {
+    private Revocations(TrustRecordStore store) {
         this.store = store;
     }
 
-    public static Revocations load(Store store) {
+    public static Revocations load(TrustRecordStore store) {
         Revocations r = new Revocations(store);
         store.revocations().forEach(x -> r.revoked.add(x.subjectId()));
         return r;

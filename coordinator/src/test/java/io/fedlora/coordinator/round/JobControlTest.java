@@ -12,7 +12,8 @@ import io.fedlora.coordinator.Fixtures;
 import io.fedlora.coordinator.Jobs;
 import io.fedlora.coordinator.round.SimulatedClient.Behaviour;
 import io.fedlora.coordinator.store.FileBlobStore;
-import io.fedlora.coordinator.store.H2Store;
+import io.fedlora.coordinator.store.DatabaseSettings;
+import io.fedlora.coordinator.store.Store;
 import io.fedlora.coordinator.store.JobRecord;
 import io.fedlora.coordinator.store.NodeRecord;
 import io.fedlora.proto.v1.CancelTask;
@@ -49,7 +50,7 @@ class JobControlTest {
     @TempDir
     Path dir;
 
-    private H2Store store;
+    private Store store;
     private Jobs jobs;
     private ConnectedNodes nodes;
     private JobEvents events;
@@ -58,7 +59,7 @@ class JobControlTest {
     private final List<SimulatedClient> clients = new ArrayList<>();
 
     private void startCoordinator() {
-        store = H2Store.open(dir);
+        store = DatabaseSettings.embedded(dir).open();
         FileBlobStore blobs = new FileBlobStore(dir.resolve("blobs"));
         jobs = new Jobs(store, blobs, InstantSource.system(), true);
         nodes = new ConnectedNodes();

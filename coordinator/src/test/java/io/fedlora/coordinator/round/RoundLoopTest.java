@@ -9,7 +9,8 @@ import io.fedlora.coordinator.Fixtures.ManualClock;
 import io.fedlora.coordinator.Jobs;
 import io.fedlora.coordinator.round.SimulatedClient.Behaviour;
 import io.fedlora.coordinator.store.FileBlobStore;
-import io.fedlora.coordinator.store.H2Store;
+import io.fedlora.coordinator.store.DatabaseSettings;
+import io.fedlora.coordinator.store.Store;
 import io.fedlora.coordinator.store.JobRecord;
 import io.fedlora.coordinator.store.NodeRecord;
 import io.fedlora.proto.v1.JobConfig;
@@ -37,7 +38,7 @@ class RoundLoopTest {
     @TempDir
     Path dir;
 
-    private H2Store store;
+    private Store store;
     private Jobs jobs;
     private ConnectedNodes nodes;
     private RoundScheduler scheduler;
@@ -45,7 +46,7 @@ class RoundLoopTest {
     private final List<SimulatedClient> clients = new ArrayList<>();
 
     private void startCoordinator(InstantSource clock, Duration retryDelay) {
-        store = H2Store.open(dir);
+        store = DatabaseSettings.embedded(dir).open();
         FileBlobStore blobs = new FileBlobStore(dir.resolve("blobs"));
         jobs = new Jobs(store, blobs, clock, true); // these tests drive plaintext rounds
         nodes = new ConnectedNodes();

@@ -11,7 +11,8 @@ import io.fedlora.coordinator.Fixtures;
 import io.fedlora.coordinator.Jobs;
 import io.fedlora.coordinator.round.SecureSimulatedClient.Behaviour;
 import io.fedlora.coordinator.store.FileBlobStore;
-import io.fedlora.coordinator.store.H2Store;
+import io.fedlora.coordinator.store.DatabaseSettings;
+import io.fedlora.coordinator.store.Store;
 import io.fedlora.proto.v1.JobConfig;
 import io.fedlora.proto.v1.JobState;
 import io.fedlora.proto.v1.RoundState;
@@ -41,7 +42,7 @@ class SecureFederationSimulationTest {
     @TempDir
     Path dir;
 
-    private H2Store store;
+    private Store store;
     private Jobs jobs;
     private RoundScheduler scheduler;
     private final List<SecureSimulatedClient> clients = new ArrayList<>();
@@ -59,7 +60,7 @@ class SecureFederationSimulationTest {
 
     @Test
     void twoHundredClientsWithDropoutsAtEveryStageAndMisbehavingClients() throws Exception {
-        store = H2Store.open(dir);
+        store = DatabaseSettings.embedded(dir).open();
         FileBlobStore blobs = new FileBlobStore(dir.resolve("blobs"));
         jobs = new Jobs(store, blobs, InstantSource.system());
         ConnectedNodes nodes = new ConnectedNodes();

@@ -47,9 +47,14 @@ class CoordinatorLoopbackTest {
     Path dir;
 
     private CoordinatorServer startServer() throws Exception {
-        return CoordinatorServer.start(CoordinatorConfig.builder(dir).host("127.0.0.1").port(0).insecurePlaintext(true)
-                .heartbeatInterval(Duration.ofMillis(200))
+        return CoordinatorServer.start(storage(CoordinatorConfig.builder(dir)).host("127.0.0.1").port(0)
+                .insecurePlaintext(true).heartbeatInterval(Duration.ofMillis(200))
                 .roundTiming(new RoundTiming(Duration.ofMillis(20), Duration.ofMillis(20))).build());
+    }
+
+    /** Where the coordinator keeps its state: by default the embedded store and blob directory in {@code dir}. */
+    CoordinatorConfig.Builder storage(CoordinatorConfig.Builder config) {
+        return config;
     }
 
     /** An enrolled agent on its own mutual-TLS channel, registering with its certified identity key. */

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fedlora.coordinator.store.H2Store;
+import io.fedlora.coordinator.store.DatabaseSettings;
+import io.fedlora.coordinator.store.Store;
 import io.fedlora.crypto.SecretBytes;
 import io.fedlora.crypto.pki.CertificateAuthority;
 import io.fedlora.crypto.pki.CertificateRole;
@@ -91,7 +92,7 @@ class CoordinatorPkiTest {
 
     @Test
     void localAdminCredentialsAreWrittenOnceAndRenewedWhenTheCaChanges() throws Exception {
-        try (H2Store store = H2Store.open(dir)) {
+        try (Store store = DatabaseSettings.embedded(dir).open()) {
             CoordinatorPki pki = CoordinatorPki.open(dir, TlsSettings.generatedCa(), clock, random);
             Path admin = pki.ensureLocalAdminCredentials(store);
             TlsCredentials creds = TlsCredentials.load(admin);

@@ -5,28 +5,74 @@ import io.fedlora.coordinator.CoordinatorServer;
 import io.fedlora.coordinator.limits.LoadLimits;
 import io.fedlora.coordinator.trust.TlsSettings;
 import io.fedlora.crypto.SecretBytes;
+import io.fedlora.coordinator.store.BlobSettings;
+import io.fedlora.coordinator.store.DatabaseSettings;
 import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.profiles.ProfileFile;
 
 /** Runs a coordinator until it is stopped (SIGTERM / Ctrl-C). */
 @Command(name = "coordinator", mixinStandardHelpOptions = true,
-        description = {"Run a coordinator; its state (jobs, rounds, nodes, adapters) lives in --data-dir.",
+        description = {"Run a coordinator; its state (jobs, rounds, nodes, adapters) lives in --data-dir, or in the"
+                + " PostgreSQL database of --store and the blob location of --blobs.",
             "Every connection is mutual TLS 1.3. On first start it creates a CA in DATA_DIR/pki (ca.key mode 0600;"
                 + " ca.crt is what clients trust) unless --ca-cert/--ca-key name one, and writes the local admin's"
                 + " client credentials to DATA_DIR/pki/admin (for 'fedlora admin --credentials')."})
 public final class CoordinatorCommand implements Callable<Integer> {
 
-    @Option(names = "--data-dir", required = true, description = "State directory (H2 database and adapter blobs).")
+    static final String STORE_PASSWORD_ENV = "FEDLORA_STORE_PASSWORD";
+
+    @Option(names = "--data-dir", required = true,
+            description = "State directory: the CA (pki/) and, unless --store and --blobs say otherwise, the H2"
+                    + " database and adapter blobs.")
     Path dataDir;
+
+    @Option(names = "--store", paramLabel = "JDBC_URL",
+            description = "The store's database, e.g. jdbc:postgresql://db.example:5432/fedlora (default: the embedded"
+                    + " H2 file in --data-dir). Never put the password in the URL: use --store-password-file or the"
+                    + " environment variable " + STORE_PASSWORD_ENV + ".")
+    String storeUrl;
+
+    @Option(names = "--store-user", paramLabel = "NAME", description = "The database user for --store.")
+    String storeUser = "";
+
+    @Option(names = "--store-password-file", paramLabel = "FILE",
+            description = "A file holding the database password for --store (one line).")
+    Path storePasswordFile;
+
+    @Option(names = "--blobs", paramLabel = "DIR|s3://BUCKET/PREFIX",
+            description = "Where adapter versions are kept: a directory, or an S3-compatible bucket shared by several"
+                    + " coordinator hosts (default: DATA_DIR/blobs). S3 credentials come from the environment"
+                    + " (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or --s3-credentials-file.")
+    String blobs;
+
+    @Option(names = "--s3-endpoint", paramLabel = "URL",
+            description = "The S3-compatible server for --blobs s3://... (MinIO, Ceph, ...); omit for AWS S3.")
+    URI s3Endpoint;
+
+    @Option(names = "--s3-region", paramLabel = "REGION", defaultValue = "${env:AWS_REGION:-us-east-1}",
+            description = "The bucket's region (default: $AWS_REGION, else us-east-1).")
+    String s3Region;
+
+    @Option(names = "--s3-credentials-file", paramLabel = "FILE",
+            description = "An AWS credentials file (profile [default]) for --blobs s3://...; without it the SDK's usual"
+                    + " places (environment, ~/.aws/credentials).")
+    Path s3CredentialsFile;
 
     @Option(names = "--host", defaultValue = CoordinatorConfig.DEFAULT_HOST,
             description = "Address to bind (default: ${DEFAULT-VALUE}).")
@@ -108,22 +154,61 @@ public final class CoordinatorCommand implements Callable<Integer> {
             t = t.withSuppliedCa(caCert, caKey);
         }
         if (caKeyPasswordFile != null) {
-            byte[] pw = Files.readAllBytes(caKeyPasswordFile);
-            int n = pw.length;
-            while (n > 0 && (pw[n - 1] == '\n' || pw[n - 1] == '\r')) {
-                n--;
-            }
-            t = t.withCaKeyPassword(SecretBytes.copyOf(Arrays.copyOf(pw, n)));
-            Arrays.fill(pw, (byte) 0);
+            t = t.withCaKeyPassword(readSecret(caKeyPasswordFile));
         }
         return t;
+    }
+
+    /** A password file's contents without the line end an editor leaves. */
+    private static SecretBytes readSecret(Path file) throws IOException {
+        byte[] pw = Files.readAllBytes(file);
+        int n = pw.length;
+        while (n > 0 && (pw[n - 1] == '\n' || pw[n - 1] == '\r')) {
+            n--;
+        }
+        SecretBytes s = SecretBytes.copyOf(Arrays.copyOf(pw, n));
+        Arrays.fill(pw, (byte) 0);
+        return s;
+    }
+
+    private DatabaseSettings database() throws IOException {
+        String fromEnv = System.getenv(STORE_PASSWORD_ENV);
+        if (storeUrl == null) {
+            if (storePasswordFile != null || !storeUser.isEmpty()) {
+                throw new IllegalArgumentException("--store-user and --store-password-file go with --store");
+            }
+            return DatabaseSettings.embedded(dataDir);
+        }
+        if (storePasswordFile != null && fromEnv != null) {
+            throw new IllegalArgumentException("the store password is given twice: --store-password-file and "
+                    + STORE_PASSWORD_ENV + "; keep one");
+        }
+        Optional<SecretBytes> password = storePasswordFile != null ? Optional.of(readSecret(storePasswordFile))
+                : Optional.ofNullable(fromEnv).map(p -> SecretBytes.copyOf(p.getBytes(StandardCharsets.UTF_8)));
+        return DatabaseSettings.jdbc(storeUrl, storeUser, password);
+    }
+
+    private BlobSettings blobSettings() {
+        if (blobs == null || !blobs.startsWith("s3://")) {
+            if (s3Endpoint != null || s3CredentialsFile != null) {
+                throw new IllegalArgumentException("--s3-endpoint and --s3-credentials-file go with --blobs s3://...");
+            }
+            return BlobSettings.directory(blobs == null ? dataDir.resolve("blobs") : Path.of(blobs));
+        }
+        if (s3CredentialsFile != null && !Files.isReadable(s3CredentialsFile)) {
+            throw new IllegalArgumentException("--s3-credentials-file: cannot read " + s3CredentialsFile);
+        }
+        AwsCredentialsProvider credentials = s3CredentialsFile == null ? DefaultCredentialsProvider.builder().build()
+                : ProfileCredentialsProvider.builder().profileName("default").profileFile(ProfileFile.builder()
+                        .content(s3CredentialsFile).type(ProfileFile.Type.CREDENTIALS).build()).build();
+        return BlobSettings.s3(blobs, Optional.ofNullable(s3Endpoint), s3Region, credentials);
     }
 
     @Override
     public Integer call() throws Exception {
         CoordinatorServer server = CoordinatorServer.start(CoordinatorConfig.builder(dataDir).host(host).port(port)
                 .tls(tls()).insecureTransport(insecureTransport).insecurePlaintext(insecurePlaintext)
-                .loadLimits(loadLimits()).build());
+                .loadLimits(loadLimits()).database(database()).blobs(blobSettings()).build());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

@@ -1,0 +1,1 @@
+ALTER TABLE nodes ADD COLUMN identity_key VARCHAR(64) DEFAULT '' NOT NULL;
