@@ -61,8 +61,13 @@ final class ArchiveInstall implements AutoCloseable {
 
     /** {@code bin/fedlora ARGS} in the background, its output in {@code work/logs/NAME.log}. */
     Process start(String name, List<String> args) throws IOException {
+        return start(name, List.of(), args);
+    }
+
+    /** The same, run through {@code prefix} (e.g. {@code ip netns exec NS}). */
+    Process start(String name, List<String> prefix, List<String> args) throws IOException {
         Path log = Files.createDirectories(work.resolve("logs")).resolve(name + ".log");
-        Process p = builder(args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = builder(prefix, args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         running.put(name, p);
         return p;
     }
@@ -73,7 +78,12 @@ final class ArchiveInstall implements AutoCloseable {
 
     /** {@code bin/fedlora ARGS} to completion: its standard output; fails the test on a non-zero exit. */
     String run(List<String> args) throws Exception {
-        Process p = builder(args).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        return run(List.of(), args);
+    }
+
+    /** The same, run through {@code prefix}. */
+    String run(List<String> prefix, List<String> args) throws Exception {
+        Process p = builder(prefix, args).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "fedlora " + args + " did not finish");
         assertEquals(0, p.exitValue(), "fedlora " + args + " failed; printed: " + out);
@@ -103,8 +113,8 @@ final class ArchiveInstall implements AutoCloseable {
                 + (Files.exists(log(name)) ? Files.readString(log(name)) : "(none)"));
     }
 
-    private ProcessBuilder builder(List<String> args) throws IOException {
-        List<String> cmd = new ArrayList<>();
+    private ProcessBuilder builder(List<String> prefix, List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
         cmd.add(home.resolve("bin/fedlora").toString());
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
