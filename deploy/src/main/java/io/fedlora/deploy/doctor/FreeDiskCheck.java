@@ -26,7 +26,7 @@ final class FreeDiskCheck implements Check {
 
     @Override
     public CheckResult run() {
-        Path existing = dir.toAbsolutePath();
+        Path existing = dir.toAbsolutePath().normalize();
         while (existing != null && !Files.exists(existing)) {
             existing = existing.getParent();
         }
