@@ -11,6 +11,7 @@ import io.fedlora.coordinator.auth.AuditTrail;
 import io.fedlora.coordinator.auth.CallAuthorizer;
 import io.fedlora.coordinator.service.AgentServiceImpl;
 import io.fedlora.coordinator.service.EnrollmentServiceImpl;
+import io.fedlora.coordinator.service.ServerTimeHeader;
 import io.fedlora.coordinator.service.TrustAdminServiceImpl;
 import io.fedlora.coordinator.store.BlobStore;
 import io.fedlora.coordinator.store.JobRecord;
@@ -26,6 +27,8 @@ import io.fedlora.proto.v1.RoundSummary;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -62,6 +65,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private ConnectedNodes nodes;
     private RoundScheduler scheduler;
     private Server server;
+    private final HealthStatusManager health = new HealthStatusManager();
     private CoordinatorPki pki;
     private boolean closed;
 
@@ -150,7 +154,10 @@ public final class CoordinatorServer implements AutoCloseable {
                 .addService(new EnrollmentServiceImpl(enrollment, renewal, caDer()))
                 .addService(new TrustAdminServiceImpl(tokens, revocations, nodes, store,
                         () -> pki == null ? "" : pki.caSha256(), config.clock()))
+                // The standard gRPC health service (grpc.health.v1): probes and 'fedlora doctor' ask it.
+                .addService(health.getHealthService())
                 .intercept(new CallAuthorizer(pki == null, revocations::isRevoked, audit, config.clock()))
+                .intercept(new ServerTimeHeader(config.clock()))
                 .maxInboundMessageSize(config.maxInboundMessageBytes());
         if (pki != null) {
             // Added last, so they run first: a flood is refused before it costs authorisation or audit work.
@@ -159,6 +166,8 @@ public final class CoordinatorServer implements AutoCloseable {
         }
         server = builder.build().start();
         stops.push(b -> server.shutdown());
+        health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
+        stops.push(b -> health.enterTerminalState());
 
         ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "coordinator-heartbeat");

@@ -5,6 +5,7 @@ import io.fedlora.deploy.cli.BenchCommand;
 import io.fedlora.deploy.cli.ClientCommand;
 import io.fedlora.deploy.cli.CoordinatorCommand;
 import io.fedlora.deploy.cli.DemoCommand;
+import io.fedlora.deploy.cli.DoctorCommand;
 import io.fedlora.deploy.cli.EnrollCommand;
 import io.fedlora.deploy.cli.ModelCommand;
 import io.fedlora.deploy.cli.PrivacyCommand;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Command;
 @Command(name = "fedlora", mixinStandardHelpOptions = true, version = "fedlora 0.1.0",
         description = "Privacy-preserving federated LoRA fine-tuning.",
         subcommands = {CoordinatorCommand.class, ClientCommand.class, DemoCommand.class, ModelCommand.class,
-            BenchCommand.class, PrivacyCommand.class, AdminCommand.class, EnrollCommand.class})
+            BenchCommand.class, PrivacyCommand.class, AdminCommand.class, EnrollCommand.class,
+            DoctorCommand.class})
 public final class Fedlora implements Runnable {
 
     @CommandLine.Spec

@@ -4,6 +4,7 @@ import io.fedlora.crypto.pki.CertificateRole;
 import io.fedlora.proto.v1.AdminServiceGrpc;
 import io.fedlora.proto.v1.AgentServiceGrpc;
 import io.fedlora.proto.v1.EnrollmentServiceGrpc;
+import io.grpc.health.v1.HealthGrpc;
 import io.fedlora.proto.v1.TrustAdminServiceGrpc;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
@@ -51,6 +52,8 @@ public final class AccessPolicy {
 
         put(m, EnrollmentServiceGrpc.getEnrollMethod(), new Rule(Optional.empty(), true, false));
         put(m, EnrollmentServiceGrpc.getRenewMethod(), new Rule(Optional.of(CertificateRole.AGENT), true, false));
+        // Health says SERVING or not, nothing else: probes and 'fedlora doctor' need no particular role.
+        put(m, HealthGrpc.getCheckMethod(), new Rule(Optional.empty(), false, false));
         return Map.copyOf(m);
     }
 
