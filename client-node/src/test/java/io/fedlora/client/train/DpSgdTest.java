@@ -15,9 +15,11 @@ import io.fedlora.client.data.Batch;
 import io.fedlora.client.data.InstructionExample;
 import io.fedlora.client.demo.DemoTask;
 import io.fedlora.client.demo.RandomModels;
+import io.fedlora.client.model.LlamaConfig;
 import io.fedlora.client.model.LlamaModel;
 import io.fedlora.client.model.LoraAdapters;
 import io.fedlora.client.model.OwnedArrays;
+import io.fedlora.client.model.RandomCheckpoints;
 import io.fedlora.client.model.TestModels;
 import io.fedlora.proto.v1.AdapterLayout;
 import io.fedlora.proto.v1.AggregationMode;
@@ -86,7 +88,7 @@ class DpSgdTest {
 
     @Test
     void forwardMatchesTheModel() {
-        AdapterLayout layout = LoraLayouts.llama(model.config().dims(), 4, List.of("q_proj", "k_proj", "v_proj", "o_proj",
+        AdapterLayout layout = LoraLayouts.of(model.config().loraSites(), 4, List.of("q_proj", "k_proj", "v_proj", "o_proj",
                 "gate_proj", "up_proj", "down_proj"));
         try (NDManager m = root.newSubManager();
                 LoraAdapters lora = LoraAdapters.create(model, randomAdapter(layout, 3), 8, 0, m)) {
@@ -104,8 +106,23 @@ class DpSgdTest {
 
     @Test
     void perExampleGradientsMatchABatchOfOneLoop() {
-        AdapterLayout layout = LoraLayouts.llama(model.config().dims(), 4, List.of("q_proj", "v_proj", "up_proj",
-                "down_proj"));
+        assertPerExampleGradientsMatchABatchOfOneLoop(model, List.of("q_proj", "v_proj", "up_proj", "down_proj"));
+    }
+
+    /** The same through every other family's forward (fused Phi-3 projections, Gemma's norms and caps, ...). */
+    @Test
+    void perExampleGradientsMatchABatchOfOneLoopInEveryFamily() {
+        for (LlamaConfig c : new LlamaConfig[] {RandomCheckpoints.qwen3(), RandomCheckpoints.phi3(),
+                RandomCheckpoints.gemma2(), RandomCheckpoints.gemma3()}) {
+            try (LlamaModel m = LlamaModel.random(c, 3, root)) {
+                List<String> modules = c.loraSites().perLayer().stream().map(s -> s.target().module()).toList();
+                assertPerExampleGradientsMatchABatchOfOneLoop(m, modules);
+            }
+        }
+    }
+
+    static void assertPerExampleGradientsMatchABatchOfOneLoop(LlamaModel model, List<String> targets) {
+        AdapterLayout layout = LoraLayouts.of(model.config().loraSites(), 4, targets);
         int n = 5;
         int t = 12;
         try (NDManager m = root.newSubManager();
@@ -155,8 +172,10 @@ class DpSgdTest {
                 }
             }
             trainable.forEach(p -> p.setRequiresGradient(false));
-            assertTrue(maxAbs > 1e-3, "gradients should not be trivially zero: " + maxAbs);
-            assertTrue(maxDiff <= 1e-5, "max |per-example - batch-of-one| = " + maxDiff + " (max |g| " + maxAbs + ")");
+            String which = model.config().modelType() + ": ";
+            assertTrue(maxAbs > 1e-3, which + "gradients should not be trivially zero: " + maxAbs);
+            assertTrue(maxDiff <= 1e-5, which + "max |per-example - batch-of-one| = " + maxDiff + " (max |g| " + maxAbs
+                    + ")");
         }
     }
 
@@ -186,7 +205,7 @@ class DpSgdTest {
     void clippedStepMovesParametersLikeABoundedGradient() {
         // Real per-example gradients clipped to a tiny C: the sum of 6 has norm <= 6C. Then an empty Poisson
         // sample still takes a (noise-only) step.
-        AdapterLayout layout = LoraLayouts.llama(model.config().dims(), 4, List.of("q_proj", "v_proj"));
+        AdapterLayout layout = LoraLayouts.of(model.config().loraSites(), 4, List.of("q_proj", "v_proj"));
         try (NDManager m = root.newSubManager();
                 LoraAdapters lora = LoraAdapters.create(model, randomAdapter(layout, 5), 8, 0, m)) {
             List<NDArray> trainable = lora.factors(false);
@@ -249,7 +268,7 @@ class DpSgdTest {
             }
             return new Batch(in, tgt, mask, idx.length, len);
         };
-        AdapterLayout layout = LoraLayouts.llama(model.config().dims(), 4, List.of("q_proj", "v_proj", "down_proj"));
+        AdapterLayout layout = LoraLayouts.of(model.config().loraSites(), 4, List.of("q_proj", "v_proj", "down_proj"));
         int[] sample = {0, 2, 3, 5, 6};
         float[][] result = new float[2][];
         int[] physical = {2, 64};
