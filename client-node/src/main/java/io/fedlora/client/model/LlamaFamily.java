@@ -24,6 +24,10 @@ record LlamaFamily(String modelType, String architecture, boolean qkvBias, boole
     @Override
     public LlamaConfig.Variant readVariant(ConfigFields f, int layers) throws ModelFormatException {
         f.requireActivation("silu", "silu");
+        if (f.bool("use_sliding_window", false)) {
+            // Qwen's window covers only the layers from max_window_layers on; not modelled.
+            throw new ModelFormatException(f.file(), "field use_sliding_window: true is not supported for " + modelType);
+        }
         return slidingWindow ? windowOnEveryLayer(f) : LlamaConfig.Variant.NONE;
     }
 

@@ -3,6 +3,7 @@ package io.fedlora.client.model;
 import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fedlora.adapter.LoraSites;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,7 +33,7 @@ public interface ModelFamily {
     static Set<String> types() {
         Set<String> s = new TreeSet<>();
         ALL.forEach(f -> s.add(f.modelType()));
-        return java.util.Collections.unmodifiableSet(s);
+        return Collections.unmodifiableSet(s);
     }
 
     /** The {@code model_type} of config.json. */

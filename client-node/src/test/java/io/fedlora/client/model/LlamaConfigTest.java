@@ -151,6 +151,9 @@ class LlamaConfigTest {
         Path types = write(GEMMA3.replace("\"sliding_window_pattern\": 6", "\"layer_types\": [\"sliding_attention\"]"));
         assertTrue(assertThrows(ModelFormatException.class, () -> LlamaConfig.read(types)).getMessage()
                 .contains("layer_types"));
+        Path window = write(QWEN3.replace("\"use_sliding_window\": false", "\"use_sliding_window\": true"));
+        assertTrue(assertThrows(ModelFormatException.class, () -> LlamaConfig.read(window)).getMessage()
+                .contains("use_sliding_window"));
         Path rope = write(PHI3.replace("\"rope_scaling\": null", "\"rope_scaling\": {\"type\": \"longrope\", \"factor\": 1}"));
         assertTrue(assertThrows(ModelFormatException.class, () -> LlamaConfig.read(rope)).getMessage()
                 .contains("longrope"));
