@@ -206,7 +206,7 @@ class FederationIT {
                         .setCorruptFraction(0).setClipNorm(10).setMaxWeight(1 << 12).setStageTimeoutSeconds(60))
                 .setRoundDeadlineSeconds(120)
                 .setStrategy(Strategy.STRATEGY_FEDAVG)
-                .setAdapterLayout(LoraLayouts.llama(LlamaConfig.readDir(MODEL).dims(), 4, List.of("q_proj", "v_proj")))
+                .setAdapterLayout(LoraLayouts.of(LlamaConfig.readDir(MODEL).loraSites(), 4, List.of("q_proj", "v_proj")))
                 .build();
     }
 

@@ -79,6 +79,19 @@ class FedloraCliTest {
         assertTrue(r.err().contains("config.json"), r.err());
     }
 
+    /** Phi-3's fused modules: the Llama default q_proj,v_proj is refused with the modules Phi-3 has. */
+    @Test
+    void createJobForAPhi3ModelNamesItsLoraModules() throws Exception {
+        io.fedlora.client.model.LlamaConfig phi3 = new io.fedlora.client.model.LlamaConfig("phi3", 16, 24, 1, 2, 1, 8,
+                1e-5, 10000.0, io.fedlora.client.demo.CharTokenizerJson.vocabSize(io.fedlora.client.demo.DemoTask.ALPHABET),
+                false, 64, false, 1, 2, 0);
+        Path model = io.fedlora.client.demo.RandomModels.write(dir.resolve("phi3"), phi3, 1);
+        CliRun r = run("admin", "create-job", "--model", model.toString());
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("'q_proj' is not a layer of phi3") && r.err().contains("qkv_proj, o_proj, gate_up_proj"),
+                r.err());
+    }
+
     @Test
     void clientWithABadDataLineNamesFileAndLine() throws Exception {
         Path data = dir.resolve("bad.jsonl");

@@ -4,32 +4,34 @@ import io.fedlora.proto.v1.AdapterLayout;
 import io.fedlora.proto.v1.TensorSpec;
 import java.util.List;
 
-/** Builds the adapter layout of a Llama-family model: per layer, per target module, A then B. */
+/** Builds the adapter layout of a model: per layer, per target module, A then B. */
 public final class LoraLayouts {
 
     private LoraLayouts() {}
 
-    /** The dimensions of a Llama-family decoder that decide LoRA shapes. */
+    /** The dimensions of a Llama-style decoder (separate q/k/v and gate/up projections). */
     public record LlamaDims(int layers, int hidden, int intermediate, int heads, int kvHeads, int headDim) {
-        int in(LoraTarget t) {
-            return switch (t) {
-                case O_PROJ -> heads * headDim;
-                case DOWN_PROJ -> intermediate;
-                default -> hidden;
-            };
-        }
-
-        int out(LoraTarget t) {
-            return switch (t) {
-                case Q_PROJ -> heads * headDim;
-                case K_PROJ, V_PROJ -> kvHeads * headDim;
-                case O_PROJ, DOWN_PROJ -> hidden;
-                case GATE_PROJ, UP_PROJ -> intermediate;
-            };
+        /** Its seven projections, named as for {@code modelType}. */
+        public LoraSites sites(String modelType) {
+            int q = heads * headDim;
+            int kv = kvHeads * headDim;
+            return new LoraSites(modelType, layers, List.of(
+                    new LoraSites.Site(LoraTarget.Q_PROJ, hidden, q),
+                    new LoraSites.Site(LoraTarget.K_PROJ, hidden, kv),
+                    new LoraSites.Site(LoraTarget.V_PROJ, hidden, kv),
+                    new LoraSites.Site(LoraTarget.O_PROJ, q, hidden),
+                    new LoraSites.Site(LoraTarget.GATE_PROJ, hidden, intermediate),
+                    new LoraSites.Site(LoraTarget.UP_PROJ, hidden, intermediate),
+                    new LoraSites.Site(LoraTarget.DOWN_PROJ, intermediate, hidden)));
         }
     }
 
     public static AdapterLayout llama(LlamaDims dims, int rank, List<String> targetModules) {
+        return of(dims.sites("llama"), rank, targetModules);
+    }
+
+    /** The layout for these target modules, each of which must be one of the model's sites. */
+    public static AdapterLayout of(LoraSites sites, int rank, List<String> targetModules) {
         if (rank <= 0) {
             throw new IllegalArgumentException("lora rank must be positive, got " + rank);
         }
@@ -37,11 +39,11 @@ public final class LoraLayouts {
             throw new IllegalArgumentException("lora target_modules is empty");
         }
         AdapterLayout.Builder b = AdapterLayout.newBuilder();
-        for (int layer = 0; layer < dims.layers(); layer++) {
+        for (int layer = 0; layer < sites.layers(); layer++) {
             for (String m : targetModules) {
-                LoraTarget t = LoraTarget.of(m);
-                b.addTensors(spec(t.peftName(layer, 'A'), rank, dims.in(t)));
-                b.addTensors(spec(t.peftName(layer, 'B'), dims.out(t), rank));
+                LoraSites.Site s = sites.site(m);
+                b.addTensors(spec(s.target().peftName(layer, 'A'), rank, s.in()));
+                b.addTensors(spec(s.target().peftName(layer, 'B'), s.out(), rank));
             }
         }
         return b.build();

@@ -3,8 +3,8 @@ package io.fedlora.adapter;
 import java.util.List;
 
 /**
- * A linear layer LoRA can wrap, with its PEFT path inside a Llama-family decoder layer.
- * In/out features come from the model config; see {@link LoraLayouts#llama}.
+ * A linear layer LoRA can wrap, with its PEFT path inside a decoder layer. Which of them a model
+ * has, and their in/out features, come from its family; see {@link LoraSites}.
  */
 public enum LoraTarget {
     Q_PROJ("q_proj", "self_attn"),
@@ -13,7 +13,11 @@ public enum LoraTarget {
     O_PROJ("o_proj", "self_attn"),
     GATE_PROJ("gate_proj", "mlp"),
     UP_PROJ("up_proj", "mlp"),
-    DOWN_PROJ("down_proj", "mlp");
+    DOWN_PROJ("down_proj", "mlp"),
+    /** Phi-3's fused q, k and v: one [(heads + 2·kvHeads)·headDim, hidden] weight. */
+    QKV_PROJ("qkv_proj", "self_attn"),
+    /** Phi-3's fused gate and up: one [2·intermediate, hidden] weight, gate rows first. */
+    GATE_UP_PROJ("gate_up_proj", "mlp");
 
     public static final List<String> DEFAULT = List.of("q_proj", "v_proj");
 
@@ -37,15 +41,5 @@ public enum LoraTarget {
     /** PEFT's tensor name, e.g. {@code base_model.model.model.layers.3.self_attn.q_proj.lora_A.weight}. */
     public String peftName(int layer, char factor) {
         return "base_model.model." + basePath(layer) + ".lora_" + factor + ".weight";
-    }
-
-    public static LoraTarget of(String module) {
-        for (LoraTarget t : values()) {
-            if (t.module.equals(module)) {
-                return t;
-            }
-        }
-        throw new IllegalArgumentException("unknown LoRA target module '" + module
-                + "' (known: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)");
     }
 }

@@ -44,8 +44,8 @@ public final class PeftAdapterDir {
     /** An adapter read back from a PEFT directory, with the LoRA settings its config declares. */
     public record Loaded(FlatAdapter adapter, LoraConfig lora, String baseModel) {}
 
-    /** Reads a PEFT LoRA directory for a Llama-family model of the given dimensions. */
-    public static Loaded read(Path dir, LoraLayouts.LlamaDims dims) throws IOException {
+    /** Reads a PEFT LoRA directory for a model with these LoRA sites. */
+    public static Loaded read(Path dir, LoraSites sites) throws IOException {
         Path cfgFile = dir.resolve(CONFIG);
         if (!Files.isRegularFile(cfgFile)) {
             throw new IOException(cfgFile + ": not found (is " + dir + " a PEFT adapter directory?)");
@@ -74,7 +74,7 @@ public final class PeftAdapterDir {
         c.path("target_modules").forEach(t -> lora.addTargetModules(t.asText()));
         io.fedlora.proto.v1.AdapterLayout layout;
         try {
-            layout = LoraLayouts.llama(dims, r, lora.getTargetModulesList());
+            layout = LoraLayouts.of(sites, r, lora.getTargetModulesList());
         } catch (IllegalArgumentException e) {
             throw new IOException(cfgFile + ": " + e.getMessage(), e);
         }

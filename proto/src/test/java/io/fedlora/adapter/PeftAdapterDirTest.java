@@ -35,7 +35,7 @@ class PeftAdapterDirTest {
         assertEquals(4.0, cfg.get("lora_alpha").asDouble());
         assertEquals("v_proj", cfg.get("target_modules").get(1).asText());
         assertArrayEquals(adapter.values(), FlatAdapter.read(layout, out.resolve(PeftAdapterDir.WEIGHTS)).values());
-        PeftAdapterDir.Loaded back = PeftAdapterDir.read(out, new LoraLayouts.LlamaDims(1, 8, 16, 2, 1, 4));
+        PeftAdapterDir.Loaded back = PeftAdapterDir.read(out, new LoraLayouts.LlamaDims(1, 8, 16, 2, 1, 4).sites("llama"));
         assertArrayEquals(adapter.values(), back.adapter().values());
         assertEquals(lora.getTargetModulesList(), back.lora().getTargetModulesList());
         assertEquals(4.0, back.lora().getAlpha());

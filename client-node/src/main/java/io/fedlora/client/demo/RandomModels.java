@@ -47,7 +47,7 @@ public final class RandomModels {
      *
      * <p>Streams: values are drawn and written in chunks of 2^20, so neither a tensor nor the model is
      * ever whole in memory, and no engine is needed. Initialisation as {@link LlamaModel#random}
-     * (N(0, 0.02²), residual output projections scaled by 1/sqrt(2·layers), norms one, biases zero),
+     * (N(0, 0.02²), residual output projections scaled by 1/sqrt(2·layers), norms the identity, biases zero),
      * from a different stream. Deterministic for a seed.
      */
     public static Path writeSharded(Path dir, LlamaConfig config, long seed, SafetensorsWriter.Dtype dtype,
@@ -68,6 +68,7 @@ public final class RandomModels {
         SplittableRandom rnd = new SplittableRandom(seed);
         double residualScale = 1.0 / Math.sqrt(2.0 * config.numHiddenLayers());
         float[] chunk = new float[CHUNK];
+        float identityNorm = config.family().identityNormWeight();
         ObjectNode index = JSON.createObjectNode();
         ObjectNode weightMap = JSON.createObjectNode();
         long total = 0;
@@ -84,7 +85,7 @@ public final class RandomModels {
                     for (long left = t.elementCount(); left > 0; ) {
                         int n = (int) Math.min(left, CHUNK);
                         for (int i = 0; i < n; i++) {
-                            chunk[i] = norm ? 1f : bias ? 0f : (float) (gaussian(rnd) * std);
+                            chunk[i] = norm ? identityNorm : bias ? 0f : (float) (gaussian(rnd) * std);
                         }
                         w.append(chunk, 0, n);
                         left -= n;

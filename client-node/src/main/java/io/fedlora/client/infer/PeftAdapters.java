@@ -46,7 +46,7 @@ public final class PeftAdapters {
                 }
             }
         }
-        PeftAdapterDir.Loaded loaded = PeftAdapterDir.read(adapterDir, config.dims());
+        PeftAdapterDir.Loaded loaded = PeftAdapterDir.read(adapterDir, config.loraSites());
         Set<String> known = new HashSet<>();
         for (TensorData t : loaded.adapter().tensors()) {
             known.add(t.name());

@@ -4,22 +4,24 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fedlora.adapter.LoraLayouts;
+import io.fedlora.adapter.LoraSites;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 
 /**
- * The architecture of a Llama-family decoder, as read from a Hugging Face {@code config.json}.
- * Token ids are -1 when the config does not name them.
+ * The architecture of a decoder of one of the {@link ModelFamily model families}, as read from a
+ * Hugging Face {@code config.json}: the dimensions every family has, plus the family-specific
+ * {@link Variant}. Token ids are -1 when the config does not name them.
  */
 public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize, int numHiddenLayers,
         int numAttentionHeads, int numKeyValueHeads, int headDim, double rmsNormEps, double ropeTheta,
         int vocabSize, boolean tieWordEmbeddings, int maxPositionEmbeddings, boolean attentionBias,
-        int bosTokenId, int eosTokenId, int padTokenId, RopeScaling ropeScaling) {
+        int bosTokenId, int eosTokenId, int padTokenId, RopeScaling ropeScaling, Variant variant) {
 
-    public static final Set<String> SUPPORTED_TYPES = Set.of("llama", "qwen2", "mistral");
+    public static final Set<String> SUPPORTED_TYPES = ModelFamily.types();
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
@@ -67,6 +69,39 @@ public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize
         }
     }
 
+    /**
+     * Settings only some families have; zero (or empty) where the family has none.
+     *
+     * @param queryPreAttnScalar attention scores are scaled by its inverse square root instead of head_dim's (Gemma)
+     * @param attnLogitSoftcapping attention scores become {@code cap·tanh(score / cap)} (Gemma 2)
+     * @param finalLogitSoftcapping the same on the output logits (Gemma 2)
+     * @param slidingWindow a query sees only the last this-many positions, itself included, in sliding layers
+     * @param layerTypes per layer {@code sliding_attention} or {@code full_attention}; empty with a window:
+     *     every layer slides (Mistral, Phi-3)
+     * @param ropeLocalBaseFreq the rotary base of sliding layers, without rope scaling (Gemma 3)
+     */
+    public record Variant(double queryPreAttnScalar, double attnLogitSoftcapping, double finalLogitSoftcapping,
+            int slidingWindow, List<String> layerTypes, double ropeLocalBaseFreq) {
+
+        public static final String SLIDING = "sliding_attention";
+        public static final String FULL = "full_attention";
+        public static final Variant NONE = new Variant(0, 0, 0, 0, List.of(), 0);
+
+        public Variant {
+            layerTypes = List.copyOf(layerTypes);
+            check(queryPreAttnScalar >= 0, "query_pre_attn_scalar", "must be positive");
+            check(attnLogitSoftcapping >= 0, "attn_logit_softcapping", "must be positive");
+            check(finalLogitSoftcapping >= 0, "final_logit_softcapping", "must be positive");
+            check(slidingWindow >= 0, "sliding_window", "must be positive");
+            check(ropeLocalBaseFreq >= 0, "rope_local_base_freq", "must be positive");
+        }
+
+        /** Whether a layer attends through the sliding window. */
+        public boolean sliding(int layer) {
+            return slidingWindow > 0 && (layerTypes.isEmpty() || layerTypes.get(layer).equals(SLIDING));
+        }
+    }
+
     /** A config without rope scaling. */
     public LlamaConfig(String modelType, int hiddenSize, int intermediateSize, int numHiddenLayers,
             int numAttentionHeads, int numKeyValueHeads, int headDim, double rmsNormEps, double ropeTheta,
@@ -74,23 +109,55 @@ public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize
             int bosTokenId, int eosTokenId, int padTokenId) {
         this(modelType, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim,
                 rmsNormEps, ropeTheta, vocabSize, tieWordEmbeddings, maxPositionEmbeddings, attentionBias, bosTokenId,
-                eosTokenId, padTokenId, null);
+                eosTokenId, padTokenId, null, Variant.NONE);
+    }
+
+    /** A config without family-specific settings. */
+    public LlamaConfig(String modelType, int hiddenSize, int intermediateSize, int numHiddenLayers,
+            int numAttentionHeads, int numKeyValueHeads, int headDim, double rmsNormEps, double ropeTheta,
+            int vocabSize, boolean tieWordEmbeddings, int maxPositionEmbeddings, boolean attentionBias,
+            int bosTokenId, int eosTokenId, int padTokenId, RopeScaling ropeScaling) {
+        this(modelType, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim,
+                rmsNormEps, ropeTheta, vocabSize, tieWordEmbeddings, maxPositionEmbeddings, attentionBias, bosTokenId,
+                eosTokenId, padTokenId, ropeScaling, Variant.NONE);
     }
 
     /** The same config with other rope scaling (null for none). */
     public LlamaConfig withRopeScaling(RopeScaling scaling) {
         return new LlamaConfig(modelType, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
                 numKeyValueHeads, headDim, rmsNormEps, ropeTheta, vocabSize, tieWordEmbeddings, maxPositionEmbeddings,
-                attentionBias, bosTokenId, eosTokenId, padTokenId, scaling);
+                attentionBias, bosTokenId, eosTokenId, padTokenId, scaling, variant);
+    }
+
+    /** The same config with other family-specific settings. */
+    public LlamaConfig withVariant(Variant v) {
+        return new LlamaConfig(modelType, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
+                numKeyValueHeads, headDim, rmsNormEps, ropeTheta, vocabSize, tieWordEmbeddings, maxPositionEmbeddings,
+                attentionBias, bosTokenId, eosTokenId, padTokenId, ropeScaling, v);
+    }
+
+    public ModelFamily family() {
+        return ModelFamily.of(modelType);
+    }
+
+    /** The unscaled rotary inverse frequencies of sliding layers with their own base (Gemma 3). */
+    public double[] localRopeInverseFrequencies() {
+        return inverseFrequencies(variant.ropeLocalBaseFreq());
+    }
+
+    private double[] inverseFrequencies(double theta) {
+        int half = headDim / 2;
+        double[] inv = new double[half];
+        for (int i = 0; i < half; i++) {
+            inv[i] = 1.0 / Math.pow(theta, (2.0 * i) / headDim);
+        }
+        return inv;
     }
 
     /** The headDim/2 rotary inverse frequencies, with {@link #ropeScaling} applied. */
     public double[] ropeInverseFrequencies() {
         int half = headDim / 2;
-        double[] inv = new double[half];
-        for (int i = 0; i < half; i++) {
-            inv[i] = 1.0 / Math.pow(ropeTheta, (2.0 * i) / headDim);
-        }
+        double[] inv = inverseFrequencies(ropeTheta);
         if (ropeScaling == null) {
             return inv;
         }
@@ -135,6 +202,9 @@ public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize
         check(ropeTheta > 0, "rope_theta", "must be positive");
         check(vocabSize > 0, "vocab_size", "must be positive");
         check(maxPositionEmbeddings > 0, "max_position_embeddings", "must be positive");
+        check(variant != null, "variant", "must not be null");
+        check(variant.layerTypes().isEmpty() || variant.layerTypes().size() == numHiddenLayers, "layer_types",
+                "must name one type per layer (" + numHiddenLayers + "), got " + variant.layerTypes().size());
     }
 
     private static void check(boolean ok, String field, String message) {
@@ -154,40 +224,41 @@ public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize
         if (root == null || !root.isObject()) {
             throw new ModelFormatException(configJson, "not a JSON object");
         }
-        Reader r = new Reader(configJson, root);
+        ConfigFields r = new ConfigFields(configJson, root);
         String type = r.string("model_type");
         if (!SUPPORTED_TYPES.contains(type)) {
             throw new ModelFormatException(configJson, "field model_type: '" + type
-                    + "' is not supported (supported: llama, qwen2, mistral)");
+                    + "' is not supported (supported: " + String.join(", ", SUPPORTED_TYPES.stream().sorted().toList())
+                    + ")");
         }
+        ModelFamily family = ModelFamily.of(type);
         RopeScaling ropeScaling = ropeScaling(configJson, root.get("rope_scaling"));
-        String act = root.path("hidden_act").asText("silu");
-        if (!act.equals("silu")) {
-            throw new ModelFormatException(configJson, "field hidden_act: '" + act + "' is not supported (only silu)");
-        }
         int hidden = r.positiveInt("hidden_size", null);
         int heads = r.positiveInt("num_attention_heads", null);
         if (!root.hasNonNull("head_dim") && hidden % heads != 0) {
             throw new ModelFormatException(configJson, "field head_dim: absent and hidden_size " + hidden
                     + " is not a multiple of num_attention_heads " + heads);
         }
+        int layers = r.positiveInt("num_hidden_layers", null);
+        Variant variant = family.readVariant(r, layers);
         try {
             return new LlamaConfig(type, hidden,
                     r.positiveInt("intermediate_size", null),
-                    r.positiveInt("num_hidden_layers", null),
+                    layers,
                     heads,
                     r.positiveInt("num_key_value_heads", heads),
                     r.positiveInt("head_dim", hidden / heads),
                     r.positiveDouble("rms_norm_eps", 1e-6),
                     r.positiveDouble("rope_theta", 10000.0),
                     r.positiveInt("vocab_size", null),
-                    r.bool("tie_word_embeddings", false),
+                    r.bool("tie_word_embeddings", family.tiedByDefault()),
                     r.positiveInt("max_position_embeddings", 2048),
                     r.bool("attention_bias", false),
                     r.tokenId("bos_token_id"),
                     r.tokenId("eos_token_id"),
                     r.tokenId("pad_token_id"),
-                    ropeScaling);
+                    ropeScaling,
+                    variant);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(configJson, e.getMessage());
         }
@@ -233,11 +304,7 @@ public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize
     /** Writes a Hugging Face compatible {@code config.json} (float32 weights). */
     public void write(Path configJson) throws IOException {
         ObjectNode n = JSON.createObjectNode();
-        n.putArray("architectures").add(switch (modelType) {
-            case "qwen2" -> "Qwen2ForCausalLM";
-            case "mistral" -> "MistralForCausalLM";
-            default -> "LlamaForCausalLM";
-        });
+        n.putArray("architectures").add(family().architecture());
         n.put("model_type", modelType);
         n.put("hidden_size", hiddenSize);
         n.put("intermediate_size", intermediateSize);
@@ -245,7 +312,7 @@ public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize
         n.put("num_attention_heads", numAttentionHeads);
         n.put("num_key_value_heads", numKeyValueHeads);
         n.put("head_dim", headDim);
-        n.put("hidden_act", "silu");
+        family().writeVariant(this, n);
         n.put("rms_norm_eps", rmsNormEps);
         n.put("rope_theta", ropeTheta);
         if (ropeScaling == null) {
@@ -282,9 +349,9 @@ public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize
         return numAttentionHeads / numKeyValueHeads;
     }
 
-    public LoraLayouts.LlamaDims dims() {
-        return new LoraLayouts.LlamaDims(numHiddenLayers, hiddenSize, intermediateSize, numAttentionHeads,
-                numKeyValueHeads, headDim);
+    /** The projections LoRA can wrap in this model, with their dimensions. */
+    public LoraSites loraSites() {
+        return family().loraSites(this);
     }
 
     /** The sequence-end id training appends; falls back to the pad id only if the config has no EOS. */
@@ -293,66 +360,5 @@ public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize
             throw new ModelFormatException(where, "field eos_token_id: absent; training needs an end-of-sequence id");
         }
         return eosTokenId;
-    }
-
-    private record Reader(Path file, JsonNode root) {
-        String string(String field) throws ModelFormatException {
-            JsonNode v = root.get(field);
-            if (v == null || !v.isTextual()) {
-                throw new ModelFormatException(file, "field " + field + ": missing or not a string");
-            }
-            return v.asText();
-        }
-
-        int positiveInt(String field, Integer dflt) throws ModelFormatException {
-            JsonNode v = root.get(field);
-            if (v == null || v.isNull()) {
-                if (dflt == null) {
-                    throw new ModelFormatException(file, "field " + field + ": missing");
-                }
-                return dflt;
-            }
-            if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() <= 0) {
-                throw new ModelFormatException(file, "field " + field + ": must be a positive integer, got " + v);
-            }
-            return v.asInt();
-        }
-
-        double positiveDouble(String field, double dflt) throws ModelFormatException {
-            JsonNode v = root.get(field);
-            if (v == null || v.isNull()) {
-                return dflt;
-            }
-            if (!v.isNumber() || v.asDouble() <= 0) {
-                throw new ModelFormatException(file, "field " + field + ": must be a positive number, got " + v);
-            }
-            return v.asDouble();
-        }
-
-        boolean bool(String field, boolean dflt) throws ModelFormatException {
-            JsonNode v = root.get(field);
-            if (v == null || v.isNull()) {
-                return dflt;
-            }
-            if (!v.isBoolean()) {
-                throw new ModelFormatException(file, "field " + field + ": must be true or false, got " + v);
-            }
-            return v.asBoolean();
-        }
-
-        /** A token id, or the first of a list of ids (Llama 3 lists several EOS ids); -1 when absent. */
-        int tokenId(String field) throws ModelFormatException {
-            JsonNode v = root.get(field);
-            if (v == null || v.isNull()) {
-                return -1;
-            }
-            if (v.isArray() && v.size() > 0) {
-                v = v.get(0);
-            }
-            if (!v.isIntegralNumber() || v.asInt() < 0) {
-                throw new ModelFormatException(file, "field " + field + ": must be a non-negative integer, got " + v);
-            }
-            return v.asInt();
-        }
     }
 }

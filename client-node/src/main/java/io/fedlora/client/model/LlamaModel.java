@@ -5,9 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.Activation;
-import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import io.fedlora.adapter.CheckpointFiles;
 import io.fedlora.adapter.LoraTarget;
@@ -29,8 +26,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A Llama-family decoder (Llama, Qwen2, Mistral) as explicit NDArray computation over weights that
- * keep their Hugging Face names and [out, in] orientation.
+ * A decoder of any {@link ModelFamily} (Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 2, Gemma 3) as
+ * explicit NDArray computation over weights that keep their Hugging Face names and [out, in]
+ * orientation; the family writes the forward pass, this class holds the weights and the LoRA hook.
  *
  * <p>Written as plain NDArray ops with weights held in a name map rather than DJL Blocks and
  * Parameters: LoRA training swaps per-round adapters in and out of specific projections, and
@@ -44,7 +42,6 @@ import java.util.SplittableRandom;
 public final class LlamaModel implements AutoCloseable {
 
     public static final String WEIGHTS_FILE = "model.safetensors";
-    private static final float MASKED = -1e9f;
 
     private final LlamaConfig config;
     private final NDManager manager;
@@ -58,41 +55,7 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Hugging Face names and shapes of every weight this model needs, in a stable order. */
     public static Map<String, long[]> expectedShapes(LlamaConfig c) {
-        Map<String, long[]> s = new LinkedHashMap<>();
-        long h = c.hiddenSize();
-        long q = (long) c.numAttentionHeads() * c.headDim();
-        long kv = (long) c.numKeyValueHeads() * c.headDim();
-        s.put("model.embed_tokens.weight", new long[] {c.vocabSize(), h});
-        for (int i = 0; i < c.numHiddenLayers(); i++) {
-            String p = "model.layers." + i + ".";
-            s.put(p + "input_layernorm.weight", new long[] {h});
-            s.put(p + "self_attn.q_proj.weight", new long[] {q, h});
-            s.put(p + "self_attn.k_proj.weight", new long[] {kv, h});
-            s.put(p + "self_attn.v_proj.weight", new long[] {kv, h});
-            s.put(p + "self_attn.o_proj.weight", new long[] {h, q});
-            if (hasQkvBias(c)) {
-                s.put(p + "self_attn.q_proj.bias", new long[] {q});
-                s.put(p + "self_attn.k_proj.bias", new long[] {kv});
-                s.put(p + "self_attn.v_proj.bias", new long[] {kv});
-            }
-            if (c.attentionBias()) {
-                s.put(p + "self_attn.o_proj.bias", new long[] {h});
-            }
-            s.put(p + "post_attention_layernorm.weight", new long[] {h});
-            s.put(p + "mlp.gate_proj.weight", new long[] {c.intermediateSize(), h});
-            s.put(p + "mlp.up_proj.weight", new long[] {c.intermediateSize(), h});
-            s.put(p + "mlp.down_proj.weight", new long[] {h, c.intermediateSize()});
-        }
-        s.put("model.norm.weight", new long[] {h});
-        if (!c.tieWordEmbeddings()) {
-            s.put("lm_head.weight", new long[] {c.vocabSize(), h});
-        }
-        return s;
-    }
-
-    /** Qwen2 always has q/k/v biases; Llama and Mistral only with {@code attention_bias}. */
-    private static boolean hasQkvBias(LlamaConfig c) {
-        return c.attentionBias() || c.modelType().equals("qwen2");
+        return c.family().weightShapes(c);
     }
 
     /**
@@ -195,7 +158,7 @@ public final class LlamaModel implements AutoCloseable {
     /**
      * A randomly initialised model: linear weights and embeddings N(0, 0.02²) (the Hugging Face
      * Llama initialiser), with the output projections of each residual branch scaled down by
-     * 1/sqrt(2·layers) (GPT-2 style) so a deep stack starts near the identity; norms are one.
+     * 1/sqrt(2·layers) (GPT-2 style) so a deep stack starts near the identity; norms are the identity.
      * Deterministic for a seed on every JVM.
      */
     public static LlamaModel random(LlamaConfig config, long seed, NDManager parent) {
@@ -208,7 +171,7 @@ public final class LlamaModel implements AutoCloseable {
             int n = Math.toIntExact(TensorData.elementCount(e.getValue()));
             float[] v = new float[n];
             if (name.endsWith("norm.weight")) {
-                Arrays.fill(v, 1f);
+                Arrays.fill(v, config.family().identityNormWeight());
             } else if (!name.endsWith(".bias")) {
                 double std = 0.02;
                 if (name.endsWith("o_proj.weight") || name.endsWith("down_proj.weight")) {
@@ -298,141 +261,40 @@ public final class LlamaModel implements AutoCloseable {
         return forward(tokens, lora, false, cache, true);
     }
 
+    /**
+     * Logits [B, T, vocab] with every projection going through {@code projection}: the seam where the
+     * per-example (DP-SGD) path attaches its own LoRA factors to the same forward.
+     */
+    public NDArray forward(NDArray tokens, Projection projection) {
+        DecoderPass pass = new DecoderPass(this, projection, tokens, null);
+        ModelFamily family = config.family();
+        return family.logits(pass, family.layers(pass));
+    }
+
     private NDArray forward(NDArray tokens, LoraAdapters lora, boolean training, KvCache cache, boolean lastOnly) {
-        NDManager m = tokens.getManager();
-        int t = Math.toIntExact(tokens.getShape().get(1));
-        int past = cache == null ? 0 : cache.length();
-        if (past + t > config.maxPositionEmbeddings()) {
-            throw new IllegalArgumentException("sequence length " + (past + t) + " exceeds max_position_embeddings "
-                    + config.maxPositionEmbeddings());
-        }
-        NDArray[] rope = rotary(m, past, t);
-        NDArray mask = causalMask(m, t, past, config.kvGroups());
-        NDArray h = Embedding.embedding(tokens, weight("model.embed_tokens.weight"), SparseFormat.DENSE).head();
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            String p = "model.layers." + i + ".";
-            NDArray x = rmsNorm(h, weight(p + "input_layernorm.weight"));
-            h = h.add(attention(x, i, rope, mask, lora, training, cache));
-            x = rmsNorm(h, weight(p + "post_attention_layernorm.weight"));
-            NDArray gate = project(x, i, LoraTarget.GATE_PROJ, lora, training);
-            NDArray up = project(x, i, LoraTarget.UP_PROJ, lora, training);
-            NDArray act = Activation.sigmoid(gate).mul(gate).mul(up);
-            h = h.add(project(act, i, LoraTarget.DOWN_PROJ, lora, training));
-        }
+        DecoderPass pass = new DecoderPass(this, (x, layer, target) -> project(x, layer, target, lora, training),
+                tokens, cache);
+        ModelFamily family = config.family();
+        NDArray h = family.layers(pass);
         if (cache != null) {
-            cache.advance(t);
+            cache.advance(Math.toIntExact(tokens.getShape().get(1)));
         }
         if (lastOnly) {
             h = h.get(":, -1, :");
         }
-        h = rmsNorm(h, weight("model.norm.weight"));
-        NDArray head = config.tieWordEmbeddings() ? weight("model.embed_tokens.weight") : weight("lm_head.weight");
-        return Linear.linear(h, head).head();
-    }
-
-    private NDArray attention(NDArray x, int layer, NDArray[] rope, NDArray mask, LoraAdapters lora, boolean training,
-            KvCache cache) {
-        long b = x.getShape().get(0);
-        long t = x.getShape().get(1);
-        int heads = config.numAttentionHeads();
-        int kvHeads = config.numKeyValueHeads();
-        int groups = config.kvGroups();
-        int d = config.headDim();
-        NDArray q = project(x, layer, LoraTarget.Q_PROJ, lora, training).reshape(b, t, heads, d);
-        NDArray k = project(x, layer, LoraTarget.K_PROJ, lora, training).reshape(b, t, kvHeads, d);
-        NDArray v = project(x, layer, LoraTarget.V_PROJ, lora, training).reshape(b, t, kvHeads, d);
-        q = applyRotary(q, rope);
-        k = applyRotary(k, rope);
-        // Grouped-query attention without copying K/V: query head h uses kv head h / groups (as HF's
-        // repeat_kv), so fold the group into the query's time axis: [B, KV, G·T, D] against [B, KV, S, D].
-        NDArray qg = q.reshape(b, t, kvHeads, groups, d).transpose(0, 2, 3, 1, 4).reshape(b, kvHeads, groups * t, d);
-        NDArray kh = k.transpose(0, 2, 1, 3); // [B, KV, T, D]
-        NDArray vt = v.transpose(0, 2, 1, 3); // [B, KV, T, D]
-        if (cache != null) {
-            if (cache.keys(layer) != null) {
-                // The concatenation lands in the cache's manager (its first operand's).
-                kh = cache.keys(layer).concat(kh, 2);
-                vt = cache.values(layer).concat(vt, 2);
-            } else {
-                kh = kh.duplicate();
-                vt = vt.duplicate();
-            }
-            cache.put(layer, kh, vt);
-        }
-        NDArray kt = kh.transpose(0, 1, 3, 2); // [B, KV, D, S]
-        NDArray raw = qg.matMul(kt);
-        NDArray scores = raw.mul(OwnedArrays.scalar(raw.getManager(), (float) (1.0 / Math.sqrt(d)))).add(mask);
-        NDArray out = scores.softmax(-1).matMul(vt); // [B, KV, G·T, D]
-        out = out.reshape(b, kvHeads, groups, t, d).transpose(0, 3, 1, 2, 4).reshape(b, t, (long) heads * d);
-        return project(out, layer, LoraTarget.O_PROJ, lora, training);
+        return family.logits(pass, h);
     }
 
     private NDArray project(NDArray x, int layer, LoraTarget target, LoraAdapters lora, boolean training) {
         LoraLinear adapted = lora == null ? null : lora.get(layer, target);
-        if (adapted != null) {
-            return adapted.forward(x, training);
-        }
+        return adapted != null ? adapted.forward(x, training) : baseProjection(x, layer, target);
+    }
+
+    /** x through a layer's frozen base projection (with its bias, if any). */
+    public NDArray baseProjection(NDArray x, int layer, LoraTarget target) {
         NDArray bias = baseBias(layer, target);
         NDArray w = baseWeight(layer, target);
         return bias == null ? Linear.linear(x, w).head() : Linear.linear(x, w, bias).head();
-    }
-
-    /** RMSNorm with this model's epsilon; shared with the per-example (DP-SGD) forward pass. */
-    public NDArray rmsNorm(NDArray x, NDArray w) {
-        NDArray meanSquare = x.square().mean(new int[] {-1}, true);
-        NDArray rms = meanSquare.add(OwnedArrays.scalar(meanSquare.getManager(), (float) config.rmsNormEps())).sqrt();
-        return x.div(rms).mul(w);
-    }
-
-    /**
-     * cos and sin [T, 1, D] for positions start..start+T-1 in Hugging Face's layout: the D/2
-     * frequencies (with any rope scaling) repeated twice.
-     */
-    public NDArray[] rotary(NDManager m, int start, int t) {
-        int d = config.headDim();
-        int half = d / 2;
-        double[] inv = config.ropeInverseFrequencies();
-        float[] cos = new float[t * d];
-        float[] sin = new float[t * d];
-        for (int p = 0; p < t; p++) {
-            int pos = start + p;
-            for (int i = 0; i < half; i++) {
-                double angle = pos * inv[i];
-                float c = (float) Math.cos(angle);
-                float s = (float) Math.sin(angle);
-                cos[p * d + i] = c;
-                cos[p * d + i + half] = c;
-                sin[p * d + i] = s;
-                sin[p * d + i + half] = s;
-            }
-        }
-        return new NDArray[] {OwnedArrays.of(m, cos, new Shape(t, 1, d)), OwnedArrays.of(m, sin, new Shape(t, 1, d))};
-    }
-
-    /** x·cos + rotate_half(x)·sin, rotate_half(x) = [-x2, x1] on the two halves of the head dimension. */
-    public static NDArray applyRotary(NDArray x, NDArray[] rope) {
-        long half = x.getShape().get(3) / 2;
-        NDArray x1 = x.get("..., :" + half);
-        NDArray x2 = x.get("..., " + half + ":");
-        NDArray rotated = x2.neg().concat(x1, -1);
-        return x.mul(rope[0]).add(rotated.mul(rope[1]));
-    }
-
-    /**
-     * Additive causal mask [G·T, past + T] for the grouped query layout: row g·T + i (the query at
-     * position past + i) masks the key columns after past + i.
-     */
-    private static NDArray causalMask(NDManager m, int t, int past, int groups) {
-        int s = past + t;
-        float[] mask = new float[groups * t * s];
-        for (int g = 0; g < groups; g++) {
-            for (int i = 0; i < t; i++) {
-                for (int j = past + i + 1; j < s; j++) {
-                    mask[(g * t + i) * s + j] = MASKED;
-                }
-            }
-        }
-        return OwnedArrays.of(m, mask, new Shape((long) groups * t, s));
     }
 
     /** Marks every base weight trainable (pretraining) or frozen. */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.fedlora.adapter.FlatAdapter;
+import io.fedlora.adapter.LoraSites;
 import io.fedlora.adapter.LoraTarget;
 import io.fedlora.proto.v1.AdapterLayout;
 import io.fedlora.proto.v1.TensorSpec;
@@ -46,10 +47,11 @@ public final class LoraAdapters implements AutoCloseable {
     public static LoraAdapters create(LlamaModel model, FlatAdapter adapter, double alpha, double dropout,
             NDManager parent) {
         Map<String, Slot> known = new HashMap<>();
-        for (int i = 0; i < model.config().numHiddenLayers(); i++) {
-            for (LoraTarget t : LoraTarget.values()) {
-                known.put(t.peftName(i, 'A'), new Slot(i, t));
-                known.put(t.peftName(i, 'B'), new Slot(i, t));
+        LoraSites sites = model.config().loraSites();
+        for (int i = 0; i < sites.layers(); i++) {
+            for (LoraSites.Site s : sites.perLayer()) {
+                known.put(s.target().peftName(i, 'A'), new Slot(i, s.target()));
+                known.put(s.target().peftName(i, 'B'), new Slot(i, s.target()));
             }
         }
         NDManager m = parent.newSubManager();
@@ -64,7 +66,8 @@ public final class LoraAdapters implements AutoCloseable {
                 Slot slot = known.get(spec.getName());
                 if (slot == null) {
                     throw new IllegalArgumentException("adapter tensor " + spec.getName()
-                            + " is not a LoRA weight of this model (" + model.config().numHiddenLayers() + " layers)");
+                            + " is not a LoRA weight of this " + sites.modelType() + " model (" + sites.layers()
+                            + " layers; modules " + sites.modules() + ")");
                 }
                 long[] shape = FlatAdapter.shape(spec);
                 int n = (int) new Shape(shape).size();

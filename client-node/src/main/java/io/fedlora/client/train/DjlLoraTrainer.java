@@ -174,7 +174,7 @@ public final class DjlLoraTrainer implements LocalTrainer {
 
     /** The adapter layout this model gives a LoRA config (PEFT names, layer-major, A then B). */
     public AdapterLayout layoutFor(LoraConfig lora) {
-        return LoraLayouts.llama(model.config().dims(), lora.getRank(), lora.getTargetModulesList());
+        return LoraLayouts.of(model.config().loraSites(), lora.getRank(), lora.getTargetModulesList());
     }
 
     @Override

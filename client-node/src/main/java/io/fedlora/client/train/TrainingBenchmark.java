@@ -90,7 +90,7 @@ public final class TrainingBenchmark {
                 throw new IllegalArgumentException("seq len " + c.seqLen() + " exceeds max_position_embeddings "
                         + cfg.maxPositionEmbeddings());
             }
-            AdapterLayout layout = LoraLayouts.llama(cfg.dims(), c.rank(), c.targets());
+            AdapterLayout layout = LoraLayouts.of(cfg.loraSites(), c.rank(), c.targets());
             SplittableRandom rnd = new SplittableRandom(1);
             long start = System.nanoTime();
             try (LoraAdapters adapters = LoraAdapters.create(model, FlatAdapter.initial(layout, 1), 2.0 * c.rank(), 0,

@@ -84,7 +84,7 @@ class ManyClientSimulationTest {
         Recorder rec = new Recorder();
         ManyClientSimulation.Result result = run(s, ManyClientSimulation.Privacy.CLIENT_DP, rec);
         UpdateCoordinates coords = UpdateCoordinates.of(
-                LoraLayouts.llama(model.config().dims(), DemoDefaults.RANK, DemoDefaults.TARGETS), DemoDefaults.AGGREGATION);
+                LoraLayouts.of(model.config().loraSites(), DemoDefaults.RANK, DemoDefaults.TARGETS), DemoDefaults.AGGREGATION);
         double bound = 6 * result.parameters().meanErrorStddev(s.clients());
         int clipped = 0;
         for (int r = 1; r <= s.rounds(); r++) {

@@ -27,7 +27,7 @@ class SimulatedDistributedDpTest {
     static final LoraConfig LORA = LoraConfig.newBuilder().setRank(4).setAlpha(8).addTargetModules("q_proj")
             .addTargetModules("v_proj").setAggregationMode(AggregationMode.AGGREGATION_MODE_EXACT_FROZEN_A).setASeed(5)
             .build();
-    static final AdapterLayout LAYOUT = LoraLayouts.llama(TestModels.tiny(false).dims(), 4, List.of("q_proj", "v_proj"));
+    static final AdapterLayout LAYOUT = LoraLayouts.of(TestModels.tiny(false).loraSites(), 4, List.of("q_proj", "v_proj"));
     static final UpdateCoordinates COORDS = UpdateCoordinates.of(LAYOUT, LORA.getAggregationMode());
 
     static JobConfig job(int rounds, double epsilon, double clip) {

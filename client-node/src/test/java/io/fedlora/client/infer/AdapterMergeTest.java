@@ -39,7 +39,7 @@ class AdapterMergeTest {
     /** A PEFT adapter with random A and B (B non-zero, so the merge changes the model). */
     private static FlatAdapter writeAdapter(Path adapterDir, LlamaConfig c, int rank, List<String> targets)
             throws IOException {
-        AdapterLayout layout = LoraLayouts.llama(c.dims(), rank, targets);
+        AdapterLayout layout = LoraLayouts.of(c.loraSites(), rank, targets);
         float[] v = new float[Math.toIntExact(LoraLayouts.totalElements(layout))];
         SplittableRandom rnd = new SplittableRandom(3);
         for (int i = 0; i < v.length; i++) {
@@ -73,16 +73,20 @@ class AdapterMergeTest {
 
     @Test
     void mergedCheckpointGivesBasePlusAdapterLogits() throws Exception {
-        for (LlamaConfig c : new LlamaConfig[] {RandomCheckpoints.llama(), RandomCheckpoints.qwen2()}) {
+        for (LlamaConfig c : new LlamaConfig[] {RandomCheckpoints.llama(), RandomCheckpoints.qwen2(),
+                RandomCheckpoints.qwen3(), RandomCheckpoints.phi3(), RandomCheckpoints.gemma2(), RandomCheckpoints.gemma3()}) {
             Path base = RandomCheckpoints.write(dir.resolve(c.modelType()), c, 7);
             Files.writeString(base.resolve("tokenizer.json"), "{\"model\": {}}");
             Files.writeString(base.resolve("tokenizer_config.json"), "{}");
             Path adapterDir = dir.resolve(c.modelType() + "-adapter");
-            FlatAdapter adapter = writeAdapter(adapterDir, c, 4,
-                    List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"));
+            List<String> modules = modules(c);
+            FlatAdapter adapter = writeAdapter(adapterDir, c, 4, modules);
+            FlatAdapter back = PeftAdapters.read(adapterDir, c).adapter();
+            assertEquals(adapter.layout(), back.layout(), c.modelType() + ": PEFT names round trip");
+            assertArrayEquals(adapter.values(), back.values(), c.modelType());
             Path out = dir.resolve(c.modelType() + "-merged");
             AdapterMerge.Result r = AdapterMerge.merge(base, adapterDir, out);
-            assertEquals(7 * c.numHiddenLayers(), r.mergedProjections());
+            assertEquals(modules.size() * c.numHiddenLayers(), r.mergedProjections());
             assertEquals(List.of(CheckpointFiles.SINGLE), r.weightFiles());
             assertEquals("{\"model\": {}}", Files.readString(out.resolve("tokenizer.json")));
             assertTrue(Files.exists(out.resolve("tokenizer_config.json")));
@@ -94,6 +98,55 @@ class AdapterMergeTest {
             assertFalse(Math.abs(plain[0] - want[0]) < 1e-6 && Math.abs(plain[5] - want[5]) < 1e-6,
                     "the adapter should change the logits");
         }
+    }
+
+    /** Every module PEFT names for the family: Llama's seven, or Phi-3's four fused ones. */
+    private static List<String> modules(LlamaConfig c) {
+        return c.loraSites().perLayer().stream().map(s -> s.target().module()).toList();
+    }
+
+    /** Phi-3's fused projections: B spans the fused rows, the merge is W + (α/r)·B·A on the fused weight. */
+    @Test
+    void phi3MergeAddsTheScaledProductToTheFusedWeights() throws Exception {
+        LlamaConfig c = RandomCheckpoints.phi3();
+        assertEquals(List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj"), modules(c));
+        Path base = RandomCheckpoints.write(dir.resolve("phi3"), c, 9);
+        Path adapterDir = dir.resolve("phi3-adapter");
+        int rank = 2;
+        FlatAdapter adapter = writeAdapter(adapterDir, c, rank, List.of("qkv_proj", "gate_up_proj"));
+        assertEquals("base_model.model.model.layers.0.self_attn.qkv_proj.lora_A.weight",
+                adapter.layout().getTensors(0).getName());
+        assertEquals(List.of((long) (4 + 2 * 2) * 8, (long) rank), adapter.layout().getTensors(1).getShapeList());
+        assertEquals(List.of(2L * c.intermediateSize(), (long) rank), adapter.layout().getTensors(3).getShapeList());
+        Path out = dir.resolve("phi3-merged");
+        AdapterMerge.merge(base, adapterDir, out);
+        java.util.Map<String, float[]> peft = new java.util.HashMap<>();
+        adapter.tensors().forEach(t -> peft.put(t.name(), t.values()));
+        for (String w : List.of("model.layers.1.self_attn.qkv_proj", "model.layers.0.mlp.gate_up_proj")) {
+            io.fedlora.adapter.TensorData before = io.fedlora.adapter.SafetensorsFile.open(
+                    base.resolve(CheckpointFiles.SINGLE)).read(w + ".weight");
+            float[] after = io.fedlora.adapter.SafetensorsFile.open(out.resolve(CheckpointFiles.SINGLE))
+                    .read(w + ".weight").values();
+            float[] a = peft.get("base_model.model." + w + ".lora_A.weight");
+            float[] b = peft.get("base_model.model." + w + ".lora_B.weight");
+            int rows = (int) before.shape()[0];
+            int cols = (int) before.shape()[1];
+            for (int o = 0; o < rows; o++) {
+                for (int i = 0; i < cols; i++) {
+                    double delta = 0;
+                    for (int k = 0; k < rank; k++) {
+                        delta += b[o * rank + k] * (double) a[k * cols + i];
+                    }
+                    double want = before.values()[o * cols + i] + ALPHA / rank * delta;
+                    assertEquals(want, after[o * cols + i], 1e-5, w + "[" + o + ", " + i + "]");
+                }
+            }
+        }
+        assertClose(logits(base, adapter), logits(out, null));
+        // Llama's names are not Phi-3 layers: refused with the modules it has.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LoraLayouts.of(c.loraSites(), 2, List.of("q_proj")));
+        assertTrue(e.getMessage().contains("phi3") && e.getMessage().contains("qkv_proj"), e.getMessage());
     }
 
     @Test

@@ -42,10 +42,17 @@ class GeneratorTest {
         }
     }
 
+    /** Also with sliding windows (Phi-3, Gemma), which cached positions must leave exactly as a full pass does. */
     @Test
     void cachedLogitsEqualFullForwardLogits() throws Exception {
-        Path ckpt = RandomCheckpoints.write(dir.resolve("llama"), RandomCheckpoints.llama(), 5);
-        long[] tokens = {1, 7, 33, 12, 49, 0, 5, 21};
+        for (LlamaConfig c : new LlamaConfig[] {RandomCheckpoints.llama(), RandomCheckpoints.phi3(),
+                RandomCheckpoints.gemma2(), RandomCheckpoints.gemma3()}) {
+            cachedLogitsEqualFullForwardLogits(RandomCheckpoints.write(dir.resolve("cached-" + c.modelType()), c, 5));
+        }
+    }
+
+    private static void cachedLogitsEqualFullForwardLogits(Path ckpt) throws Exception {
+        long[] tokens = {1, 7, 33, 12, 49, 0, 5, 21, 9, 30};
         JniUtils.setGradMode(false);
         try (NDManager m = NDManager.newBaseManager(); LlamaModel model = LlamaModel.load(ckpt, m);
                 NDManager step = m.newSubManager(); KvCache cache = new KvCache(model.config(), m)) {

@@ -30,16 +30,52 @@ public final class RandomCheckpoints {
         return new LlamaConfig("mistral", 24, 36, 2, 3, 3, 8, 1e-5, 10000.0, 50, false, 64, false, 1, 2, -1);
     }
 
-    /** Random tensors: linear weights N(0, 0.15²), norms 1 + N(0, 0.1²), biases N(0, 0.1²). */
+    /** Qwen3: head_dim 16, not hidden / heads (as in the real sizes); per-head q/k norms; tied head. */
+    public static LlamaConfig qwen3() {
+        return new LlamaConfig("qwen3", 32, 40, 2, 4, 2, 16, 1e-6, 1000000.0, 50, true, 64, false, 1, 2, -1);
+    }
+
+    /** Phi-3: fused projections, a sliding window of 6 on every layer. */
+    public static LlamaConfig phi3() {
+        return new LlamaConfig("phi3", 32, 40, 2, 4, 2, 8, 1e-5, 10000.0, 50, false, 64, false, 1, 2, -1)
+                .withVariant(new LlamaConfig.Variant(0, 0, 0, 6, List.of(), 0));
+    }
+
+    /**
+     * Gemma 2 with every detail large enough to matter on 14 tokens: query_pre_attn_scalar 24 (not
+     * head_dim 16), soft caps 2 and 1.5, a window of 4 on layer 0 (layer 1 global).
+     */
+    public static LlamaConfig gemma2() {
+        return new LlamaConfig("gemma2", 32, 40, 2, 4, 2, 16, 1e-6, 10000.0, 50, true, 64, false, 2, 1, 0)
+                .withVariant(new LlamaConfig.Variant(24, 2.0, 1.5, 4, List.of(LlamaConfig.Variant.SLIDING,
+                        LlamaConfig.Variant.FULL), 0));
+    }
+
+    /**
+     * Gemma 3 text: 3 layers, sliding (window 5) but every third; local rotary base 100 against a
+     * global 10⁶ with linear rope scaling; query_pre_attn_scalar 12 against head_dim 8; no soft caps.
+     */
+    public static LlamaConfig gemma3() {
+        return new LlamaConfig("gemma3_text", 32, 40, 3, 4, 1, 8, 1e-6, 1000000.0, 50, true, 64, false, 2, 1, 0,
+                LlamaConfig.RopeScaling.linear(2.0))
+                .withVariant(new LlamaConfig.Variant(12, 0, 0, 5, List.of(LlamaConfig.Variant.SLIDING,
+                        LlamaConfig.Variant.SLIDING, LlamaConfig.Variant.FULL), 100.0));
+    }
+
+    /**
+     * Random tensors: linear weights N(0, 0.15²), norms the family's identity + N(0, 0.1²), biases
+     * N(0, 0.1²).
+     */
     public static List<TensorData> tensors(LlamaConfig c, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         List<TensorData> out = new ArrayList<>();
+        float identity = c.family().identityNormWeight();
         for (Map.Entry<String, long[]> e : LlamaModel.expectedShapes(c).entrySet()) {
             float[] v = new float[Math.toIntExact(TensorData.elementCount(e.getValue()))];
             boolean norm = e.getKey().endsWith("norm.weight");
             double std = norm || e.getKey().endsWith(".bias") ? 0.1 : 0.15;
             for (int i = 0; i < v.length; i++) {
-                v[i] = (float) ((norm ? 1 : 0) + std * gaussian(rnd));
+                v[i] = (float) ((norm ? identity : 0) + std * gaussian(rnd));
             }
             out.add(new TensorData(e.getKey(), e.getValue(), v));
         }

@@ -73,6 +73,53 @@ class ReferenceLlamaTest {
     }
 
     @Test
+    void qwen3WithQkNormsAndItsOwnHeadDimMatchesReference() throws Exception {
+        check(RandomCheckpoints.qwen3(), "qwen3");
+    }
+
+    @Test
+    void phi3WithFusedProjectionsAndSlidingWindowMatchesReference() throws Exception {
+        check(RandomCheckpoints.phi3(), "phi3");
+    }
+
+    @Test
+    void gemma2WithSoftCapsAndAlternatingWindowsMatchesReference() throws Exception {
+        check(RandomCheckpoints.gemma2(), "gemma2");
+    }
+
+    @Test
+    void gemma3WithLocalRopeBaseAndQkNormsMatchesReference() throws Exception {
+        check(RandomCheckpoints.gemma3(), "gemma3");
+    }
+
+    /** Gemma 3 as older configs describe it: sliding_window_pattern instead of layer_types. */
+    @Test
+    void gemma3SlidingWindowPatternMatchesReference() throws Exception {
+        Path ckpt = RandomCheckpoints.write(dir.resolve("gemma3-pattern"), RandomCheckpoints.gemma3(), 5);
+        Path cfg = ckpt.resolve("config.json");
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode n =
+                (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(cfg.toFile());
+        n.remove("layer_types");
+        n.put("sliding_window_pattern", 2); // layers 0 and 2 slide, layer 1 is global
+        json.writeValue(cfg.toFile(), n);
+        assertEquals(java.util.List.of(LlamaConfig.Variant.SLIDING, LlamaConfig.Variant.FULL, LlamaConfig.Variant.SLIDING),
+                LlamaConfig.read(cfg).variant().layerTypes());
+        double err = relativeError(ckpt, TOKENS);
+        assertTrue(err < 1e-4, "gemma3 pattern: relative error " + err);
+    }
+
+    @Test
+    void familyConfigsRoundTripThroughConfigJson() throws Exception {
+        for (LlamaConfig c : new LlamaConfig[] {RandomCheckpoints.qwen3(), RandomCheckpoints.phi3(),
+                RandomCheckpoints.gemma2(), RandomCheckpoints.gemma3()}) {
+            Path f = dir.resolve(c.modelType() + ".json");
+            c.write(f);
+            assertEquals(c, LlamaConfig.read(f));
+        }
+    }
+
+    @Test
     void linearRopeScalingMatchesReference() throws Exception {
         check(RandomCheckpoints.llama().withRopeScaling(LlamaConfig.RopeScaling.linear(4.0)), "linear");
     }

@@ -21,4 +21,13 @@ public final class TestModels {
                 c.tieWordEmbeddings(), c.maxPositionEmbeddings(), c.attentionBias(), c.bosTokenId(), c.eosTokenId(),
                 c.padTokenId());
     }
+
+    /** A config of any family resized to the demo tokenizer's vocabulary and special tokens. */
+    public static LlamaConfig withDemoVocabulary(LlamaConfig c) {
+        return new LlamaConfig(c.modelType(), c.hiddenSize(), c.intermediateSize(), c.numHiddenLayers(),
+                c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), c.rmsNormEps(), c.ropeTheta(),
+                CharTokenizerJson.vocabSize(DemoTask.ALPHABET), c.tieWordEmbeddings(), c.maxPositionEmbeddings(),
+                c.attentionBias(), CharTokenizerJson.BOS, CharTokenizerJson.EOS, CharTokenizerJson.PAD, c.ropeScaling(),
+                c.variant());
+    }
 }

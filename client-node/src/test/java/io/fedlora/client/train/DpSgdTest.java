@@ -18,6 +18,7 @@ import io.fedlora.client.demo.RandomModels;
 import io.fedlora.client.model.LlamaModel;
 import io.fedlora.client.model.LoraAdapters;
 import io.fedlora.client.model.OwnedArrays;
+import io.fedlora.client.model.RandomCheckpoints;
 import io.fedlora.client.model.TestModels;
 import io.fedlora.proto.v1.AdapterLayout;
 import io.fedlora.proto.v1.AggregationMode;
@@ -86,7 +87,7 @@ class DpSgdTest {
 
     @Test
     void forwardMatchesTheModel() {
-        AdapterLayout layout = LoraLayouts.llama(model.config().dims(), 4, List.of("q_proj", "k_proj", "v_proj", "o_proj",
+        AdapterLayout layout = LoraLayouts.of(model.config().loraSites(), 4, List.of("q_proj", "k_proj", "v_proj", "o_proj",
                 "gate_proj", "up_proj", "down_proj"));
         try (NDManager m = root.newSubManager();
                 LoraAdapters lora = LoraAdapters.create(model, randomAdapter(layout, 3), 8, 0, m)) {
@@ -104,8 +105,26 @@ class DpSgdTest {
 
     @Test
     void perExampleGradientsMatchABatchOfOneLoop() {
-        AdapterLayout layout = LoraLayouts.llama(model.config().dims(), 4, List.of("q_proj", "v_proj", "up_proj",
-                "down_proj"));
+        assertPerExampleGradientsMatchABatchOfOneLoop(model, List.of("q_proj", "v_proj", "up_proj", "down_proj"));
+    }
+
+    /**
+     * The same through the other families' forward: Phi-3's fused projections (all four), Gemma 3's
+     * norms around every branch and windowed attention, Qwen3's q/k norms.
+     */
+    @Test
+    void perExampleGradientsMatchABatchOfOneLoopInOtherFamilies() {
+        try (LlamaModel phi3 = LlamaModel.random(RandomCheckpoints.phi3(), 3, root);
+                LlamaModel gemma3 = LlamaModel.random(RandomCheckpoints.gemma3(), 3, root);
+                LlamaModel qwen3 = LlamaModel.random(RandomCheckpoints.qwen3(), 3, root)) {
+            assertPerExampleGradientsMatchABatchOfOneLoop(phi3, List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj"));
+            assertPerExampleGradientsMatchABatchOfOneLoop(gemma3, List.of("q_proj", "o_proj", "down_proj"));
+            assertPerExampleGradientsMatchABatchOfOneLoop(qwen3, List.of("k_proj", "up_proj"));
+        }
+    }
+
+    static void assertPerExampleGradientsMatchABatchOfOneLoop(LlamaModel model, List<String> targets) {
+        AdapterLayout layout = LoraLayouts.of(model.config().loraSites(), 4, targets);
         int n = 5;
         int t = 12;
         try (NDManager m = root.newSubManager();
@@ -155,8 +174,10 @@ class DpSgdTest {
                 }
             }
             trainable.forEach(p -> p.setRequiresGradient(false));
-            assertTrue(maxAbs > 1e-3, "gradients should not be trivially zero: " + maxAbs);
-            assertTrue(maxDiff <= 1e-5, "max |per-example - batch-of-one| = " + maxDiff + " (max |g| " + maxAbs + ")");
+            String which = model.config().modelType() + ": ";
+            assertTrue(maxAbs > 1e-3, which + "gradients should not be trivially zero: " + maxAbs);
+            assertTrue(maxDiff <= 1e-5, which + "max |per-example - batch-of-one| = " + maxDiff + " (max |g| " + maxAbs
+                    + ")");
         }
     }
 
@@ -186,7 +207,7 @@ class DpSgdTest {
     void clippedStepMovesParametersLikeABoundedGradient() {
         // Real per-example gradients clipped to a tiny C: the sum of 6 has norm <= 6C. Then an empty Poisson
         // sample still takes a (noise-only) step.
-        AdapterLayout layout = LoraLayouts.llama(model.config().dims(), 4, List.of("q_proj", "v_proj"));
+        AdapterLayout layout = LoraLayouts.of(model.config().loraSites(), 4, List.of("q_proj", "v_proj"));
         try (NDManager m = root.newSubManager();
                 LoraAdapters lora = LoraAdapters.create(model, randomAdapter(layout, 5), 8, 0, m)) {
             List<NDArray> trainable = lora.factors(false);
@@ -249,7 +270,7 @@ class DpSgdTest {
             }
             return new Batch(in, tgt, mask, idx.length, len);
         };
-        AdapterLayout layout = LoraLayouts.llama(model.config().dims(), 4, List.of("q_proj", "v_proj", "down_proj"));
+        AdapterLayout layout = LoraLayouts.of(model.config().loraSites(), 4, List.of("q_proj", "v_proj", "down_proj"));
         int[] sample = {0, 2, 3, 5, 6};
         float[][] result = new float[2][];
         int[] physical = {2, 64};

@@ -75,7 +75,7 @@ public final class ModelCommand {
             try (DjlLoraTrainer scorer = new DjlLoraTrainer(model, List.of())) {
                 scorer.tokenizer().check(examples);
                 PeftAdapterDir.Loaded loaded = adapter == null ? null
-                        : PeftAdapterDir.read(adapter, scorer.model().config().dims());
+                        : PeftAdapterDir.read(adapter, scorer.model().config().loraSites());
                 EvalResult r = scorer.exactMatch(loaded == null ? null : loaded.adapter(),
                         loaded == null ? 0 : loaded.lora().getAlpha(), examples.examples());
                 double ppl = Math.exp(r.meanLoss());

@@ -249,7 +249,7 @@ public final class DemoRunner {
                             .setTargetEpsilon(CLIENT_DP_EPSILON).setDelta(CLIENT_DP_DELTA).setClipNorm(CLIENT_DP_CLIP))
                     .build();
             minClients = settings.clients();
-            long dim = LoraLayouts.totalElements(LoraLayouts.llama(modelConfig.dims(), DemoDefaults.RANK,
+            long dim = LoraLayouts.totalElements(LoraLayouts.of(modelConfig.loraSites(), DemoDefaults.RANK,
                     DemoDefaults.TARGETS));
             if (io.fedlora.rounds.SecureRoundSetup.largestFeasibleCohort(secure, dim, minClients) < minClients) {
                 secure = secure.toBuilder().setDropoutFraction(0).build();
@@ -267,7 +267,7 @@ public final class DemoRunner {
                 .setMinClients(minClients)
                 .setRoundDeadlineSeconds(180)
                 .setStrategy(Strategy.STRATEGY_FEDAVG)
-                .setAdapterLayout(LoraLayouts.llama(modelConfig.dims(), DemoDefaults.RANK, DemoDefaults.TARGETS))
+                .setAdapterLayout(LoraLayouts.of(modelConfig.loraSites(), DemoDefaults.RANK, DemoDefaults.TARGETS))
                 .build();
     }
 
@@ -278,7 +278,7 @@ public final class DemoRunner {
     private io.fedlora.proto.v1.SecureAggregationConfig secureAggregation(LlamaConfig modelConfig) {
         var b = io.fedlora.proto.v1.SecureAggregationConfig.newBuilder().setCorruptFraction(0)
                 .setClipNorm(DEMO_SECAGG_CLIP).setMaxWeight(DEMO_SECAGG_MAX_WEIGHT).setDropoutFraction(0.25);
-        long dim = LoraLayouts.totalElements(LoraLayouts.llama(modelConfig.dims(), DemoDefaults.RANK, DemoDefaults.TARGETS));
+        long dim = LoraLayouts.totalElements(LoraLayouts.of(modelConfig.loraSites(), DemoDefaults.RANK, DemoDefaults.TARGETS));
         int min = Math.max(1, settings.clients() - 1);
         if (io.fedlora.rounds.SecureRoundSetup.largestFeasibleCohort(b.build(), dim, settings.clients()) < min) {
             b.setDropoutFraction(0);

@@ -150,7 +150,7 @@ public final class JobOptions {
                 .setMinClients(minClients)
                 .setRoundDeadlineSeconds(deadlineSeconds)
                 .setStrategy(Strategy.STRATEGY_FEDAVG)
-                .setAdapterLayout(LoraLayouts.llama(cfg.dims(), rank, targets))
+                .setAdapterLayout(LoraLayouts.of(cfg.loraSites(), rank, targets))
                 .build();
     }
 }

@@ -1,0 +1,233 @@
+package io.fedlora.client.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import io.fedlora.adapter.LoraTarget;
+
+/**
+ * One forward pass over a token batch, and the building blocks a {@link ModelFamily} writes its
+ * forward with: embedding, norms, projections through the {@link Projection} hook, rotary
+ * grouped-query attention (causal, optionally windowed, with a KV cache), the output head.
+ *
+ * <p>Every result lands in the manager of the token array (see {@link LlamaModel}).
+ */
+public final class DecoderPass {
+
+    private static final float MASKED = -1e9f;
+
+    private final LlamaModel model;
+    private final LlamaConfig config;
+    private final Projection projection;
+    private final NDArray tokens;
+    private final NDManager m;
+    private final int past;
+    private final int length;
+    private final KvCache cache;
+    private NDArray[] globalRope;
+    private NDArray[] localRope;
+    private NDArray fullMask;
+    private NDArray slidingMask;
+
+    DecoderPass(LlamaModel model, Projection projection, NDArray tokens, KvCache cache) {
+        this.model = model;
+        this.config = model.config();
+        this.projection = projection;
+        this.tokens = tokens;
+        this.m = tokens.getManager();
+        this.cache = cache;
+        this.past = cache == null ? 0 : cache.length();
+        this.length = Math.toIntExact(tokens.getShape().get(1));
+        if (past + length > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("sequence length " + (past + length)
+                    + " exceeds max_position_embeddings " + config.maxPositionEmbeddings());
+        }
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public NDArray weight(String name) {
+        return model.weight(name);
+    }
+
+    /** Token embeddings [B, T, hidden]. */
+    public NDArray embed() {
+        return Embedding.embedding(tokens, weight("model.embed_tokens.weight"), SparseFormat.DENSE).head();
+    }
+
+    /** x through a layer's projection, via the hook. */
+    public NDArray project(NDArray x, int layer, LoraTarget target) {
+        return projection.apply(x, layer, target);
+    }
+
+    /** RMSNorm over the last axis, times the named weight. */
+    public NDArray rmsNorm(NDArray x, String weight) {
+        return normalise(x).mul(weight(weight));
+    }
+
+    /** Gemma's RMSNorm: times (1 + w), so a zero weight is the identity. */
+    public NDArray rmsNormPlusOne(NDArray x, String weight) {
+        NDArray normed = normalise(x);
+        return normed.add(normed.mul(weight(weight)));
+    }
+
+    private NDArray normalise(NDArray x) {
+        NDArray meanSquare = x.square().mean(new int[] {-1}, true);
+        NDArray rms = meanSquare.add(scalar(meanSquare, config.rmsNormEps())).sqrt();
+        return x.div(rms);
+    }
+
+    /** silu(gate)·up. */
+    public static NDArray swiGlu(NDArray gate, NDArray up) {
+        return Activation.sigmoid(gate).mul(gate).mul(up);
+    }
+
+    /** gelu(gate)·up with GELU's tanh approximation (PyTorch's {@code gelu_pytorch_tanh}). */
+    public static NDArray geGlu(NDArray gate, NDArray up) {
+        NDArray inner = gate.mul(gate).mul(gate).mul(scalar(gate, 0.044715)).add(gate)
+                .mul(scalar(gate, Math.sqrt(2 / Math.PI)));
+        NDArray half = gate.mul(scalar(gate, 0.5));
+        return half.add(half.mul(inner.tanh())).mul(up);
+    }
+
+    /** cap·tanh(x / cap). */
+    public static NDArray softcap(NDArray x, double cap) {
+        return x.mul(scalar(x, 1 / cap)).tanh().mul(scalar(x, cap));
+    }
+
+    public static NDArray scalar(NDArray like, double v) {
+        return OwnedArrays.scalar(like.getManager(), (float) v);
+    }
+
+    /**
+     * Rotary grouped-query attention of one layer: q [B, T, heads, D], k and v [B, T, kvHeads, D]
+     * (already normed where a family norms them) to [B, T, heads·D]. Scores are scaled by
+     * {@code scale}, soft-capped when {@code softcap > 0}, masked causally and, in a sliding layer,
+     * to the window; sliding layers use the local rotary base where the config has one.
+     */
+    public NDArray attention(int layer, NDArray q, NDArray k, NDArray v, double scale, double softcap) {
+        long b = q.getShape().get(0);
+        long t = q.getShape().get(1);
+        int heads = config.numAttentionHeads();
+        int kvHeads = config.numKeyValueHeads();
+        int groups = config.kvGroups();
+        int d = config.headDim();
+        boolean sliding = config.variant().sliding(layer);
+        NDArray[] rope = rope(sliding && config.variant().ropeLocalBaseFreq() > 0);
+        q = applyRotary(q, rope);
+        k = applyRotary(k, rope);
+        // Grouped-query attention without copying K/V: query head h uses kv head h / groups (as HF's
+        // repeat_kv), so fold the group into the query's time axis: [B, KV, G·T, D] against [B, KV, S, D].
+        NDArray qg = q.reshape(b, t, kvHeads, groups, d).transpose(0, 2, 3, 1, 4).reshape(b, kvHeads, groups * t, d);
+        NDArray kh = k.transpose(0, 2, 1, 3); // [B, KV, T, D]
+        NDArray vt = v.transpose(0, 2, 1, 3); // [B, KV, T, D]
+        if (cache != null) {
+            if (cache.keys(layer) != null) {
+                // The concatenation lands in the cache's manager (its first operand's).
+                kh = cache.keys(layer).concat(kh, 2);
+                vt = cache.values(layer).concat(vt, 2);
+            } else {
+                kh = kh.duplicate();
+                vt = vt.duplicate();
+            }
+            cache.put(layer, kh, vt);
+        }
+        NDArray raw = qg.matMul(kh.transpose(0, 1, 3, 2));
+        NDArray scores = raw.mul(scalar(raw, scale));
+        if (softcap > 0) {
+            scores = softcap(scores, softcap);
+        }
+        scores = scores.add(mask(sliding));
+        NDArray out = scores.softmax(-1).matMul(vt); // [B, KV, G·T, D]
+        return out.reshape(b, kvHeads, groups, t, d).transpose(0, 3, 1, 2, 4).reshape(b, t, (long) heads * d);
+    }
+
+    /** Logits through the output head: {@code lm_head}, or the embedding matrix when tied. */
+    public NDArray head(NDArray h) {
+        NDArray w = config.tieWordEmbeddings() ? weight("model.embed_tokens.weight") : weight("lm_head.weight");
+        return Linear.linear(h, w).head();
+    }
+
+    private NDArray[] rope(boolean local) {
+        if (local) {
+            if (localRope == null) {
+                localRope = rotary(config.localRopeInverseFrequencies());
+            }
+            return localRope;
+        }
+        if (globalRope == null) {
+            globalRope = rotary(config.ropeInverseFrequencies());
+        }
+        return globalRope;
+    }
+
+    /** cos and sin [T, 1, D] in Hugging Face's layout: the D/2 frequencies repeated twice. */
+    private NDArray[] rotary(double[] inv) {
+        int d = config.headDim();
+        int half = d / 2;
+        float[] cos = new float[length * d];
+        float[] sin = new float[length * d];
+        for (int p = 0; p < length; p++) {
+            int pos = past + p;
+            for (int i = 0; i < half; i++) {
+                double angle = pos * inv[i];
+                float c = (float) Math.cos(angle);
+                float s = (float) Math.sin(angle);
+                cos[p * d + i] = c;
+                cos[p * d + i + half] = c;
+                sin[p * d + i] = s;
+                sin[p * d + i + half] = s;
+            }
+        }
+        return new NDArray[] {OwnedArrays.of(m, cos, new Shape(length, 1, d)), OwnedArrays.of(m, sin, new Shape(length, 1, d))};
+    }
+
+    /** x·cos + rotate_half(x)·sin, rotate_half(x) = [-x2, x1] on the two halves of the head dimension. */
+    private static NDArray applyRotary(NDArray x, NDArray[] rope) {
+        long half = x.getShape().get(3) / 2;
+        NDArray x1 = x.get("..., :" + half);
+        NDArray x2 = x.get("..., " + half + ":");
+        NDArray rotated = x2.neg().concat(x1, -1);
+        return x.mul(rope[0]).add(rotated.mul(rope[1]));
+    }
+
+    private NDArray mask(boolean sliding) {
+        if (sliding) {
+            if (slidingMask == null) {
+                slidingMask = causalMask(config.variant().slidingWindow());
+            }
+            return slidingMask;
+        }
+        if (fullMask == null) {
+            fullMask = causalMask(Integer.MAX_VALUE);
+        }
+        return fullMask;
+    }
+
+    /**
+     * Additive mask [G·T, past + T] for the grouped query layout: row g·T + i (the query at position
+     * p = past + i) sees key columns j with p - window < j <= p.
+     */
+    private NDArray causalMask(int window) {
+        int groups = config.kvGroups();
+        int s = past + length;
+        float[] mask = new float[groups * length * s];
+        for (int g = 0; g < groups; g++) {
+            for (int i = 0; i < length; i++) {
+                int p = past + i;
+                for (int j = 0; j < s; j++) {
+                    if (j > p || (long) p - j >= window) {
+                        mask[(g * length + i) * s + j] = MASKED;
+                    }
+                }
+            }
+        }
+        return OwnedArrays.of(m, mask, new Shape((long) groups * length, s));
+    }
+}
