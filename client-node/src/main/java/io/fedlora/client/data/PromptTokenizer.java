@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Instruction: prompt {@code instruction + "\n"} then {@code input + "\n"} when there is an
- *       input; answer {@code output} then EOS. BOS (from config.json; none for qwen2) first. Prompt
+ *       input; answer {@code output} then EOS. BOS (from config.json; none for qwen2/qwen3) first. Prompt
  *       and answer are tokenized separately so the boundary, and so the loss mask, is exact.
  *   <li>Chat: the conversation as the model's own chat template (run by a Jinja engine) writes
  *       it, tokenized whole without the post-processor; loss on the assistant turns
@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  */
 public final class PromptTokenizer implements AutoCloseable {
+
+    private static final java.util.Set<String> QWEN_TYPES = java.util.Set.of("qwen2", "qwen3");
 
     private static final Logger LOG = LoggerFactory.getLogger(PromptTokenizer.class);
 
@@ -71,8 +73,8 @@ public final class PromptTokenizer implements AutoCloseable {
             throw new ModelFormatException(file, "cannot be loaded by the tokenizers library: " + e.getMessage());
         }
         int eos = config.requireEos(modelDir.resolve("config.json"));
-        // Qwen2 has a bos_token_id in its config but does not start sequences with it.
-        int bos = config.modelType().equals("qwen2") ? -1 : config.bosTokenId();
+        // Qwen2 and Qwen3 have a bos_token_id in their config but do not start sequences with it.
+        int bos = QWEN_TYPES.contains(config.modelType()) ? -1 : config.bosTokenId();
         int pad = config.padTokenId() >= 0 ? config.padTokenId() : eos;
         return new PromptTokenizer(tok, modelDir, clock, bos, eos, pad);
     }

@@ -43,6 +43,21 @@ class PromptTokenizerTest {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"qwen2", "qwen3"})
+    void qwenSequencesStartWithoutTheBosTheirConfigNames(String modelType) throws Exception {
+        LlamaConfig c = config;
+        LlamaConfig qwen = new LlamaConfig(modelType, c.hiddenSize(), c.intermediateSize(), c.numHiddenLayers(),
+                c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), c.rmsNormEps(), c.ropeTheta(), c.vocabSize(),
+                c.tieWordEmbeddings(), c.maxPositionEmbeddings(), c.attentionBias(), c.bosTokenId(), c.eosTokenId(),
+                c.padTokenId());
+        try (PromptTokenizer tok = PromptTokenizer.load(dir, qwen)) {
+            TokenizedExample t = tok.tokenize(new InstructionExample("copy", "abc", "abc"), 64);
+            assertEquals(tok.encode("c")[0], t.ids()[0], "no BOS before the prompt");
+            assertEquals(13, t.length());
+        }
+    }
+
     @Test
     void masksOnlyAnswerTokensIncludingEos() throws Exception {
         try (PromptTokenizer tok = PromptTokenizer.load(dir, config)) {
