@@ -55,6 +55,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class CoordinatorServer implements AutoCloseable {
 
+    static final Duration KEEPALIVE_TIME = Duration.ofSeconds(10);
+    static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(10);
+
     private static final Logger log = LoggerFactory.getLogger(CoordinatorServer.class);
 
     private final CoordinatorConfig config;
@@ -191,11 +194,22 @@ public final class CoordinatorServer implements AutoCloseable {
     private ServerBuilder<?> networkBuilder(Revocations revocations) throws IOException {
         InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
         if (pki == null) {
-            return NettyServerBuilder.forAddress(address, InsecureServerCredentials.create());
+            return withKeepAlive(NettyServerBuilder.forAddress(address, InsecureServerCredentials.create()));
         }
         CoordinatorPki.ServerCertificate cert = pki.issueServerCertificate(config.host(), config.tls().serverNames());
-        return NettyServerBuilder.forAddress(address)
-                .sslContext(ServerTls.context(pki, cert, config.clock(), revocations::isRevoked));
+        return withKeepAlive(NettyServerBuilder.forAddress(address)
+                .sslContext(ServerTls.context(pki, cert, config.clock(), revocations::isRevoked)));
+    }
+
+    /**
+     * HTTP/2 pings on idle connections: a link cut without a FIN (a pulled cable, a dead host) is noticed
+     * within {@link #KEEPALIVE_TIME} + {@link #KEEPALIVE_TIMEOUT}, so the node leaves the eligible set
+     * instead of being selected over a dead stream. Heartbeats alone cannot tell: a write to a dead TCP
+     * connection succeeds until the kernel gives up, minutes later.
+     */
+    private static NettyServerBuilder withKeepAlive(NettyServerBuilder builder) {
+        return builder.keepAliveTime(KEEPALIVE_TIME.toMillis(), TimeUnit.MILLISECONDS)
+                .keepAliveTimeout(KEEPALIVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private byte[] caDer() {

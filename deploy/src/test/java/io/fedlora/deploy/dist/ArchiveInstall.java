@@ -92,25 +92,53 @@ final class ArchiveInstall implements AutoCloseable {
 
     /** Waits until {@code name}'s log has a line containing {@code text}; returns that line. */
     String awaitLogLine(String name, String text, Duration within) throws Exception {
+        return awaitLogLine(name, text, 1, within);
+    }
+
+    /** Waits until {@code name}'s log has {@code count} lines containing {@code text}; returns the last. */
+    String awaitLogLine(String name, String text, int count, Duration within) throws Exception {
         long deadline = System.nanoTime() + within.toNanos();
         while (System.nanoTime() < deadline) {
             Process p = running.get(name);
             boolean exited = p != null && !p.isAlive();
             if (Files.exists(log(name))) {
+                int seen = 0;
                 for (String line : Files.readAllLines(log(name), StandardCharsets.UTF_8)) {
-                    if (line.contains(text)) {
+                    if (line.contains(text) && ++seen == count) {
                         return line;
                     }
                 }
             }
             if (exited) {
-                throw new AssertionError(name + " exited (" + p.exitValue() + ") before logging '" + text + "'; log: "
-                        + Files.readString(log(name)));
+                throw new AssertionError(name + " exited (" + p.exitValue() + ") before logging '" + text + "'"
+                        + (count > 1 ? " " + count + " times" : "") + "; its log ends:\n" + logTail(name));
             }
             Thread.sleep(100);
         }
-        throw new AssertionError(name + " never logged '" + text + "'; log: "
-                + (Files.exists(log(name)) ? Files.readString(log(name)) : "(none)"));
+        throw new AssertionError(name + " never logged '" + text + "'" + (count > 1 ? " " + count + " times" : "")
+                + " within " + within.toSeconds() + " s; its log ends:\n" + logTail(name));
+    }
+
+    /** The last lines of {@code name}'s log: where a stuck process was when a wait gave up. */
+    String logTail(String name) throws IOException {
+        if (!Files.exists(log(name))) {
+            return "(no log)";
+        }
+        List<String> lines = Files.readAllLines(log(name), StandardCharsets.UTF_8);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+    }
+
+    /** Copies every process's log to {@code target} (kept after the temporary install is deleted). */
+    void keepLogs(Path target) throws IOException {
+        Path logs = work.resolve("logs");
+        if (Files.isDirectory(logs)) {
+            Files.createDirectories(target);
+            try (var files = Files.list(logs)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.copy(f, target.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
     }
 
     private ProcessBuilder builder(List<String> prefix, List<String> args) throws IOException {

@@ -50,59 +50,77 @@ class NetnsFederationIT {
 
         try (NetnsLab lab = NetnsLab.star(AGENTS);
                 ArchiveInstall install = ArchiveInstall.unpack(ArchiveInstall.builtArchive(), dir)) {
-            Path work = install.work();
-            Path model = install.home().resolve("models/fedlora-tiny");
-            Path data = work.resolve("coordinator");
-            List<String> tlsNames = new ArrayList<>();
-            for (int i = 1; i <= AGENTS; i++) {
-                tlsNames.add(NetnsLab.hubAddress(i));
+            try {
+                federate(lab, install);
+            } finally {
+                install.keepLogs(Path.of("target/netns-logs"));
             }
-            List<String> hub = lab.exec(lab.hub());
-            install.start("coordinator", hub, List.of("coordinator", "--data-dir", data.toString(), "--host", "0.0.0.0",
-                    "--port", "" + PORT, "--tls-name", String.join(",", tlsNames)));
-            install.awaitLogLine("coordinator", "coordinator listening on 0.0.0.0:", Duration.ofSeconds(90));
-            List<String> admin = List.of("--coordinator", "127.0.0.1:" + PORT, "--credentials",
-                    data.resolve("pki/admin").toString());
+        }
+    }
 
-            DemoTask.Files task = DemoTask.write(work.resolve("task"), AGENTS, 40, 10, 13);
-            for (int i = 1; i <= AGENTS; i++) {
-                String name = "agent-" + i;
-                Path token = work.resolve(name + ".token");
-                Files.writeString(token, install.run(hub, with(admin, "admin", "enroll-token", "--name", name, "--ttl",
-                        "10m")).strip());
-                install.start(name, lab.exec(lab.spoke(i)), List.of("client", "--coordinator",
-                        NetnsLab.hubAddress(i) + ":" + PORT, "--name", name, "--model", model.toString(), "--data",
-                        task.clientSlices().get(i - 1).toString(), "--state-dir", work.resolve("state/" + name).toString(),
-                        "--enroll-token-file", token.toString(), "--ca-cert", data.resolve("pki/ca.crt").toString()));
-            }
-            for (int i = 1; i <= AGENTS; i++) {
-                install.awaitLogLine("agent-" + i, "connected to coordinator", Duration.ofSeconds(120));
-            }
+    private static void federate(NetnsLab lab, ArchiveInstall install) throws Exception {
+        Path work = install.work();
+        Path model = install.home().resolve("models/fedlora-tiny");
+        Path data = work.resolve("coordinator");
+        List<String> tlsNames = new ArrayList<>();
+        for (int i = 1; i <= AGENTS; i++) {
+            tlsNames.add(NetnsLab.hubAddress(i));
+        }
+        List<String> hub = lab.exec(lab.hub());
+        install.start("coordinator", hub, List.of("coordinator", "--data-dir", data.toString(), "--host", "0.0.0.0",
+                "--port", "" + PORT, "--tls-name", String.join(",", tlsNames)));
+        install.awaitLogLine("coordinator", "coordinator listening on 0.0.0.0:", Duration.ofSeconds(90));
+        List<String> admin = List.of("--coordinator", "127.0.0.1:" + PORT, "--credentials",
+                data.resolve("pki/admin").toString());
 
-            // Job "clean": two rounds over clean links.
-            String clean = startJob(install, hub, admin, model, "clean", 2, 3);
-            install.awaitLogLine("coordinator", "job " + clean + " completed", Duration.ofSeconds(180));
-            // Job "impaired": agent 1's link impaired from the start; agent 4's cut while it trains in round 2.
-            String impairment = lab.impair(1, "50ms", "10ms", "1%");
-            String impaired = startJob(install, hub, admin, model, "impaired", 2, 3);
-            install.awaitLogLine("agent-4", "job " + impaired + " round 2: training from adapter version",
-                    Duration.ofSeconds(180));
-            lab.link(4, false);
-            install.awaitLogLine("coordinator", "job " + impaired + " completed", Duration.ofSeconds(240));
-            lab.link(4, true);
-            assertEquals(Map.of(1, 4, 2, 4), contributors(install, clean), "job clean: contributors per round");
-            assertEquals(Map.of(1, 4, 2, 3), contributors(install, impaired),
-                    "job impaired: round 2 completes without the cut agent, through dropout recovery");
+        DemoTask.Files task = DemoTask.write(work.resolve("task"), AGENTS, 40, 10, 13);
+        for (int i = 1; i <= AGENTS; i++) {
+            String name = "agent-" + i;
+            Path token = work.resolve(name + ".token");
+            Files.writeString(token, install.run(hub, with(admin, "admin", "enroll-token", "--name", name, "--ttl",
+                    "10m")).strip());
+            install.start(name, lab.exec(lab.spoke(i)), List.of("client", "--coordinator",
+                    NetnsLab.hubAddress(i) + ":" + PORT, "--name", name, "--model", model.toString(), "--data",
+                    task.clientSlices().get(i - 1).toString(), "--state-dir", work.resolve("state/" + name).toString(),
+                    "--enroll-token-file", token.toString(), "--ca-cert", data.resolve("pki/ca.crt").toString()));
+        }
+        for (int i = 1; i <= AGENTS; i++) {
+            install.awaitLogLine("agent-" + i, "connected to coordinator", Duration.ofSeconds(120));
+        }
+        Matcher id4 = Pattern.compile("as node (\\S+)").matcher(
+                install.awaitLogLine("agent-4", "connected to coordinator", Duration.ofSeconds(1)));
+        assertTrue(id4.find(), "agent-4's node id");
 
-            // With its link back, agent 4 takes part again: a third job's round has all four.
-            String rejoin = startJob(install, hub, admin, model, "rejoin", 1, AGENTS);
+        // Job "clean": two rounds over clean links.
+        String clean = startJob(install, hub, admin, model, "clean", 2, 3);
+        install.awaitLogLine("coordinator", "job " + clean + " completed", Duration.ofSeconds(180));
+        // Job "impaired": agent 1's link impaired from the start; agent 4's cut while it trains in round 2.
+        String impairment = lab.impair(1, "50ms", "10ms", "1%");
+        String impaired = startJob(install, hub, admin, model, "impaired", 2, 3);
+        install.awaitLogLine("agent-4", "job " + impaired + " round 2: training from adapter version",
+                Duration.ofSeconds(180));
+        lab.link(4, false);
+        // Keepalive pings notice the dead link: the node leaves the eligible set.
+        install.awaitLogLine("coordinator", "node " + id4.group(1) + " disconnected", Duration.ofSeconds(60));
+        install.awaitLogLine("coordinator", "job " + impaired + " completed", Duration.ofSeconds(240));
+        lab.link(4, true);
+        install.awaitLogLine("coordinator", "(agent-4) connected", 2, Duration.ofSeconds(120));
+        assertEquals(Map.of(1, 4, 2, 4), contributors(install, clean), "job clean: contributors per round");
+        assertEquals(Map.of(1, 4, 2, 3), contributors(install, impaired),
+                "job impaired: round 2 completes without the cut agent, through dropout recovery");
+
+        // With its link back, agent 4 takes part again: a third job's round has all four.
+        String rejoin = startJob(install, hub, admin, model, "rejoin", 1, AGENTS);
+        try {
             install.awaitLogLine("coordinator", "job " + rejoin + " round 1 completed: 4 contributors",
                     Duration.ofSeconds(240));
-
-            Path log = install.log("coordinator");
-            Files.writeString(Path.of("target/netns-rounds.txt"), "clean links:\n" + roundTimes(log, clean)
-                    + "agent-1 " + impairment + ", agent-4 cut in round 2:\n" + roundTimes(log, impaired));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\nagent-4's log ends:\n" + install.logTail("agent-4"), e);
         }
+
+        Path log = install.log("coordinator");
+        Files.writeString(Path.of("target/netns-rounds.txt"), "clean links:\n" + roundTimes(log, clean)
+                + "agent-1 " + impairment + ", agent-4 cut in round 2:\n" + roundTimes(log, impaired));
     }
 
     private static String startJob(ArchiveInstall install, List<String> hub, List<String> admin, Path model,
@@ -130,7 +148,7 @@ class NetnsFederationIT {
         StringBuilder out = new StringBuilder();
         for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
             for (int r = 1; r <= 2; r++) {
-                if (line.contains("job " + job + " round " + r + ": selected")) {
+                if (line.contains("job " + job + " round " + r + ": selected") && line.contains("eligible nodes")) {
                     started.put(r, LocalTime.parse(line.substring(0, 12)));
                 }
                 if (line.contains("job " + job + " round " + r + " completed") && started.containsKey(r)) {
