@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import io.fedlora.adapter.CheckpointFiles;
+import io.fedlora.adapter.LoraSites;
 import io.fedlora.adapter.LoraTarget;
 import io.fedlora.adapter.SafetensorsFile;
 import io.fedlora.adapter.SafetensorsWriter;
@@ -20,9 +21,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -46,11 +49,32 @@ public final class LlamaModel implements AutoCloseable {
     private final LlamaConfig config;
     private final NDManager manager;
     private final Map<String, NDArray> weights;
+    private final Map<String, Nf4Weight> quantized;
+    private final BaseQuantization quantization;
 
     private LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> weights) {
+        this(config, manager, weights, Map.of(), BaseQuantization.NONE);
+    }
+
+    private LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> weights,
+            Map<String, Nf4Weight> quantized, BaseQuantization quantization) {
         this.config = config;
         this.manager = manager;
         this.weights = Collections.unmodifiableMap(weights);
+        this.quantized = Collections.unmodifiableMap(quantized);
+        this.quantization = quantization;
+    }
+
+    /** Names of the weights {@link BaseQuantization#NF4} quantises: every LoRA-wrappable linear layer's. */
+    static Set<String> quantizable(LlamaConfig c) {
+        Set<String> out = new HashSet<>();
+        LoraSites sites = c.family().loraSites(c);
+        for (int layer = 0; layer < sites.layers(); layer++) {
+            for (LoraSites.Site s : sites.perLayer()) {
+                out.add(s.target().basePath(layer) + ".weight");
+            }
+        }
+        return out;
     }
 
     /** Hugging Face names and shapes of every weight this model needs, in a stable order. */
@@ -70,12 +94,25 @@ public final class LlamaModel implements AutoCloseable {
      * peak is the float32 weights plus {@value #STAGING_BYTES} bytes.
      */
     public static LlamaModel load(Path modelDir, NDManager parent) throws IOException {
-        return load(modelDir, parent, STAGING_BYTES);
+        return load(modelDir, parent, BaseQuantization.NONE);
+    }
+
+    /**
+     * As {@link #load(Path, NDManager)}, with the decoder blocks' linear weights held as {@code quantization}
+     * says: for NF4, each is quantised block by block as it is read, so its float32 form never exists whole.
+     */
+    public static LlamaModel load(Path modelDir, NDManager parent, BaseQuantization quantization) throws IOException {
+        return load(modelDir, parent, STAGING_BYTES, quantization);
     }
 
     static final int STAGING_BYTES = 8 << 20;
 
     static LlamaModel load(Path modelDir, NDManager parent, int stagingBytes) throws IOException {
+        return load(modelDir, parent, stagingBytes, BaseQuantization.NONE);
+    }
+
+    static LlamaModel load(Path modelDir, NDManager parent, int stagingBytes, BaseQuantization quantization)
+            throws IOException {
         LlamaConfig config = LlamaConfig.readDir(modelDir);
         List<Path> files = CheckpointFiles.weightFiles(modelDir);
         Path where = files.size() == 1 && files.get(0).getFileName().toString().equals(WEIGHTS_FILE)
@@ -107,14 +144,39 @@ public final class LlamaModel implements AutoCloseable {
         try {
             ByteBuffer staging = ByteBuffer.allocateDirect(stagingBytes).order(ByteOrder.nativeOrder());
             Map<String, NDArray> w = new LinkedHashMap<>();
+            Map<String, Nf4Weight> q = new LinkedHashMap<>();
+            Set<String> toQuantize = quantization == BaseQuantization.NF4 ? quantizable(config) : Set.of();
+            NDArray[] codeTables = toQuantize.isEmpty() ? null : Nf4Weight.codeTables(m);
             for (Map.Entry<String, long[]> e : expected.entrySet()) {
-                w.put(e.getKey(), readIntoEngine(holder.get(e.getKey()), e.getKey(), e.getValue(), staging, m));
+                if (toQuantize.contains(e.getKey())) {
+                    q.put(e.getKey(), new Nf4Weight(readQuantized(holder.get(e.getKey()), e.getKey(), e.getValue(),
+                            staging), codeTables, m));
+                } else {
+                    w.put(e.getKey(), readIntoEngine(holder.get(e.getKey()), e.getKey(), e.getValue(), staging, m));
+                }
             }
-            return new LlamaModel(config, m, w);
+            return new LlamaModel(config, m, w, q, quantization);
         } catch (IOException | RuntimeException e) {
             m.close();
             throw e;
         }
+    }
+
+    /** One tensor quantised to NF4 as its rows are read (float32 only one staging block at a time). */
+    private static Nf4.Tensor readQuantized(SafetensorsFile st, String name, long[] shape, ByteBuffer staging)
+            throws IOException {
+        long rows = shape.length == 0 ? 1 : shape[0];
+        long rowBytes = rows == 0 ? 4 : 4 * TensorData.elementCount(shape) / rows;
+        ByteBuffer buffer = rowBytes <= staging.capacity() ? staging
+                : ByteBuffer.allocateDirect(Math.toIntExact(rowBytes)).order(ByteOrder.nativeOrder());
+        Nf4.Quantizer quantizer = new Nf4.Quantizer(shape);
+        float[] chunk = new float[buffer.capacity() / 4];
+        st.readRows(name, buffer, (first, n, block) -> {
+            int count = block.remaining() / 4;
+            block.asFloatBuffer().get(chunk, 0, count);
+            quantizer.accept(chunk, 0, count);
+        });
+        return quantizer.finish();
     }
 
     /**
@@ -194,6 +256,10 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Writes {@code config.json} and a float32 {@code model.safetensors} into {@code dir}, one tensor at a time. */
     public void save(Path dir) throws IOException {
+        if (!quantized.isEmpty()) {
+            throw new IllegalStateException("a model loaded with base quantization " + quantization.label()
+                    + " is not saved (its base weights are rounded); load the full-precision checkpoint instead");
+        }
         Files.createDirectories(dir);
         config.write(dir.resolve("config.json"));
         List<SafetensorsWriter.TensorSpec> specs = new ArrayList<>();
@@ -219,14 +285,22 @@ public final class LlamaModel implements AutoCloseable {
     public NDArray weight(String name) {
         NDArray w = weights.get(name);
         if (w == null) {
-            throw new IllegalArgumentException("model has no weight " + name);
+            throw new IllegalArgumentException(quantized.containsKey(name) ? "weight " + name + " is held as "
+                    + quantization.label() + "; use frozenWeight" : "model has no weight " + name);
         }
         return w;
     }
 
+    /** How the decoder blocks' linear weights are held. */
+    public BaseQuantization quantization() {
+        return quantization;
+    }
+
     /** The base weight a LoRA target wraps in a layer, and its bias (null when the model has none). */
-    public NDArray baseWeight(int layer, LoraTarget target) {
-        return weight(target.basePath(layer) + ".weight");
+    public FrozenWeight frozenWeight(int layer, LoraTarget target) {
+        String name = target.basePath(layer) + ".weight";
+        Nf4Weight q = quantized.get(name);
+        return q != null ? q : FrozenWeight.dense(weight(name));
     }
 
     public NDArray baseBias(int layer, LoraTarget target) {
@@ -293,7 +367,7 @@ public final class LlamaModel implements AutoCloseable {
     /** x through a layer's frozen base projection (with its bias, if any). */
     public NDArray baseProjection(NDArray x, int layer, LoraTarget target) {
         NDArray bias = baseBias(layer, target);
-        NDArray w = baseWeight(layer, target);
+        NDArray w = frozenWeight(layer, target).in(x.getManager());
         return bias == null ? Linear.linear(x, w).head() : Linear.linear(x, w, bias).head();
     }
 
@@ -305,7 +379,14 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     public long parameterCount() {
-        return weights.values().stream().mapToLong(a -> a.getShape().size()).sum();
+        return weights.values().stream().mapToLong(a -> a.getShape().size()).sum()
+                + quantized.values().stream().mapToLong(q -> q.shape().size()).sum();
+    }
+
+    /** Bytes of engine memory the weights hold (float32 ones at 4 bytes a value, quantised ones as stored). */
+    public long weightBytes() {
+        return 4 * weights.values().stream().mapToLong(a -> a.getShape().size()).sum()
+                + quantized.values().stream().mapToLong(Nf4Weight::residentBytes).sum();
     }
 
     /** The model's own manager; arrays created from it live as long as the model. */

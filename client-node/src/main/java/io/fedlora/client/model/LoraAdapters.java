@@ -88,7 +88,7 @@ public final class LoraAdapters implements AutoCloseable {
                     throw new IllegalArgumentException("adapter has lora_A but no lora_B for " + s.target().basePath(s.layer()));
                 }
                 try {
-                    layers.put(s, new LoraLinear(model.baseWeight(s.layer(), s.target()),
+                    layers.put(s, new LoraLinear(model.frozenWeight(s.layer(), s.target()),
                             model.baseBias(s.layer(), s.target()), e.getValue(), b, alpha, dropout));
                 } catch (IllegalArgumentException ex) {
                     throw new IllegalArgumentException(s.target().basePath(s.layer()) + ": " + ex.getMessage(), ex);

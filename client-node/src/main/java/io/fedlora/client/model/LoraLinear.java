@@ -16,19 +16,19 @@ import ai.djl.nn.norm.Dropout;
  */
 public final class LoraLinear {
 
-    private final NDArray weight;
+    private final FrozenWeight weight;
     private final NDArray bias;
     private final NDArray a;
     private final NDArray b;
     private final float scale;
     private final float dropout;
 
-    public LoraLinear(NDArray weight, NDArray bias, NDArray a, NDArray b, double alpha, double dropout) {
+    public LoraLinear(FrozenWeight weight, NDArray bias, NDArray a, NDArray b, double alpha, double dropout) {
         long r = a.getShape().get(0);
         if (a.getShape().dimension() != 2 || b.getShape().dimension() != 2 || b.getShape().get(1) != r
-                || a.getShape().get(1) != weight.getShape().get(1) || b.getShape().get(0) != weight.getShape().get(0)) {
+                || a.getShape().get(1) != weight.shape().get(1) || b.getShape().get(0) != weight.shape().get(0)) {
             throw new IllegalArgumentException("LoRA shapes A " + a.getShape() + ", B " + b.getShape()
-                    + " do not fit base weight " + weight.getShape());
+                    + " do not fit base weight " + weight.shape());
         }
         if (dropout < 0 || dropout >= 1) {
             throw new IllegalArgumentException("lora dropout must be in [0, 1), got " + dropout);
@@ -43,7 +43,8 @@ public final class LoraLinear {
 
     /** x [..., in] to [..., out]; results land in x's manager. Dropout applies only when training. */
     public NDArray forward(NDArray x, boolean training) {
-        NDArray base = bias == null ? Linear.linear(x, weight).head() : Linear.linear(x, weight, bias).head();
+        NDArray w = weight.in(x.getManager());
+        NDArray base = bias == null ? Linear.linear(x, w).head() : Linear.linear(x, w, bias).head();
         NDArray in = training && dropout > 0 ? Dropout.dropout(x, dropout, true).head() : x;
         NDArray low = Linear.linear(in, a).head();
         NDArray lowRank = Linear.linear(low, b).head();
@@ -54,7 +55,7 @@ public final class LoraLinear {
     public NDArray merge(NDManager into) {
         // Start from an array owned by {@code into} so every result lands there, not in B's manager.
         try (NDManager scratch = into.newSubManager()) {
-            NDArray merged = scratch.zeros(b.getShape()).add(b).matMul(a).mul(scale).add(weight);
+            NDArray merged = scratch.zeros(b.getShape()).add(b).matMul(a).mul(scale).add(weight.in(scratch));
             merged.attach(into);
             return merged;
         }
@@ -68,7 +69,7 @@ public final class LoraLinear {
         return b;
     }
 
-    public NDArray weight() {
+    public FrozenWeight weight() {
         return weight;
     }
 

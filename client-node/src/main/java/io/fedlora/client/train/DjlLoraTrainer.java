@@ -12,6 +12,7 @@ import io.fedlora.client.data.TokenizedDataset;
 import io.fedlora.client.data.TokenizedExample;
 import io.fedlora.client.data.TrainingData;
 import io.fedlora.client.data.TrainingExample;
+import io.fedlora.client.model.BaseQuantization;
 import io.fedlora.client.model.ComputeDevice;
 import io.fedlora.client.model.LlamaModel;
 import io.fedlora.client.model.LoraAdapters;
@@ -61,7 +62,12 @@ public final class DjlLoraTrainer implements LocalTrainer {
      * a chat template that renders it); a problem names the data file, line and field.
      */
     public DjlLoraTrainer(Path modelDir, TrainingData data) throws IOException {
-        this(modelDir, data.examples());
+        this(modelDir, data, BaseQuantization.NONE);
+    }
+
+    /** As {@link #DjlLoraTrainer(Path, TrainingData)}, with the frozen base held as {@code quantization} says. */
+    public DjlLoraTrainer(Path modelDir, TrainingData data, BaseQuantization quantization) throws IOException {
+        this(modelDir, data.examples(), quantization);
         try {
             tokenizer.check(data);
         } catch (IOException | RuntimeException e) {
@@ -72,10 +78,16 @@ public final class DjlLoraTrainer implements LocalTrainer {
 
     /** Loads the model and tokenizer from a Hugging Face directory; {@code examples} is the local dataset. */
     public DjlLoraTrainer(Path modelDir, List<? extends TrainingExample> examples) throws IOException {
+        this(modelDir, examples, BaseQuantization.NONE);
+    }
+
+    /** As {@link #DjlLoraTrainer(Path, List)}, with the frozen base held as {@code quantization} says. */
+    public DjlLoraTrainer(Path modelDir, List<? extends TrainingExample> examples, BaseQuantization quantization)
+            throws IOException {
         NDManager m = ComputeDevice.newManager();
-        LOG.info("model tensors on {}", m.getDevice());
+        LOG.info("model tensors on {}, base weights {}", m.getDevice(), quantization.label());
         try {
-            LlamaModel loaded = LlamaModel.load(modelDir, m);
+            LlamaModel loaded = LlamaModel.load(modelDir, m, quantization);
             this.tokenizer = PromptTokenizer.load(modelDir, loaded.config());
             this.model = loaded;
         } catch (IOException | RuntimeException e) {

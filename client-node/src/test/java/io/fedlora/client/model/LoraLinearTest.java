@@ -26,7 +26,7 @@ class LoraLinearTest {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray w = random(m, rnd, 12, 10);
             NDArray bias = random(m, rnd, 12);
-            LoraLinear lora = new LoraLinear(w, bias, random(m, rnd, 4, 10), random(m, rnd, 12, 4), 8, 0.1);
+            LoraLinear lora = new LoraLinear(FrozenWeight.dense(w), bias, random(m, rnd, 4, 10), random(m, rnd, 12, 4), 8, 0.1);
             NDArray x = random(m, rnd, 3, 5, 10);
             float[] unmerged = lora.forward(x, false).toFloatArray();
             NDArray merged = lora.merge(m);
@@ -45,7 +45,7 @@ class LoraLinearTest {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray w = random(m, rnd, 12, 10);
             assertThrows(IllegalArgumentException.class,
-                    () -> new LoraLinear(w, null, random(m, rnd, 4, 12), random(m, rnd, 12, 4), 8, 0));
+                    () -> new LoraLinear(FrozenWeight.dense(w), null, random(m, rnd, 4, 12), random(m, rnd, 12, 4), 8, 0));
         }
     }
 }
