@@ -3,6 +3,7 @@ package io.fedlora.client.bench;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.fedlora.client.model.BaseQuantization;
 import io.fedlora.client.model.LlamaConfig;
 import io.fedlora.client.model.LlamaModel;
 import io.fedlora.client.train.TrainingBenchmark;
@@ -26,11 +27,12 @@ public final class LoadProbe {
     private LoadProbe() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 1) {
-            System.err.println("usage: LoadProbe MODEL_DIR");
+        if (args.length < 1 || args.length > 2) {
+            System.err.println("usage: LoadProbe MODEL_DIR [none|nf4]");
             System.exit(2);
         }
         Path dir = Path.of(args[0]);
+        BaseQuantization quantization = args.length == 2 ? BaseQuantization.parse(args[1]) : BaseQuantization.NONE;
         LlamaConfig.readDir(dir);
         try (NDManager m = NDManager.newBaseManager()) {
             try (NDManager warm = m.newSubManager()) {
@@ -42,13 +44,13 @@ public final class LoadProbe {
             double baseline = TrainingBenchmark.procStatusMb("VmRSS:");
             boolean reset = resetPeak();
             long start = System.nanoTime();
-            try (LlamaModel model = LlamaModel.load(dir, m)) {
+            try (LlamaModel model = LlamaModel.load(dir, m, quantization)) {
                 double seconds = (System.nanoTime() - start) / 1e9;
                 double peak = TrainingBenchmark.procStatusMb("VmHWM:");
                 double after = TrainingBenchmark.procStatusMb("VmRSS:");
                 System.out.printf(Locale.ROOT, "{\"load_s\":%.3f,\"parameters\":%d,\"rss_baseline_mb\":%.1f,"
-                        + "\"rss_peak_mb\":%.1f,\"rss_after_mb\":%.1f,\"hwm_reset\":%b}%n", seconds,
-                        model.parameterCount(), baseline, peak, after, reset);
+                        + "\"rss_peak_mb\":%.1f,\"rss_after_mb\":%.1f,\"hwm_reset\":%b,\"weight_bytes\":%d}%n", seconds,
+                        model.parameterCount(), baseline, peak, after, reset, model.weightBytes());
             }
         }
     }

@@ -16,6 +16,7 @@ import io.fedlora.client.data.TrainingData;
 import io.fedlora.client.data.TrainingExample;
 import io.fedlora.client.demo.RandomModels;
 import io.fedlora.client.model.Directories;
+import io.fedlora.client.model.BaseQuantization;
 import io.fedlora.client.model.LlamaConfig;
 import io.fedlora.client.model.LlamaModel;
 import io.fedlora.client.train.DjlLoraTrainer;
@@ -90,7 +91,20 @@ public final class ModelBenchmark {
      */
     public record Options(Path dir, Size size, SafetensorsWriter.Dtype dtype, long seed, long maxShardBytes,
             int batchSize, int seqLen, int rank, List<String> targets, int warmupSteps, int measuredSteps,
-            int scoreExamples, boolean train, boolean score) {
+            int scoreExamples, boolean train, boolean score, BaseQuantization quantization) {
+
+        public Options(Path dir, Size size, SafetensorsWriter.Dtype dtype, long seed, long maxShardBytes, int batchSize,
+                int seqLen, int rank, List<String> targets, int warmupSteps, int measuredSteps, int scoreExamples,
+                boolean train, boolean score) {
+            this(dir, size, dtype, seed, maxShardBytes, batchSize, seqLen, rank, targets, warmupSteps, measuredSteps,
+                    scoreExamples, train, score, BaseQuantization.NONE);
+        }
+
+        /** The same with the base held as {@code q} (a quantised run also measures float32 as its baseline). */
+        public Options withQuantization(BaseQuantization q) {
+            return new Options(dir, size, dtype, seed, maxShardBytes, batchSize, seqLen, rank, targets, warmupSteps,
+                    measuredSteps, scoreExamples, train, score, q);
+        }
 
         public Options {
             targets = List.copyOf(targets);
@@ -135,7 +149,8 @@ public final class ModelBenchmark {
         out.put("disk_bytes", diskBytes);
 
         progress.accept("load: child JVM measuring load time and resident memory...");
-        JsonNode probe = probe(o.dir());
+        out.put("base_quantization", o.quantization().label());
+        JsonNode probe = probe(o.dir(), o.quantization());
         long params = probe.get("parameters").asLong();
         long f32Bytes = 4 * params;
         double mb = 1024.0 * 1024.0;
@@ -152,17 +167,29 @@ public final class ModelBenchmark {
                 + "%.0f MB of F32 weights", probe.get("load_s").asDouble(), peakOver,
                 probe.get("rss_baseline_mb").asDouble(), peakOver * mb / f32Bytes, f32Bytes / mb));
 
+        if (o.quantization() != BaseQuantization.NONE) {
+            progress.accept("load: the same checkpoint in float32, the baseline of this run...");
+            JsonNode f32 = probe(o.dir(), BaseQuantization.NONE);
+            double f32Resident = f32.get("rss_after_mb").asDouble() - f32.get("rss_baseline_mb").asDouble();
+            load.set("f32", f32);
+            load.put("resident_ratio_to_f32_load", round3(residentOver / f32Resident));
+            load.put("weight_bytes_ratio_to_f32", round3(probe.get("weight_bytes").asDouble() / f32Bytes));
+        }
         if (o.train() || o.score()) {
-            try (NDManager root = NDManager.newBaseManager()) {
-                long l = System.nanoTime();
-                LlamaModel model = LlamaModel.load(o.dir(), root);
-                out.put("parent_load_s", round3((System.nanoTime() - l) / 1e9));
-                if (o.train()) {
-                    out.set("train", train(model, o, progress));
+            if (o.quantization() != BaseQuantization.NONE) {
+                // Baseline first, in the same run: the quantised path's rates are reported against it.
+                ObjectNode baseline = out.putObject("f32");
+                measure(o, BaseQuantization.NONE, baseline, progress);
+                measure(o, o.quantization(), out, progress);
+                for (String phase : List.of("train", "score")) {
+                    if (out.has(phase) && baseline.has(phase)) {
+                        ((ObjectNode) out.get(phase)).put("tokens_per_s_ratio_to_f32", round3(
+                                out.get(phase).get("tokens_per_s").asDouble()
+                                        / baseline.get(phase).get("tokens_per_s").asDouble()));
+                    }
                 }
-                if (o.score()) {
-                    out.set("score", score(model, o, progress));
-                }
+            } else {
+                measure(o, BaseQuantization.NONE, out, progress);
             }
         }
         out.put("total_s", round3((System.nanoTime() - started) / 1e9));
@@ -211,8 +238,25 @@ public final class ModelBenchmark {
         return "generated";
     }
 
+    /** Training and scoring with the base held as {@code q}, into {@code out}'s "train" and "score". */
+    private static void measure(Options o, BaseQuantization q, ObjectNode out, Consumer<String> progress)
+            throws IOException {
+        try (NDManager root = NDManager.newBaseManager()) {
+            progress.accept("measure: base weights " + q.label());
+            long l = System.nanoTime();
+            LlamaModel model = LlamaModel.load(o.dir(), root, q);
+            out.put("parent_load_s", round3((System.nanoTime() - l) / 1e9));
+            if (o.train()) {
+                out.set("train", train(model, o, progress));
+            }
+            if (o.score()) {
+                out.set("score", score(model, o, progress));
+            }
+        }
+    }
+
     /** Runs {@link LoadProbe} in a child JVM with this JVM's class path and DJL settings. */
-    static JsonNode probe(Path dir) throws IOException, InterruptedException {
+    static JsonNode probe(Path dir, BaseQuantization q) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         System.getProperties().stringPropertyNames().stream().filter(p -> p.startsWith("ai.djl.")).sorted()
@@ -221,6 +265,7 @@ public final class ModelBenchmark {
         cmd.add(System.getProperty("fedlora.classpath", System.getProperty("java.class.path")));
         cmd.add(LoadProbe.class.getName());
         cmd.add(dir.toAbsolutePath().toString());
+        cmd.add(q.label());
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String stdout;
         try (InputStream in = p.getInputStream()) {

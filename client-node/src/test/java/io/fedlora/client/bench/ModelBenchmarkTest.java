@@ -67,6 +67,23 @@ class ModelBenchmarkTest {
     }
 
     @Test
+    void anNf4RunMeasuresFloat32AsItsBaselineInTheSameRun() throws Exception {
+        Path ckpt = dir.resolve("nf4");
+        JsonNode r = ModelBenchmark.run(tiny(ckpt, SafetensorsWriter.Dtype.BF16, true)
+                .withQuantization(io.fedlora.client.model.BaseQuantization.NF4), l -> { });
+        assertEquals("nf4", r.get("base_quantization").asText());
+        JsonNode load = r.get("load");
+        assertEquals(r.get("parameters").asLong(), load.get("f32").get("parameters").asLong());
+        // 1 M model: 0.26 M embedding values stay float32, the 0.79 M linear ones go to 4.13 bits.
+        double weights = load.get("weight_bytes_ratio_to_f32").asDouble();
+        assertTrue(weights > 0.3 && weights < 0.4, load.toString());
+        for (String phase : List.of("train", "score")) {
+            assertTrue(r.get("f32").get(phase).get("tokens_per_s").asDouble() > 0, r.toString());
+            assertTrue(r.get(phase).get("tokens_per_s_ratio_to_f32").asDouble() > 0, r.toString());
+        }
+    }
+
+    @Test
     void theDefaultSizeIsAbout100MParametersAndItsFlopCountIsTheDocumentedOne() {
         var c = ModelBenchmark.Size.M100.config();
         long params = io.fedlora.client.model.LlamaModel.expectedShapes(c).values().stream()

@@ -147,6 +147,9 @@ public final class BenchCommand {
         @Option(names = "--no-score", description = "Skip the score measurement.")
         boolean noScore;
 
+        @picocli.CommandLine.Mixin
+        BaseQuantizationOption quantization = new BaseQuantizationOption();
+
         @Option(names = "--json", description = "Print one JSON object.")
         boolean json;
 
@@ -169,7 +172,7 @@ public final class BenchCommand {
             var defaults = io.fedlora.client.bench.ModelBenchmark.Options.defaults(target);
             var o = new io.fedlora.client.bench.ModelBenchmark.Options(target, s, d, defaults.seed(),
                     defaults.maxShardBytes(), batch, seqLen, rank, targets, warmup, steps, scoreExamples, !noTrain,
-                    !noScore);
+                    !noScore).withQuantization(quantization.value);
             var r = io.fedlora.client.bench.ModelBenchmark.run(o, System.err::println);
             System.out.println(json ? r.toString() : r.toPrettyString());
             return 0;

@@ -32,6 +32,9 @@ public final class ClientCommand implements Callable<Integer> {
                     + "or text form; see docs/training-data.md.")
     Path data;
 
+    @picocli.CommandLine.Mixin
+    BaseQuantizationOption quantization = new BaseQuantizationOption();
+
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Base model directory (Hugging Face layout).")
     Path model;
 
@@ -116,7 +119,7 @@ public final class ClientCommand implements Callable<Integer> {
         String sha = CheckpointFiles.sha256(model);
         var examples = JsonlExamples.read(data);
         String nodeName = name != null ? name : java.net.InetAddress.getLocalHost().getHostName();
-        LocalTrainer trainer = new DjlLoraTrainer(model, examples);
+        LocalTrainer trainer = new DjlLoraTrainer(model, examples, quantization.value);
         if (recordUpdates != null) {
             trainer = new RecordingTrainer(trainer, recordUpdates);
         }

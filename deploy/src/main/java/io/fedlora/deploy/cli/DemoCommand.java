@@ -53,11 +53,15 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--sim-result-out", hidden = true)
     Path simResultOut;
 
+    @picocli.CommandLine.Mixin
+    BaseQuantizationOption quantization = new BaseQuantizationOption();
+
     @Option(names = "--json-out", paramLabel = "FILE", description = "Also write the summary as JSON (for docs/benchmarks.md).")
     Path jsonOut;
 
     private DemoReport run(Path home, Path work, boolean privacySetup, DemoRunner.Privacy p) throws Exception {
-        return new DemoRunner(new DemoRunner.Settings(home, work, clients, rounds, privacySetup, p), System.out).run();
+        return new DemoRunner(new DemoRunner.Settings(home, work, clients, rounds, privacySetup, p,
+                quantization.value), System.out).run();
     }
 
     /**

@@ -69,10 +69,13 @@ public final class ModelCommand {
         @Option(names = "--json", description = "Print one JSON object.")
         boolean json;
 
+        @picocli.CommandLine.Mixin
+        BaseQuantizationOption quantization = new BaseQuantizationOption();
+
         @Override
         public Integer call() throws Exception {
             var examples = JsonlExamples.read(data);
-            try (DjlLoraTrainer scorer = new DjlLoraTrainer(model, List.of())) {
+            try (DjlLoraTrainer scorer = new DjlLoraTrainer(model, List.of(), quantization.value)) {
                 scorer.tokenizer().check(examples);
                 PeftAdapterDir.Loaded loaded = adapter == null ? null
                         : PeftAdapterDir.read(adapter, scorer.model().config().loraSites());
@@ -150,10 +153,13 @@ public final class ModelCommand {
         @Option(names = "--seed", defaultValue = "1", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
         long seed;
 
+        @picocli.CommandLine.Mixin
+        BaseQuantizationOption quantization = new BaseQuantizationOption();
+
         @Override
         public Integer call() throws Exception {
             try (ai.djl.ndarray.NDManager m = io.fedlora.client.model.ComputeDevice.newManager()) {
-                LlamaModel llama = LlamaModel.load(model, m);
+                LlamaModel llama = LlamaModel.load(model, m, quantization.value);
                 try (PromptTokenizer tok = PromptTokenizer.load(model, llama.config());
                      LoraAdapters lora = adapter == null ? null : PeftAdapters.load(llama, adapter, m)) {
                     long[] promptIds = promptIds(tok, llama.config().maxPositionEmbeddings());

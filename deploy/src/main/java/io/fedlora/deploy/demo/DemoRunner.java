@@ -8,6 +8,7 @@ import io.fedlora.client.data.InstructionExample;
 import io.fedlora.client.data.JsonlInstructions;
 import io.fedlora.client.demo.DemoDefaults;
 import io.fedlora.client.demo.DemoTask;
+import io.fedlora.client.model.BaseQuantization;
 import io.fedlora.client.model.LlamaConfig;
 import io.fedlora.client.train.DjlLoraTrainer;
 import io.fedlora.client.train.EvalResult;
@@ -57,8 +58,14 @@ public final class DemoRunner {
      * @param privacySetup the larger data, batch and learning rate that DP needs (used by the DP runs
      *     and by the non-private run they are compared with, so only the noise differs)
      * @param privacy the run's privacy (RECORD and CLIENT imply privacySetup)
+     * @param baseQuantization how every client (and the scorer) holds the frozen base
      */
-    public record Settings(Path home, Path workDir, int clients, int rounds, boolean privacySetup, Privacy privacy) {
+    public record Settings(Path home, Path workDir, int clients, int rounds, boolean privacySetup, Privacy privacy,
+            BaseQuantization baseQuantization) {
+        public Settings(Path home, Path workDir, int clients, int rounds, boolean privacySetup, Privacy privacy) {
+            this(home, workDir, clients, rounds, privacySetup, privacy, BaseQuantization.NONE);
+        }
+
         public Settings {
             if (clients < 2) {
                 throw new IllegalArgumentException("--clients must be at least 2, got " + clients);
@@ -96,8 +103,9 @@ public final class DemoRunner {
         Files.createDirectories(work);
         LlamaConfig modelConfig = LlamaConfig.readDir(modelDir);
         String sha = CheckpointFiles.sha256(modelDir);
-        out.printf("fedlora demo: %d clients, %d rounds, base model %s (sha256 %s…)%n", settings.clients(),
-                settings.rounds(), modelDir, sha.substring(0, 12));
+        out.printf("fedlora demo: %d clients, %d rounds, base model %s (sha256 %s…%s)%n", settings.clients(),
+                settings.rounds(), modelDir, sha.substring(0, 12), settings.baseQuantization() == BaseQuantization.NONE
+                        ? "" : ", held as " + settings.baseQuantization().label());
         int perClient = settings.privacySetup() ? RECORD_DP_EXAMPLES_PER_CLIENT : DemoDefaults.EXAMPLES_PER_CLIENT;
         DemoTask.Files data = DemoTask.write(work.resolve("data"), settings.clients(), perClient,
                 DemoDefaults.HELD_OUT, DemoDefaults.TASK_SEED);
@@ -107,12 +115,14 @@ public final class DemoRunner {
 
         JobConfig config = jobConfig(modelConfig, sha);
         try (LocalFederation fed = LocalFederation.startCoordinator(work, List.of());
-             DjlLoraTrainer scorer = new DjlLoraTrainer(modelDir, List.of())) {
+             DjlLoraTrainer scorer = new DjlLoraTrainer(modelDir, List.of(), settings.baseQuantization())) {
             out.printf("coordinator listening on %s (logs in %s)%n", fed.address(), work.resolve("logs"));
             // Under DP each client also keeps its own ledger with the same budget: it would refuse to overspend.
-            List<String> clientArgs = settings.recordDp()
-                    ? List.of("--privacy-budget", Double.toString(RECORD_DP_EPSILON), "--privacy-delta", "" + RECORD_DP_DELTA)
-                    : List.of();
+            List<String> clientArgs = new ArrayList<>(List.of("--base-quantization", settings.baseQuantization().label()));
+            if (settings.recordDp()) {
+                clientArgs.addAll(List.of("--privacy-budget", Double.toString(RECORD_DP_EPSILON), "--privacy-delta",
+                        "" + RECORD_DP_DELTA));
+            }
             for (int i = 0; i < settings.clients(); i++) {
                 fed.startClient("client-" + (i + 1), modelDir, data.clientSlices().get(i), clientArgs);
             }
