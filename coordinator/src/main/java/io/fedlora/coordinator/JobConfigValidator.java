@@ -1,6 +1,7 @@
 package io.fedlora.coordinator;
 
 import io.fedlora.adapter.LoraLayouts;
+import io.fedlora.coordinator.strategy.StrategyRegistry;
 import io.fedlora.proto.v1.AggregationMode;
 import io.fedlora.proto.v1.JobConfig;
 import io.fedlora.proto.v1.Strategy;
@@ -65,9 +66,7 @@ public final class JobConfigValidator {
         if (c.getRoundDeadlineSeconds() <= 0) {
             p.add("round_deadline_seconds: must be > 0, got " + c.getRoundDeadlineSeconds());
         }
-        if (c.getStrategy() == Strategy.UNRECOGNIZED) {
-            p.add("strategy: unknown value " + c.getStrategyValue());
-        }
+        p.addAll(StrategyRegistry.problems(c));
         if (!c.hasLora()) {
             p.add("lora: missing");
         } else {
@@ -167,12 +166,17 @@ public final class JobConfigValidator {
         }
     }
 
-    /** Fills in documented defaults for enums left unspecified (FedAvg; exact frozen-A aggregation). */
+    /**
+     * Fills in documented defaults for enums left unspecified (FedAvg; exact frozen-A aggregation) and
+     * the strategy's options, so a stored job keeps the values it ran with if a default changes.
+     */
     public static JobConfig normalized(JobConfig c) {
         JobConfig.Builder b = c.toBuilder();
         if (c.getStrategy() == Strategy.STRATEGY_UNSPECIFIED) {
             b.setStrategy(Strategy.STRATEGY_FEDAVG);
         }
+        StrategyRegistry.of(b.getStrategy())
+                .ifPresent(s -> b.setStrategyOptions(s.withDefaults(c.getStrategyOptions())));
         if (c.getLora().getAggregationMode() == AggregationMode.AGGREGATION_MODE_UNSPECIFIED) {
             b.getLoraBuilder().setAggregationMode(AggregationMode.AGGREGATION_MODE_EXACT_FROZEN_A);
         }

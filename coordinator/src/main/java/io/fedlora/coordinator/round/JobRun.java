@@ -87,7 +87,8 @@ final class JobRun implements RoundHost {
         this.clock = clock;
         this.timing = timing;
         this.events = events;
-        this.ledger = new RoundLedger(job, store, blobs, transport, clock, events, lock, this::haltForCancel);
+        this.ledger = new RoundLedger(job, store, blobs, transport, clock, events, strategy, lock,
+                this::haltForCancel);
         this.thread = new Thread(this::loop, "round-loop-" + jobId);
         this.thread.setDaemon(true);
     }
@@ -354,6 +355,7 @@ final class JobRun implements RoundHost {
         MDC.put("job", jobId);
         try {
             FlatAdapter global = ledger.latestAdapter();
+            ledger.restoreStrategyState();
             if (cfg.hasSecureAggregation() && cfg.getSecureAggregation().hasDistributedDp()) {
                 clientDpBudget = ClientDpBudget.resume(cfg.getSecureAggregation().getDistributedDp(), store.rounds(jobId));
             }
@@ -545,7 +547,7 @@ final class JobRun implements RoundHost {
                 .setAdapterSha256(ledger.latestSha())
                 .setBaseModelSha256(cfg.getBaseModelSha256())
                 .setLora(cfg.getLora())
-                .setTraining(cfg.getTraining())
+                .setTraining(strategy.configureFit(cfg.getTraining()))
                 .setAdapterLayout(cfg.getAdapterLayout())
                 .setDeadlineUnixMs(deadline.toEpochMilli());
         if (secure != null) {
