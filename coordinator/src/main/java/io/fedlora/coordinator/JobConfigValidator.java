@@ -67,6 +67,9 @@ public final class JobConfigValidator {
             p.add("round_deadline_seconds: must be > 0, got " + c.getRoundDeadlineSeconds());
         }
         p.addAll(StrategyRegistry.problems(c));
+        if (c.getScheduling().getCooldownRounds() < 0) {
+            p.add("scheduling.cooldown_rounds: must be >= 0, got " + c.getScheduling().getCooldownRounds());
+        }
         if (!c.hasLora()) {
             p.add("lora: missing");
         } else {

@@ -10,6 +10,8 @@ import io.fedlora.coordinator.store.NodeRecord;
 import io.fedlora.coordinator.store.Store;
 import io.fedlora.coordinator.strategy.Candidate;
 import io.fedlora.coordinator.strategy.ClientUpdate;
+import io.fedlora.coordinator.strategy.CohortHistory;
+import io.fedlora.coordinator.strategy.CohortSelector;
 import io.fedlora.coordinator.strategy.Strategy;
 import io.fedlora.proto.v1.AgentEvent;
 import io.fedlora.rounds.SecureRoundSetup;
@@ -75,6 +77,9 @@ final class JobRun implements RoundHost {
     private final RoundLedger ledger;
     /** Client-level DP spent by the job so far; null when the job has none. */
     private ClientDpBudget clientDpBudget;
+    /** Who was selected when, for fair selection and cool-downs. */
+    private CohortHistory cohortHistory;
+    private final CohortSelector cohortSelector;
 
     JobRun(JobRecord job, Store store, BlobStore blobs, CohortTransport transport, Strategy strategy,
             InstantSource clock, RoundTiming timing, JobEvents events) {
@@ -84,6 +89,7 @@ final class JobRun implements RoundHost {
         this.store = store;
         this.transport = transport;
         this.strategy = strategy;
+        this.cohortSelector = new CohortSelector(cfg.getScheduling(), cfg.getMinClients());
         this.clock = clock;
         this.timing = timing;
         this.events = events;
@@ -356,6 +362,7 @@ final class JobRun implements RoundHost {
         try {
             FlatAdapter global = ledger.latestAdapter();
             ledger.restoreStrategyState();
+            cohortHistory = CohortHistory.of(store.rounds(jobId));
             if (cfg.hasSecureAggregation() && cfg.getSecureAggregation().hasDistributedDp()) {
                 clientDpBudget = ClientDpBudget.resume(cfg.getSecureAggregation().getDistributedDp(), store.rounds(jobId));
             }
@@ -533,7 +540,9 @@ final class JobRun implements RoundHost {
     private FlatAdapter runRound(int round, List<NodeRecord> eligible, FlatAdapter global) throws IOException {
         List<Candidate> candidates = eligible.stream().map(n -> new Candidate(n.nodeId(), n.numExamples())).toList();
         long seed = cfg.getTraining().getSeed() * 1_000_003L + round;
-        List<Candidate> cohort = strategy.selectCohort(candidates, cohortSize(eligible.size()), seed);
+        List<Candidate> cohort = cohortSelector.select(strategy, candidates, this::cohortSize, round, seed,
+                cohortHistory);
+        cohortHistory.record(round, cohort.stream().map(Candidate::nodeId).toList());
         Instant now = clock.instant();
         Instant deadline = now.plusSeconds(cfg.getRoundDeadlineSeconds());
         Map<String, NodeRecord> byId = new LinkedHashMap<>();
