@@ -35,7 +35,7 @@ class StrategyRegistryTest {
         JobConfig n = JobConfigValidator.normalized(job(io.fedlora.proto.v1.Strategy.STRATEGY_FEDADAM,
                 StrategyOptions.newBuilder().setTau(1e-2).build()));
         StrategyOptions o = n.getStrategyOptions();
-        assertEquals(0.01, o.getServerLr());
+        assertEquals(0.1, o.getServerLr());
         assertEquals(0.9, o.getBeta1());
         assertEquals(0.99, o.getBeta2());
         assertEquals(1e-2, o.getTau(), "given values win");

@@ -112,7 +112,7 @@ public final class JobOptions {
     public String strategy;
 
     @Option(names = "--server-lr", paramLabel = "ETA",
-            description = "Server learning rate (default: 1 for fedavg/fedavgm, 0.01 for the adaptive ones).")
+            description = "Server learning rate (default: 1 for fedavg/fedavgm, 0.1 for the adaptive ones).")
     public Double serverLr;
 
     @Option(names = "--server-momentum", paramLabel = "BETA", description = "fedavgm's momentum (default: 0.9).")
@@ -130,6 +130,14 @@ public final class JobOptions {
     @Option(names = "--fedprox-mu", paramLabel = "MU",
             description = "FedProx: each client adds mu/2 * ||w - w_global||^2 to its local loss (default: 0, off).")
     public Double fedproxMu;
+
+    @Option(names = "--fair-selection",
+            description = "Select the nodes chosen least often so far first, so selection counts stay close to the mean.")
+    public boolean fairSelection;
+
+    @Option(names = "--cooldown-rounds", defaultValue = "0",
+            description = "Rounds a selected node sits out while enough others are eligible (default: ${DEFAULT-VALUE}).")
+    public int cooldownRounds;
 
     @Option(names = "--insecure-plaintext",
             description = "DEVELOPMENT ONLY: no secure aggregation; updates reach the coordinator in the clear"
@@ -184,6 +192,11 @@ public final class JobOptions {
         return o.build();
     }
 
+    public io.fedlora.proto.v1.SchedulingOptions scheduling() {
+        return io.fedlora.proto.v1.SchedulingOptions.newBuilder().setFairSelection(fairSelection)
+                .setCooldownRounds(cooldownRounds).build();
+    }
+
     public JobConfig toConfig() throws IOException {
         LlamaConfig cfg = LlamaConfig.readDir(model);
         AggregationMode mode = switch (aggregation) {
@@ -209,6 +222,7 @@ public final class JobOptions {
                 .setRoundDeadlineSeconds(deadlineSeconds)
                 .setStrategy(strategy())
                 .setStrategyOptions(strategyOptions())
+                .setScheduling(scheduling())
                 .setAdapterLayout(LoraLayouts.of(cfg.loraSites(), rank, targets))
                 .build();
     }

@@ -41,6 +41,13 @@ class JobOptionsTest {
     }
 
     @Test
+    void schedulingOptions() {
+        assertEquals(io.fedlora.proto.v1.SchedulingOptions.newBuilder().setFairSelection(true).setCooldownRounds(2)
+                .build(), parse("--fair-selection", "--cooldown-rounds", "2").scheduling());
+        assertEquals(io.fedlora.proto.v1.SchedulingOptions.getDefaultInstance(), parse().scheduling());
+    }
+
+    @Test
     void unknownStrategyNamesTheKnownOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("--strategy", "sgd").strategy());
         assertTrue(e.getMessage().contains("--strategy must be one of fedavg|fedavgm|fedadagrad|fedadam|fedyogi, got 'sgd'"),
