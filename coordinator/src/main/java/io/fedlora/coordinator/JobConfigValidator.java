@@ -67,9 +67,7 @@ public final class JobConfigValidator {
             p.add("round_deadline_seconds: must be > 0, got " + c.getRoundDeadlineSeconds());
         }
         p.addAll(StrategyRegistry.problems(c));
-        if (c.getScheduling().getCooldownRounds() < 0) {
-            p.add("scheduling.cooldown_rounds: must be >= 0, got " + c.getScheduling().getCooldownRounds());
-        }
+        schedulingProblems(c, p);
         if (!c.hasLora()) {
             p.add("lora: missing");
         } else {
@@ -109,6 +107,21 @@ public final class JobConfigValidator {
         }
         layoutProblems(c, p);
         return p;
+    }
+
+    private static void schedulingProblems(JobConfig c, List<String> p) {
+        var s = c.getScheduling();
+        if (s.getCooldownRounds() < 0) {
+            p.add("scheduling.cooldown_rounds: must be >= 0, got " + s.getCooldownRounds());
+        }
+        if (!(s.getOverSelection() >= 0 && s.getOverSelection() <= 1)) {
+            p.add("scheduling.over_selection: must be in [0, 1], got " + s.getOverSelection());
+        }
+        if (s.getStragglerCutoffSeconds() < 0 || (s.getStragglerCutoffSeconds() > 0
+                && s.getStragglerCutoffSeconds() >= c.getRoundDeadlineSeconds())) {
+            p.add("scheduling.straggler_cutoff_seconds: must be 0 (off) or in (0, round_deadline_seconds = "
+                    + c.getRoundDeadlineSeconds() + "), got " + s.getStragglerCutoffSeconds());
+        }
     }
 
     /** DP on means real noise: a zero, negative or NaN parameter is an error, never "no noise". */

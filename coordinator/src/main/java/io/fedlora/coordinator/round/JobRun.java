@@ -467,11 +467,13 @@ final class JobRun implements RoundHost {
     }
 
     /**
-     * How many of {@code eligible} nodes to select: clients_per_round at most; in a secure job, the
+     * How many of {@code eligible} nodes to select: clients_per_round (over-selected by the job's
+     * scheduling.over_selection) at most; in a secure job, the
      * largest cohort SecAgg+ can run with the job's tolerances (0 if none).
      */
     private int cohortSize(int eligible) {
-        int n = Math.min(cfg.getClientsPerRound(), eligible);
+        int asked = (int) Math.ceil(cfg.getClientsPerRound() * (1 + cfg.getScheduling().getOverSelection()));
+        int n = Math.min(asked, eligible);
         return cfg.hasSecureAggregation() ? SecureRoundSetup.largestFeasibleCohort(cfg.getSecureAggregation(),
                 elementCount, n) : n;
     }

@@ -139,6 +139,16 @@ public final class JobOptions {
             description = "Rounds a selected node sits out while enough others are eligible (default: ${DEFAULT-VALUE}).")
     public int cooldownRounds;
 
+    @Option(names = "--over-selection", defaultValue = "0", paramLabel = "FRACTION",
+            description = "Ask this fraction more nodes than --clients-per-round; a plaintext round closes once"
+                    + " --clients-per-round answered (default: ${DEFAULT-VALUE}, at most 1).")
+    public double overSelection;
+
+    @Option(names = "--straggler-cutoff", defaultValue = "0", paramLabel = "SECONDS",
+            description = "Close a plaintext round this long after it started once --min-clients answered"
+                    + " (default: ${DEFAULT-VALUE}, off).")
+    public int stragglerCutoffSeconds;
+
     @Option(names = "--insecure-plaintext",
             description = "DEVELOPMENT ONLY: no secure aggregation; updates reach the coordinator in the clear"
                     + " (both the coordinator and the clients must be started with --insecure-plaintext).")
@@ -194,7 +204,8 @@ public final class JobOptions {
 
     public io.fedlora.proto.v1.SchedulingOptions scheduling() {
         return io.fedlora.proto.v1.SchedulingOptions.newBuilder().setFairSelection(fairSelection)
-                .setCooldownRounds(cooldownRounds).build();
+                .setCooldownRounds(cooldownRounds).setOverSelection(overSelection)
+                .setStragglerCutoffSeconds(stragglerCutoffSeconds).build();
     }
 
     public JobConfig toConfig() throws IOException {

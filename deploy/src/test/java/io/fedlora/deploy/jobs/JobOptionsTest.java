@@ -43,7 +43,8 @@ class JobOptionsTest {
     @Test
     void schedulingOptions() {
         assertEquals(io.fedlora.proto.v1.SchedulingOptions.newBuilder().setFairSelection(true).setCooldownRounds(2)
-                .build(), parse("--fair-selection", "--cooldown-rounds", "2").scheduling());
+                .setOverSelection(0.25).setStragglerCutoffSeconds(30).build(), parse("--fair-selection",
+                        "--cooldown-rounds", "2", "--over-selection", "0.25", "--straggler-cutoff", "30").scheduling());
         assertEquals(io.fedlora.proto.v1.SchedulingOptions.getDefaultInstance(), parse().scheduling());
     }
 
