@@ -1,6 +1,7 @@
 package io.fedlora.coordinator;
 
 import io.fedlora.adapter.LoraLayouts;
+import io.fedlora.coordinator.strategy.StrategyRegistry;
 import io.fedlora.proto.v1.AggregationMode;
 import io.fedlora.proto.v1.JobConfig;
 import io.fedlora.proto.v1.Strategy;
@@ -65,9 +66,8 @@ public final class JobConfigValidator {
         if (c.getRoundDeadlineSeconds() <= 0) {
             p.add("round_deadline_seconds: must be > 0, got " + c.getRoundDeadlineSeconds());
         }
-        if (c.getStrategy() == Strategy.UNRECOGNIZED) {
-            p.add("strategy: unknown value " + c.getStrategyValue());
-        }
+        p.addAll(StrategyRegistry.problems(c));
+        schedulingProblems(c, p);
         if (!c.hasLora()) {
             p.add("lora: missing");
         } else {
@@ -107,6 +107,21 @@ public final class JobConfigValidator {
         }
         layoutProblems(c, p);
         return p;
+    }
+
+    private static void schedulingProblems(JobConfig c, List<String> p) {
+        var s = c.getScheduling();
+        if (s.getCooldownRounds() < 0) {
+            p.add("scheduling.cooldown_rounds: must be >= 0, got " + s.getCooldownRounds());
+        }
+        if (!(s.getOverSelection() >= 0 && s.getOverSelection() <= 1)) {
+            p.add("scheduling.over_selection: must be in [0, 1], got " + s.getOverSelection());
+        }
+        if (s.getStragglerCutoffSeconds() < 0 || (s.getStragglerCutoffSeconds() > 0
+                && s.getStragglerCutoffSeconds() >= c.getRoundDeadlineSeconds())) {
+            p.add("scheduling.straggler_cutoff_seconds: must be 0 (off) or in (0, round_deadline_seconds = "
+                    + c.getRoundDeadlineSeconds() + "), got " + s.getStragglerCutoffSeconds());
+        }
     }
 
     /** DP on means real noise: a zero, negative or NaN parameter is an error, never "no noise". */
@@ -167,12 +182,17 @@ public final class JobConfigValidator {
         }
     }
 
-    /** Fills in documented defaults for enums left unspecified (FedAvg; exact frozen-A aggregation). */
+    /**
+     * Fills in documented defaults for enums left unspecified (FedAvg; exact frozen-A aggregation) and
+     * the strategy's options, so a stored job keeps the values it ran with if a default changes.
+     */
     public static JobConfig normalized(JobConfig c) {
         JobConfig.Builder b = c.toBuilder();
         if (c.getStrategy() == Strategy.STRATEGY_UNSPECIFIED) {
             b.setStrategy(Strategy.STRATEGY_FEDAVG);
         }
+        StrategyRegistry.of(b.getStrategy())
+                .ifPresent(s -> b.setStrategyOptions(s.withDefaults(c.getStrategyOptions())));
         if (c.getLora().getAggregationMode() == AggregationMode.AGGREGATION_MODE_UNSPECIFIED) {
             b.getLoraBuilder().setAggregationMode(AggregationMode.AGGREGATION_MODE_EXACT_FROZEN_A);
         }

@@ -23,6 +23,8 @@ public final class AdamW implements AutoCloseable {
     private int t;
     private int skipped;
     private double lastNorm = Double.NaN;
+    /** FedProx's term, when on: its gradient joins every step's. */
+    private ProximalTerm proximal;
 
     /**
      * @param clipNorm global gradient-norm limit, or 0 for none
@@ -50,6 +52,21 @@ public final class AdamW implements AutoCloseable {
     /** The usual settings: betas (0.9, 0.999), eps 1e-8. */
     public static AdamW standard(List<NDArray> params, NDManager parent, double weightDecay, double clipNorm) {
         return new AdamW(params, parent, 0.9, 0.999, 1e-8, weightDecay, clipNorm);
+    }
+
+    /**
+     * FedProx: from now on every step's gradient gains {@code μ·(w − w_start)}, the gradient of
+     * {@code μ/2·‖w − w_start‖²}, {@code w_start} the parameters' values at this call. μ = 0 is off.
+     */
+    public AdamW withProximal(double mu) {
+        if (t > 0) {
+            throw new IllegalStateException("the proximal anchor is the start of training: set it before the first step");
+        }
+        if (mu == 0) {
+            return this;
+        }
+        proximal = new ProximalTerm(mu, params, state);
+        return this;
     }
 
     /** One update with learning rate {@code lr}; returns the gradient norm before clipping. */
@@ -89,6 +106,9 @@ public final class AdamW implements AutoCloseable {
 
     private double update(double lr, NDArray[] g, NDManager scratch, boolean zeroGradients) {
         t++;
+        if (proximal != null) {
+            proximal.addGradient(g, scratch);
+        }
         {
             double sq = 0;
             for (NDArray gi : g) {

@@ -249,7 +249,7 @@ public final class DjlLoraTrainer implements LocalTrainer {
                 lossSum = trainDp(adapters, trainable, data, tc, lora.getDropout(), round, request.round());
             } else {
                 trainable.forEach(p -> p.setRequiresGradient(true));
-                try (AdamW opt = AdamW.standard(trainable, round, 0.0, 1.0)) {
+                try (AdamW opt = AdamW.standard(trainable, round, 0.0, 1.0).withProximal(tc.getProximalMu())) {
                     for (int s = 0; s < tc.getLocalSteps(); s++) {
                         Batch batch = data.batch(sample(rnd, data.size(), tc.getBatchSize()));
                         lossSum += TrainingStep.run(model, adapters, batch, opt, tc.getLearningRate(), round);
@@ -294,7 +294,7 @@ public final class DjlLoraTrainer implements LocalTrainer {
         int clipped = 0;
         int seen = 0;
         // Clip norm 0 in the optimizer: DP clipping happens per example; no second clip.
-        try (AdamW opt = AdamW.standard(trainable, round, 0.0, 0.0)) {
+        try (AdamW opt = AdamW.standard(trainable, round, 0.0, 0.0).withProximal(tc.getProximalMu())) {
             for (int s = 0; s < tc.getLocalSteps(); s++) {
                 int[] sample = DpSgdStep.poissonSample(sampler, n, dp.samplingRate());
                 DpSgdStep.Stats st = DpSgdStep.run(model, adapters, trainable, sample, data::batch, expected, dp,
@@ -333,6 +333,9 @@ public final class DjlLoraTrainer implements LocalTrainer {
         }
         if (!(tc.getLearningRate() > 0)) {
             throw new IllegalArgumentException("learning_rate must be positive, got " + tc.getLearningRate());
+        }
+        if (!(tc.getProximalMu() >= 0) || !Double.isFinite(tc.getProximalMu())) {
+            throw new IllegalArgumentException("proximal_mu must be a finite number >= 0, got " + tc.getProximalMu());
         }
         if (tc.getMaxSeqLen() < 2) {
             throw new IllegalArgumentException("max_seq_len must be at least 2, got " + tc.getMaxSeqLen());

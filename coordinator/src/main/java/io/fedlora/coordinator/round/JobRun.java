@@ -10,6 +10,8 @@ import io.fedlora.coordinator.store.NodeRecord;
 import io.fedlora.coordinator.store.Store;
 import io.fedlora.coordinator.strategy.Candidate;
 import io.fedlora.coordinator.strategy.ClientUpdate;
+import io.fedlora.coordinator.strategy.CohortHistory;
+import io.fedlora.coordinator.strategy.CohortSelector;
 import io.fedlora.coordinator.strategy.Strategy;
 import io.fedlora.proto.v1.AgentEvent;
 import io.fedlora.rounds.SecureRoundSetup;
@@ -75,6 +77,9 @@ final class JobRun implements RoundHost {
     private final RoundLedger ledger;
     /** Client-level DP spent by the job so far; null when the job has none. */
     private ClientDpBudget clientDpBudget;
+    /** Who was selected when, for fair selection and cool-downs. */
+    private CohortHistory cohortHistory;
+    private final CohortSelector cohortSelector;
 
     JobRun(JobRecord job, Store store, BlobStore blobs, CohortTransport transport, Strategy strategy,
             InstantSource clock, RoundTiming timing, JobEvents events) {
@@ -84,10 +89,12 @@ final class JobRun implements RoundHost {
         this.store = store;
         this.transport = transport;
         this.strategy = strategy;
+        this.cohortSelector = new CohortSelector(cfg.getScheduling(), cfg.getMinClients());
         this.clock = clock;
         this.timing = timing;
         this.events = events;
-        this.ledger = new RoundLedger(job, store, blobs, transport, clock, events, lock, this::haltForCancel);
+        this.ledger = new RoundLedger(job, store, blobs, transport, clock, events, strategy, lock,
+                this::haltForCancel);
         this.thread = new Thread(this::loop, "round-loop-" + jobId);
         this.thread.setDaemon(true);
     }
@@ -354,6 +361,8 @@ final class JobRun implements RoundHost {
         MDC.put("job", jobId);
         try {
             FlatAdapter global = ledger.latestAdapter();
+            ledger.restoreStrategyState();
+            cohortHistory = CohortHistory.of(store.rounds(jobId));
             if (cfg.hasSecureAggregation() && cfg.getSecureAggregation().hasDistributedDp()) {
                 clientDpBudget = ClientDpBudget.resume(cfg.getSecureAggregation().getDistributedDp(), store.rounds(jobId));
             }
@@ -458,11 +467,13 @@ final class JobRun implements RoundHost {
     }
 
     /**
-     * How many of {@code eligible} nodes to select: clients_per_round at most; in a secure job, the
+     * How many of {@code eligible} nodes to select: clients_per_round (over-selected by the job's
+     * scheduling.over_selection) at most; in a secure job, the
      * largest cohort SecAgg+ can run with the job's tolerances (0 if none).
      */
     private int cohortSize(int eligible) {
-        int n = Math.min(cfg.getClientsPerRound(), eligible);
+        int asked = (int) Math.ceil(cfg.getClientsPerRound() * (1 + cfg.getScheduling().getOverSelection()));
+        int n = Math.min(asked, eligible);
         return cfg.hasSecureAggregation() ? SecureRoundSetup.largestFeasibleCohort(cfg.getSecureAggregation(),
                 elementCount, n) : n;
     }
@@ -531,7 +542,9 @@ final class JobRun implements RoundHost {
     private FlatAdapter runRound(int round, List<NodeRecord> eligible, FlatAdapter global) throws IOException {
         List<Candidate> candidates = eligible.stream().map(n -> new Candidate(n.nodeId(), n.numExamples())).toList();
         long seed = cfg.getTraining().getSeed() * 1_000_003L + round;
-        List<Candidate> cohort = strategy.selectCohort(candidates, cohortSize(eligible.size()), seed);
+        List<Candidate> cohort = cohortSelector.select(strategy, candidates, this::cohortSize, round, seed,
+                cohortHistory);
+        cohortHistory.record(round, cohort.stream().map(Candidate::nodeId).toList());
         Instant now = clock.instant();
         Instant deadline = now.plusSeconds(cfg.getRoundDeadlineSeconds());
         Map<String, NodeRecord> byId = new LinkedHashMap<>();
@@ -545,7 +558,7 @@ final class JobRun implements RoundHost {
                 .setAdapterSha256(ledger.latestSha())
                 .setBaseModelSha256(cfg.getBaseModelSha256())
                 .setLora(cfg.getLora())
-                .setTraining(cfg.getTraining())
+                .setTraining(strategy.configureFit(cfg.getTraining()))
                 .setAdapterLayout(cfg.getAdapterLayout())
                 .setDeadlineUnixMs(deadline.toEpochMilli());
         if (secure != null) {

@@ -45,6 +45,23 @@ final class PlaintextCollection {
         this.lock = host.lock();
     }
 
+    /**
+     * Under the lock: nobody is pending, too few can still answer, enough answered for an
+     * over-selected cohort, or the straggler cut-off passed with min_clients in.
+     */
+    private boolean collected() {
+        int in = r.updates.size();
+        if (r.pending() == 0 || in + r.pending() < cfg.getMinClients()) {
+            return true;
+        }
+        var s = cfg.getScheduling();
+        if (s.getOverSelection() > 0 && in >= cfg.getClientsPerRound()) {
+            return true;
+        }
+        return s.getStragglerCutoffSeconds() > 0 && in >= cfg.getMinClients()
+                && clock.millis() - r.startedMs >= 1000L * s.getStragglerCutoffSeconds();
+    }
+
     /** Returns the published adapter, or null when the round was aborted. */
     FlatAdapter run(FlatAdapter global) {
         // Collect until nobody is pending, too few can still answer, or the deadline passes.
@@ -53,7 +70,7 @@ final class PlaintextCollection {
             lock.lock();
             boolean finished;
             try {
-                finished = r.pending() == 0 || r.updates.size() + r.pending() < cfg.getMinClients();
+                finished = collected();
             } finally {
                 lock.unlock();
             }
@@ -64,8 +81,7 @@ final class PlaintextCollection {
                 endReason = "deadline";
                 break;
             }
-            if (!host.awaitUntil(() -> r.pending() == 0 || r.updates.size() + r.pending() < cfg.getMinClients(),
-                    r.deadline)) {
+            if (!host.awaitUntil(this::collected, r.deadline)) {
                 break;
             }
         }

@@ -5,6 +5,7 @@ import io.fedlora.coordinator.store.AdapterVersion;
 import io.fedlora.coordinator.store.BlobStore;
 import io.fedlora.coordinator.store.JobRecord;
 import io.fedlora.coordinator.store.Store;
+import io.fedlora.coordinator.strategy.Strategy;
 import io.fedlora.proto.v1.AgentEvent;
 import io.fedlora.proto.v1.CancelTask;
 import io.fedlora.proto.v1.JobConfig;
@@ -35,6 +36,8 @@ final class RoundLedger {
     private final CohortTransport transport;
     private final InstantSource clock;
     private final JobEvents events;
+    /** The run's strategy: its state is stored with each version published, and restored from the latest. */
+    private final Strategy strategy;
     /** The run's lock: a round's updates are read under it. */
     private final ReentrantLock lock;
     /** Ends the run's active round and marks the run cancelled, under the run's lock. */
@@ -45,7 +48,7 @@ final class RoundLedger {
     private String latestSha;
 
     RoundLedger(JobRecord job, Store store, BlobStore blobs, CohortTransport transport, InstantSource clock,
-            JobEvents events, ReentrantLock lock, Runnable haltForCancel) {
+            JobEvents events, Strategy strategy, ReentrantLock lock, Runnable haltForCancel) {
         this.jobId = job.jobId();
         this.cfg = job.config();
         this.store = store;
@@ -53,6 +56,7 @@ final class RoundLedger {
         this.transport = transport;
         this.clock = clock;
         this.events = events;
+        this.strategy = strategy;
         this.lock = lock;
         this.haltForCancel = haltForCancel;
         this.completedRounds = job.completedRounds();
@@ -76,11 +80,20 @@ final class RoundLedger {
         return FlatAdapter.fromSafetensors(cfg.getAdapterLayout(), blobs.get(latestSha));
     }
 
+    /** Hands the strategy the state stored with the latest version (none: its initial state). */
+    void restoreStrategyState() {
+        String stateSha = store.adapterVersion(jobId, latestVersion).map(AdapterVersion::strategyStateSha256)
+                .orElse("");
+        strategy.restoreState(stateSha.isEmpty() ? new byte[0] : blobs.get(stateSha));
+    }
+
     /** Stores the aggregate as the job's next version; returns it, or null when the job was cancelled meanwhile. */
     FlatAdapter publish(ActiveRound r, RoundOutcome o, long t0, Consumer<RoundSummary.Builder> extra) {
         FlatAdapter next = new FlatAdapter(cfg.getAdapterLayout(), o.values());
         byte[] file = next.toSafetensors();
         String sha = blobs.put(file);
+        byte[] state = strategy.state();
+        String stateSha = state.length == 0 ? "" : blobs.put(state);
         double aggregateSeconds = (System.nanoTime() - t0) / 1e9;
         int version = latestVersion + 1;
         long endedMs = clock.millis();
@@ -95,7 +108,7 @@ final class RoundLedger {
                 .setAdapterSha256(sha);
         extra.accept(b);
         RoundSummary s = b.build();
-        if (!store.completeRound(s, new AdapterVersion(jobId, version, sha, file.length, endedMs))) {
+        if (!store.completeRound(s, new AdapterVersion(jobId, version, sha, file.length, endedMs, stateSha))) {
             // Cancelled while aggregating (perhaps before this loop was told). The blob stays: content-addressed,
             // an aggregate, named by no version, so never served.
             return abortCancelled(r, Set.of(), s.getSecureAggregation());

@@ -10,8 +10,8 @@ import io.fedlora.coordinator.JobConfigValidator;
 import io.fedlora.coordinator.store.BlobStore;
 import io.fedlora.coordinator.store.JobRecord;
 import io.fedlora.coordinator.store.Store;
-import io.fedlora.coordinator.strategy.FedAvg;
 import io.fedlora.coordinator.strategy.Strategy;
+import io.fedlora.coordinator.strategy.StrategyRegistry;
 import io.fedlora.proto.v1.JobConfig;
 import io.fedlora.proto.v1.JobState;
 import io.fedlora.proto.v1.UpdateEncoding;
@@ -220,11 +220,13 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
         run.start();
     }
 
+    /** A fresh strategy for the job; its state is restored from the latest version by the run. */
     static Strategy strategyFor(JobConfig cfg) {
-        return switch (cfg.getStrategy()) {
-            case STRATEGY_FEDAVG, STRATEGY_UNSPECIFIED -> new FedAvg();
-            default -> throw new InvalidArgument("strategy: unsupported " + cfg.getStrategy());
-        };
+        try {
+            return StrategyRegistry.create(cfg);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidArgument(e.getMessage());
+        }
     }
 
     /**

@@ -1,56 +1,33 @@
 package io.fedlora.coordinator.strategy;
 
-import io.fedlora.adapter.FlatAdapter;
-import java.util.List;
-
 /**
- * Federated averaging of deltas, weighted by example count:
- * {@code new = old + Σ wᵢΔᵢ / Σ wᵢ}, accumulated in double so the result does not depend on the
- * order updates arrived in beyond the final rounding to float.
+ * Federated averaging: {@code x_{t+1} = x_t + η·Δ_t}, Δ the example-weighted mean of the deltas
+ * (η = 1 is McMahan et al.'s FedAvg). Stateless.
  */
-public final class FedAvg implements Strategy {
+public final class FedAvg extends MeanUpdateStrategy {
 
-    @Override
-    public float[] aggregate(FlatAdapter global, List<ClientUpdate> updates) {
-        if (updates.isEmpty()) {
-            throw new IllegalArgumentException("FedAvg needs at least one update");
-        }
-        float[] old = global.values();
-        double[] acc = new double[old.length];
-        double totalWeight = 0;
-        for (ClientUpdate u : updates) {
-            if (u.delta().length != old.length) {
-                throw new IllegalArgumentException("update from " + u.nodeId() + " has " + u.delta().length
-                        + " elements, the adapter has " + old.length);
-            }
-            if (u.numExamples() <= 0) {
-                throw new IllegalArgumentException("update from " + u.nodeId() + " has non-positive weight");
-            }
-            double w = u.numExamples();
-            float[] d = u.delta();
-            for (int i = 0; i < acc.length; i++) {
-                acc[i] += w * d[i];
-            }
-            totalWeight += w;
-        }
-        float[] out = new float[old.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) (old[i] + acc[i] / totalWeight);
-        }
-        return out;
+    private final double serverLr;
+
+    public FedAvg() {
+        this(1.0, 0.0);
     }
 
-    /** {@code new = old + mean}: the secure round's sum is already Σ wᵢΔᵢ / Σ wᵢ. */
+    public FedAvg(double serverLr, double proximalMu) {
+        super(proximalMu);
+        requirePositive("server_lr", serverLr);
+        this.serverLr = serverLr;
+    }
+
     @Override
-    public float[] applyMean(FlatAdapter global, float[] meanUpdate) {
-        float[] old = global.values();
-        if (meanUpdate.length != old.length) {
-            throw new IllegalArgumentException("mean update has " + meanUpdate.length + " elements, the adapter has "
-                    + old.length);
-        }
-        float[] out = new float[old.length];
+    public String name() {
+        return "fedavg";
+    }
+
+    @Override
+    float[] step(float[] x, float[] delta) {
+        float[] out = new float[x.length];
         for (int i = 0; i < out.length; i++) {
-            out[i] = old[i] + meanUpdate[i];
+            out[i] = serverLr == 1.0 ? x[i] + delta[i] : (float) (x[i] + serverLr * delta[i]);
         }
         return out;
     }

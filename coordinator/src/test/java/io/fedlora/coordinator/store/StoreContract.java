@@ -43,6 +43,23 @@ abstract class StoreContract {
     }
 
     @Test
+    void adapterVersionKeepsItsStrategyStateBlob() {
+        String state = "5e".repeat(32);
+        try (Store s = open()) {
+            s.insertJob(job("js", JobState.JOB_STATE_RUNNING), new AdapterVersion("js", 0, SHA0, 10, 1000));
+            s.insertRound(RoundSummary.newBuilder().setJobId("js").setRound(1).setState(RoundState.ROUND_STATE_RUNNING)
+                    .build());
+            assertTrue(s.completeRound(RoundSummary.newBuilder().setJobId("js").setRound(1)
+                    .setState(RoundState.ROUND_STATE_COMPLETED).setAdapterVersion(1).build(),
+                    new AdapterVersion("js", 1, SHA1, 12, 2000, state)));
+        }
+        try (Store s = open()) {
+            assertEquals(state, s.adapterVersion("js", 1).orElseThrow().strategyStateSha256());
+            assertEquals("", s.adapterVersion("js", 0).orElseThrow().strategyStateSha256(), "no state: empty, unpadded");
+        }
+    }
+
+    @Test
     void jobsRoundsAndNodesSurviveReopen() {
         try (Store s = open()) {
             s.insertJob(job("j1", JobState.JOB_STATE_RUNNING), new AdapterVersion("j1", 0, SHA0, 10, 1000));

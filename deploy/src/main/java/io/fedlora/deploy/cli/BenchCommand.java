@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 
 /** Benchmarks; each prints one JSON object with {@code --json}. Results go in docs/benchmarks.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (see docs/benchmarks.md).",
-        subcommands = {BenchCommand.Train.class, BenchCommand.Model.class, BenchCommand.SecAgg.class, BenchCommand.Tls.class, BenchCommand.Jmh.class})
+        subcommands = {BenchCommand.Train.class, BenchCommand.Model.class, BenchCommand.SecAgg.class, BenchCommand.Tls.class, BenchCommand.Jmh.class,
+                BenchCommand.Strategies.class})
 public final class BenchCommand {
 
     @Command(name = "train", mixinStandardHelpOptions = true,
@@ -264,6 +265,52 @@ public final class BenchCommand {
                 a.add(0, io.fedlora.deploy.bench.MaskingBenchmarks.class.getSimpleName());
             }
             org.openjdk.jmh.Main.main(a.toArray(String[]::new));
+            return 0;
+        }
+    }
+
+    @Command(name = "strategies", mixinStandardHelpOptions = true,
+            description = "Rounds to reach a held-out exact-match target on the demo task for each server strategy"
+                    + " (same seeds, non-IID clients, in one process).")
+    static final class Strategies implements Callable<Integer> {
+        @Option(names = "--clients", defaultValue = "4", description = "Clients (default: ${DEFAULT-VALUE}).")
+        int clients;
+
+        @Option(names = "--max-rounds", defaultValue = "10", description = "Rounds at most per strategy (default: ${DEFAULT-VALUE}).")
+        int maxRounds;
+
+        @Option(names = "--target", defaultValue = "0.9", description = "Held-out exact match to reach (default: ${DEFAULT-VALUE}).")
+        double target;
+
+        @Option(names = "--strategy", split = ",", description = "Strategies to run (default: all).")
+        List<String> strategies;
+
+        @Option(names = "--fedprox-mu", defaultValue = "0", description = "FedProx weight for every run (default: ${DEFAULT-VALUE}).")
+        double fedproxMu;
+
+        @Option(names = "--json", description = "Also print one JSON object at the end.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            List<io.fedlora.coordinator.strategy.StrategyRegistry> chosen = new java.util.ArrayList<>();
+            if (strategies == null) {
+                chosen.addAll(List.of(io.fedlora.coordinator.strategy.StrategyRegistry.values()));
+            } else {
+                for (String n : strategies) {
+                    chosen.add(io.fedlora.coordinator.strategy.StrategyRegistry.byName(n).orElseThrow(() ->
+                            new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--strategy must be"
+                                    + " among " + io.fedlora.coordinator.strategy.StrategyRegistry.names() + ", got '" + n + "'")));
+                }
+            }
+            Path home = Path.of(System.getProperty("fedlora.home", "deploy")).toAbsolutePath();
+            var s = new io.fedlora.deploy.bench.StrategyBenchmark.Settings(home.resolve("models/fedlora-tiny"), clients,
+                    maxRounds, target, chosen, fedproxMu);
+            var runs = io.fedlora.deploy.bench.StrategyBenchmark.run(s, System.out);
+            io.fedlora.deploy.bench.StrategyBenchmark.printTable(runs, s, System.out);
+            if (json) {
+                System.out.println(io.fedlora.deploy.bench.StrategyBenchmark.toJson(runs, s));
+            }
             return 0;
         }
     }

@@ -3,10 +3,12 @@ package io.fedlora.deploy.jobs;
 import io.fedlora.adapter.CheckpointFiles;
 import io.fedlora.adapter.LoraLayouts;
 import io.fedlora.client.model.LlamaConfig;
+import io.fedlora.coordinator.strategy.StrategyRegistry;
 import io.fedlora.proto.v1.AggregationMode;
 import io.fedlora.proto.v1.JobConfig;
 import io.fedlora.proto.v1.LoraConfig;
 import io.fedlora.proto.v1.Strategy;
+import io.fedlora.proto.v1.StrategyOptions;
 import io.fedlora.proto.v1.TrainingConfig;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -104,6 +106,49 @@ public final class JobOptions {
             description = "Secure aggregation: seconds for each key-exchange and unmasking stage (default: ${DEFAULT-VALUE}).")
     public int secaggStageTimeout;
 
+    @Option(names = "--strategy", defaultValue = "fedavg",
+            description = "Server optimizer on the round's mean update: fedavg|fedavgm|fedadagrad|fedadam|fedyogi"
+                    + " (default: ${DEFAULT-VALUE}).")
+    public String strategy;
+
+    @Option(names = "--server-lr", paramLabel = "ETA",
+            description = "Server learning rate (default: 1 for fedavg/fedavgm, 0.1 for the adaptive ones).")
+    public Double serverLr;
+
+    @Option(names = "--server-momentum", paramLabel = "BETA", description = "fedavgm's momentum (default: 0.9).")
+    public Double serverMomentum;
+
+    @Option(names = "--beta1", description = "Adaptive optimizers' first-moment decay (default: 0.9).")
+    public Double beta1;
+
+    @Option(names = "--beta2", description = "fedadam/fedyogi's second-moment decay (default: 0.99).")
+    public Double beta2;
+
+    @Option(names = "--tau", description = "Adaptive optimizers' degree of adaptivity, added to sqrt(v) (default: 1e-3).")
+    public Double tau;
+
+    @Option(names = "--fedprox-mu", paramLabel = "MU",
+            description = "FedProx: each client adds mu/2 * ||w - w_global||^2 to its local loss (default: 0, off).")
+    public Double fedproxMu;
+
+    @Option(names = "--fair-selection",
+            description = "Select the nodes chosen least often so far first, so selection counts stay close to the mean.")
+    public boolean fairSelection;
+
+    @Option(names = "--cooldown-rounds", defaultValue = "0",
+            description = "Rounds a selected node sits out while enough others are eligible (default: ${DEFAULT-VALUE}).")
+    public int cooldownRounds;
+
+    @Option(names = "--over-selection", defaultValue = "0", paramLabel = "FRACTION",
+            description = "Ask this fraction more nodes than --clients-per-round; a plaintext round closes once"
+                    + " --clients-per-round answered (default: ${DEFAULT-VALUE}, at most 1).")
+    public double overSelection;
+
+    @Option(names = "--straggler-cutoff", defaultValue = "0", paramLabel = "SECONDS",
+            description = "Close a plaintext round this long after it started once --min-clients answered"
+                    + " (default: ${DEFAULT-VALUE}, off).")
+    public int stragglerCutoffSeconds;
+
     @Option(names = "--insecure-plaintext",
             description = "DEVELOPMENT ONLY: no secure aggregation; updates reach the coordinator in the clear"
                     + " (both the coordinator and the clients must be started with --insecure-plaintext).")
@@ -124,6 +169,43 @@ public final class JobOptions {
                     .setSamplingRate(dpSamplingRate).setDelta(dpDelta);
         }
         return t.build();
+    }
+
+    /** The --strategy value as the proto enum; an unknown name is an error listing the known ones. */
+    public Strategy strategy() {
+        return StrategyRegistry.byName(strategy).map(StrategyRegistry::proto).orElseThrow(() ->
+                new IllegalArgumentException("--strategy must be one of " + StrategyRegistry.names() + ", got '"
+                        + strategy + "'"));
+    }
+
+    /** The options given; absent ones take the strategy's defaults at job creation, where all are validated. */
+    public StrategyOptions strategyOptions() {
+        StrategyOptions.Builder o = StrategyOptions.newBuilder();
+        if (serverLr != null) {
+            o.setServerLr(serverLr);
+        }
+        if (serverMomentum != null) {
+            o.setServerMomentum(serverMomentum);
+        }
+        if (beta1 != null) {
+            o.setBeta1(beta1);
+        }
+        if (beta2 != null) {
+            o.setBeta2(beta2);
+        }
+        if (tau != null) {
+            o.setTau(tau);
+        }
+        if (fedproxMu != null) {
+            o.setFedproxMu(fedproxMu);
+        }
+        return o.build();
+    }
+
+    public io.fedlora.proto.v1.SchedulingOptions scheduling() {
+        return io.fedlora.proto.v1.SchedulingOptions.newBuilder().setFairSelection(fairSelection)
+                .setCooldownRounds(cooldownRounds).setOverSelection(overSelection)
+                .setStragglerCutoffSeconds(stragglerCutoffSeconds).build();
     }
 
     public JobConfig toConfig() throws IOException {
@@ -149,7 +231,9 @@ public final class JobOptions {
                 .setClientsPerRound(clientsPerRound)
                 .setMinClients(minClients)
                 .setRoundDeadlineSeconds(deadlineSeconds)
-                .setStrategy(Strategy.STRATEGY_FEDAVG)
+                .setStrategy(strategy())
+                .setStrategyOptions(strategyOptions())
+                .setScheduling(scheduling())
                 .setAdapterLayout(LoraLayouts.of(cfg.loraSites(), rank, targets))
                 .build();
     }

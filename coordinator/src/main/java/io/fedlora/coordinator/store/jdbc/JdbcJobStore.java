@@ -41,8 +41,9 @@ final class JdbcJobStore implements JobStore {
     }
 
     private static void insertVersion(Sql sql, AdapterVersion v) throws SQLException {
-        sql.update("INSERT INTO adapter_versions (job_id, version, sha256, size_bytes, created_ms) VALUES (?, ?, ?, ?, ?)",
-                v.jobId(), v.version(), v.sha256(), v.sizeBytes(), v.createdUnixMs());
+        sql.update("INSERT INTO adapter_versions (job_id, version, sha256, size_bytes, created_ms, strategy_state_sha256)"
+                + " VALUES (?, ?, ?, ?, ?, ?)", v.jobId(), v.version(), v.sha256(), v.sizeBytes(), v.createdUnixMs(),
+                v.strategyStateSha256());
     }
 
     @Override
@@ -159,7 +160,10 @@ final class JdbcJobStore implements JobStore {
     @Override
     public Optional<AdapterVersion> adapterVersion(String jobId, int version) {
         return tx.run("read adapter version", sql -> sql.queryOne(
-                "SELECT sha256, size_bytes, created_ms FROM adapter_versions WHERE job_id = ? AND version = ?",
-                rs -> new AdapterVersion(jobId, version, rs.getString(1), rs.getLong(2), rs.getLong(3)), jobId, version));
+                "SELECT sha256, size_bytes, created_ms, strategy_state_sha256 FROM adapter_versions"
+                        + " WHERE job_id = ? AND version = ?",
+                // CHAR(64) pads the empty "no state" value with spaces.
+                rs -> new AdapterVersion(jobId, version, rs.getString(1), rs.getLong(2), rs.getLong(3),
+                        rs.getString(4).trim()), jobId, version));
     }
 }
