@@ -43,7 +43,7 @@ class MetricsRouteTest {
                 assertTrue(text.contains(line), "missing " + line + " in:\n" + text);
             }
             for (String name : List.of("fedlora_grpc_received_bytes_total", "jvm_memory_used_bytes", "process_cpu_usage",
-                    "jvm_gc_pause_seconds", "process_uptime_seconds", "jvm_threads_live_threads")) {
+                    "process_uptime_seconds", "jvm_threads_live_threads")) {
                 assertTrue(text.contains(name), "missing " + name);
             }
             Files.writeString(dir.resolve("metrics.txt"), text);
