@@ -34,11 +34,12 @@ import java.util.List;
  *     streams are enforced only with TLS, where calls have an identity to count against
  * @param database the store's database: by default the embedded H2 file in {@code dataDir}
  * @param blobs where adapter blobs live: by default {@code dataDir/blobs}
+ * @param observability health checks, the metrics token and trace export
  */
 public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings tls,
         Duration heartbeatInterval, Duration shutdownTimeout, int maxInboundMessageBytes, InstantSource clock,
         RoundTiming roundTiming, boolean insecurePlaintext, boolean insecureTransport, LoadLimits loadLimits,
-        DatabaseSettings database, BlobSettings blobs) {
+        DatabaseSettings database, BlobSettings blobs, ObservabilitySettings observability) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 7070;
@@ -86,6 +87,9 @@ public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings
         if (blobs == null) {
             p.add("blobs: required");
         }
+        if (observability == null) {
+            p.add("observability: required");
+        }
         if (!p.isEmpty()) {
             throw new IllegalArgumentException("invalid coordinator config: " + String.join("; ", p));
         }
@@ -101,6 +105,7 @@ public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings
         private int port = DEFAULT_PORT;
         private TlsSettings tls = TlsSettings.generatedCa();
         private Duration heartbeatInterval = DEFAULT_HEARTBEAT;
+        private ObservabilitySettings observability = ObservabilitySettings.defaults();
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
         private int maxInboundMessageBytes = DEFAULT_MAX_INBOUND_MESSAGE_BYTES;
         private InstantSource clock = InstantSource.system();
@@ -184,11 +189,18 @@ public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings
             return this;
         }
 
+        /** Health check interval, metrics token file and OTLP endpoint; without this, the defaults. */
+        public Builder observability(ObservabilitySettings v) {
+            observability = v;
+            return this;
+        }
+
         public CoordinatorConfig build() {
             return new CoordinatorConfig(dataDir, host, port, insecureTransport ? null : tls, heartbeatInterval,
                     shutdownTimeout, maxInboundMessageBytes, clock, roundTiming, insecurePlaintext, insecureTransport,
                     loadLimits, database != null || dataDir == null ? database : DatabaseSettings.embedded(dataDir),
-                    blobs != null || dataDir == null ? blobs : BlobSettings.directory(dataDir.resolve("blobs")));
+                    blobs != null || dataDir == null ? blobs : BlobSettings.directory(dataDir.resolve("blobs")),
+                    observability);
         }
     }
 }

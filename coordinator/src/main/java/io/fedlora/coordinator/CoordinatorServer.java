@@ -24,10 +24,17 @@ import io.fedlora.coordinator.trust.Revocations;
 import io.fedlora.coordinator.trust.ServerTls;
 import io.fedlora.proto.v1.Job;
 import io.fedlora.proto.v1.RoundSummary;
+import io.fedlora.coordinator.metrics.CoordinatorMetrics;
+import io.fedlora.coordinator.metrics.MetricsRoute;
+import io.fedlora.coordinator.round.RoundObserver;
+import io.fedlora.coordinator.service.StoreHealth;
+import io.fedlora.coordinator.tracing.RoundTracer;
+import io.fedlora.coordinator.tracing.Tracing;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.util.List;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
-import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -70,6 +77,9 @@ public final class CoordinatorServer implements AutoCloseable {
     private Server server;
     private final HealthStatusManager health = new HealthStatusManager();
     private CoordinatorPki pki;
+    private CoordinatorMetrics metrics;
+    private MetricsRoute metricsRoute;
+    private Tracing tracing;
     private boolean closed;
 
     @FunctionalInterface
@@ -116,7 +126,17 @@ public final class CoordinatorServer implements AutoCloseable {
         BlobStore blobs = config.blobs().open();
         stops.push(b -> blobs.close());
         jobs = new Jobs(store, blobs, config.clock(), config.insecurePlaintext());
-        events = new JobEvents();
+        nodes = new ConnectedNodes();
+        metrics = new CoordinatorMetrics(nodes);
+        stops.push(b -> metrics.close());
+        // Read now, so a bad token file stops the start with its name rather than the first scrape.
+        metricsRoute = config.observability().metricsTokenFile()
+                .map(f -> MetricsRoute.withTokenFile(metrics, f)).orElseGet(() -> MetricsRoute.open(metrics));
+        tracing = Tracing.of("fedlora-coordinator", config.observability().otlpEndpoint());
+        stops.push(b -> tracing.close());
+        events = new JobEvents(tracing.enabled()
+                ? RoundObserver.all(List.of(metrics.federation(), new RoundTracer(tracing.openTelemetry())))
+                : metrics.federation());
         SecureRandom random = new SecureRandom();
         Revocations revocations = Revocations.load(store);
         AuditTrail audit = new AuditTrail(store, config.clock());
@@ -128,7 +148,6 @@ public final class CoordinatorServer implements AutoCloseable {
                     + " this port can do anything. For development only.");
         }
         ServerBuilder<?> builder = suppliedBuilder != null ? suppliedBuilder : networkBuilder(revocations);
-        nodes = new ConnectedNodes();
         nodes.setBarred(revocations::isRevoked);
         scheduler = new RoundScheduler(store, blobs, nodes, events, config.clock(), config.roundTiming(),
                 config.insecurePlaintext());
@@ -159,6 +178,9 @@ public final class CoordinatorServer implements AutoCloseable {
                         () -> pki == null ? "" : pki.caSha256(), config.clock()))
                 // The standard gRPC health service (grpc.health.v1): probes and 'fedlora doctor' ask it.
                 .addService(health.getHealthService())
+                // Server reflection (grpc.reflection.v1), for grpcurl and the like; viewer role or above.
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .addStreamTracerFactory(metrics.grpcTraffic())
                 .intercept(new CallAuthorizer(pki == null, revocations::isRevoked, audit, config.clock()))
                 .intercept(new ServerTimeHeader(config.clock()))
                 .maxInboundMessageSize(config.maxInboundMessageBytes());
@@ -169,7 +191,8 @@ public final class CoordinatorServer implements AutoCloseable {
         }
         server = builder.build().start();
         stops.push(b -> server.shutdown());
-        health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
+        StoreHealth storeHealth = new StoreHealth(store, health);
+        storeHealth.check();
         stops.push(b -> health.enterTerminalState());
 
         ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -179,6 +202,8 @@ public final class CoordinatorServer implements AutoCloseable {
         });
         long every = config.heartbeatInterval().toMillis();
         heartbeats.scheduleAtFixedRate(() -> nodes.heartbeat(config.clock().millis()), every, every, TimeUnit.MILLISECONDS);
+        long healthEvery = config.observability().healthCheckInterval().toMillis();
+        heartbeats.scheduleWithFixedDelay(storeHealth::check, healthEvery, healthEvery, TimeUnit.MILLISECONDS);
         stops.push(b -> {
             heartbeats.shutdownNow();
             heartbeats.awaitTermination(b.toMillis(), TimeUnit.MILLISECONDS);
@@ -235,6 +260,27 @@ public final class CoordinatorServer implements AutoCloseable {
             server.shutdownNow();
             server.awaitTermination(Math.min(1000, budget.toMillis()), TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * {@code GET /metrics} for the dashboard's router ({@code metricsRoute().mount(router)}): open, or
+     * behind the bearer token of {@code --metrics-token-file}.
+     */
+    public MetricsRoute metricsRoute() {
+        return metricsRoute;
+    }
+
+    /** The meters (Prometheus registry), for an embedding process. */
+    public CoordinatorMetrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * The store, for an embedding process and tests (closing it makes the gRPC health service report
+     * NOT_SERVING at its next check).
+     */
+    public Store store() {
+        return store;
     }
 
     /** The bound port (useful with port 0); -1 for transports without one (in-process). */

@@ -5,6 +5,7 @@ import io.fedlora.proto.v1.AdminServiceGrpc;
 import io.fedlora.proto.v1.AgentServiceGrpc;
 import io.fedlora.proto.v1.EnrollmentServiceGrpc;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.fedlora.proto.v1.TrustAdminServiceGrpc;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
@@ -54,6 +55,8 @@ public final class AccessPolicy {
         put(m, EnrollmentServiceGrpc.getRenewMethod(), new Rule(Optional.of(CertificateRole.AGENT), true, false));
         // Health says SERVING or not, nothing else: probes and 'fedlora doctor' need no particular role.
         put(m, HealthGrpc.getCheckMethod(), new Rule(Optional.empty(), false, false));
+        // Reflection describes the API (the same as proto/), nothing stored: any operator role may ask.
+        forAll(m, ServerReflectionGrpc.getServiceDescriptor(), viewer);
         return Map.copyOf(m);
     }
 

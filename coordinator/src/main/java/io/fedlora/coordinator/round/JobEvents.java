@@ -9,12 +9,56 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Fans out round and job events to subscribers (WatchJob streams, the dashboard, tests). */
+/**
+ * Fans out round and job events to subscribers (WatchJob streams, the dashboard, tests), and the
+ * finer round events (start, stage closes) to one {@link RoundObserver} (metrics, traces).
+ */
 public final class JobEvents {
 
     private static final Logger log = LoggerFactory.getLogger(JobEvents.class);
 
     private final Map<String, List<JobListener>> byJob = new ConcurrentHashMap<>();
+    private final RoundObserver observer;
+
+    public JobEvents() {
+        this(RoundObserver.NONE);
+    }
+
+    public JobEvents(RoundObserver observer) {
+        this.observer = java.util.Objects.requireNonNull(observer, "observer");
+    }
+
+    /** Returns the round's traceparent for its task ("" when not traced). */
+    String roundStarted(String jobId, int round, int cohortSize, boolean secure) {
+        try {
+            String t = observer.roundStarted(jobId, round, cohortSize, secure);
+            return t == null ? "" : t;
+        } catch (RuntimeException e) {
+            log.warn("the round observer failed on the start of job {} round {}", jobId, round, e);
+            return "";
+        }
+    }
+
+    void stageClosed(String jobId, int round, String stage, java.time.Duration took, int dropped) {
+        try {
+            observer.stageClosed(jobId, round, stage, took, dropped);
+        } catch (RuntimeException e) {
+            log.warn("the round observer failed on stage {} of job {} round {}", stage, jobId, round, e);
+        }
+    }
+
+    /** A round ended without its subscribers being told (the coordinator is shutting down): the observer only. */
+    void roundInterrupted(RoundSummary s) {
+        observeEnd(s);
+    }
+
+    private void observeEnd(RoundSummary s) {
+        try {
+            observer.roundEnded(s);
+        } catch (RuntimeException e) {
+            log.warn("the round observer failed on the end of job {} round {}", s.getJobId(), s.getRound(), e);
+        }
+    }
 
     /** Subscribes to one job's events; close the result to unsubscribe. */
     public AutoCloseable subscribe(String jobId, JobListener listener) {
@@ -28,6 +72,7 @@ public final class JobEvents {
     }
 
     void roundEnded(RoundSummary s) {
+        observeEnd(s);
         for (JobListener l : byJob.getOrDefault(s.getJobId(), List.of())) {
             try {
                 l.onRoundEnded(s);

@@ -564,6 +564,7 @@ final class JobRun implements RoundHost {
         if (secure != null) {
             taskBuilder.setSecagg(secure.setup());
         }
+        taskBuilder.setTraceparent(events.roundStarted(jobId, round, cohort.size(), secure != null));
         TrainTask task = taskBuilder.build();
         Set<String> selected = new LinkedHashSet<>();
         cohort.forEach(c -> selected.add(c.nodeId()));

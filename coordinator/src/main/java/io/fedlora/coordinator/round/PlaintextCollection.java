@@ -7,6 +7,7 @@ import io.fedlora.coordinator.strategy.Strategy;
 import io.fedlora.proto.v1.JobConfig;
 import io.fedlora.proto.v1.RoundState;
 import io.fedlora.proto.v1.RoundSummary;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -64,6 +65,7 @@ final class PlaintextCollection {
 
     /** Returns the published adapter, or null when the round was aborted. */
     FlatAdapter run(FlatAdapter global) {
+        long collectStart = System.nanoTime();
         // Collect until nobody is pending, too few can still answer, or the deadline passes.
         String endReason = null;
         while (true) {
@@ -103,10 +105,13 @@ final class PlaintextCollection {
             lock.unlock();
         }
         long endedMs = clock.millis();
+        host.events().stageClosed(jobId, r.round, RoundObserver.COLLECT, Duration.ofNanos(System.nanoTime() - collectStart),
+                missing.size());
         if (h == Halt.SHUTDOWN) {
             RoundSummary s = ledger.summary(r, RoundState.ROUND_STATE_ABORTED).setEndedUnixMs(endedMs)
                     .setAbortReason("coordinator shutting down").build();
             host.store().endRound(s);
+            host.events().roundInterrupted(s);
             return null;
         }
         if (h == Halt.CANCEL) {
@@ -130,6 +135,7 @@ final class PlaintextCollection {
     private FlatAdapter publish(List<ClientUpdate> updates, FlatAdapter global) {
         long t0 = System.nanoTime();
         float[] values = strategy.aggregate(global, updates);
+        host.events().stageClosed(jobId, r.round, RoundObserver.AGGREGATE, Duration.ofNanos(System.nanoTime() - t0), 0);
         long examples = 0;
         double lossSum = 0;
         double secondsSum = 0;

@@ -89,6 +89,7 @@ final class RoundLedger {
 
     /** Stores the aggregate as the job's next version; returns it, or null when the job was cancelled meanwhile. */
     FlatAdapter publish(ActiveRound r, RoundOutcome o, long t0, Consumer<RoundSummary.Builder> extra) {
+        long publishStart = System.nanoTime();
         FlatAdapter next = new FlatAdapter(cfg.getAdapterLayout(), o.values());
         byte[] file = next.toSafetensors();
         String sha = blobs.put(file);
@@ -108,7 +109,10 @@ final class RoundLedger {
                 .setAdapterSha256(sha);
         extra.accept(b);
         RoundSummary s = b.build();
-        if (!store.completeRound(s, new AdapterVersion(jobId, version, sha, file.length, endedMs, stateSha))) {
+        boolean published = store.completeRound(s, new AdapterVersion(jobId, version, sha, file.length, endedMs,
+                stateSha));
+        events.stageClosed(jobId, r.round, RoundObserver.PUBLISH, java.time.Duration.ofNanos(System.nanoTime() - publishStart), 0);
+        if (!published) {
             // Cancelled while aggregating (perhaps before this loop was told). The blob stays: content-addressed,
             // an aggregate, named by no version, so never served.
             return abortCancelled(r, Set.of(), s.getSecureAggregation());

@@ -101,6 +101,17 @@ final class SecureRound {
         return n;
     }
 
+    /** Nodes asked in the current stage that have not answered it (yet): at a stage's close, its dropouts. */
+    int unanswered() {
+        int n = 0;
+        for (String id : asked) {
+            if (!answered.contains(id)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Whether {@code nodeId} may still answer in this stage (it was asked and has not yet). */
     boolean awaiting(String nodeId) {
         return asked.contains(nodeId) && !answered.contains(nodeId);

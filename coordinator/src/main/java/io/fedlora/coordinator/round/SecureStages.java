@@ -42,6 +42,10 @@ final class SecureStages {
     /** Graph seeds: public, but must be unpredictable before the round so no one can pick neighbours. */
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
+    /** The log's stage names and their metric/span names. */
+    private static final Map<String, String> STAGE_TAGS = Map.of("key advertisement", RoundObserver.ADVERTISE_KEYS,
+            "key sharing", RoundObserver.SHARE_KEYS, "masked input", RoundObserver.MASKED_INPUT);
+
     private final RoundHost host;
     private final RoundLedger ledger;
     private final ActiveRound r;
@@ -102,6 +106,7 @@ final class SecureStages {
         SecureRound.Result result = null;
         try {
             for (String stage : List.of("key advertisement", "key sharing", "masked input")) {
+                long stageStart = System.nanoTime();
                 Instant now = clock.instant();
                 Instant until = stage.equals("masked input") ? r.deadline
                         : earliest(now.plus(stageTimeout), r.deadline);
@@ -109,31 +114,43 @@ final class SecureStages {
                     return stopped();
                 }
                 Map<String, byte[]> out;
+                int dropped;
                 lock.lock();
                 try {
+                    dropped = s.unanswered();
                     int inputs = s.maskedInputs();
                     if (inputs >= 0 && inputs < cfg.getMinClients()) {
                         abort = String.format("only %d of %d selected nodes sent a masked input (min_clients %d)",
                                 inputs, r.selected.size(), cfg.getMinClients());
+                        host.events().stageClosed(jobId, r.round, STAGE_TAGS.get(stage),
+                                Duration.ofNanos(System.nanoTime() - stageStart), dropped);
                         break;
                     }
                     out = s.advance();
                 } finally {
                     lock.unlock();
                 }
+                host.events().stageClosed(jobId, r.round, STAGE_TAGS.get(stage),
+                        Duration.ofNanos(System.nanoTime() - stageStart), dropped);
                 log.info("job {} round {}: secagg {} stage closed; {} node(s) go on", jobId, r.round, stage, out.size());
                 push(out);
             }
             if (abort == null) {
+                long unmaskStart = System.nanoTime();
                 if (!awaitStage(clock.instant().plus(stageTimeout))) {
                     return stopped();
                 }
                 long t0 = System.nanoTime();
+                int dropped = 0;
                 lock.lock();
                 try {
+                    dropped = s.unanswered();
                     result = s.finish();
                 } finally {
                     lock.unlock();
+                    // Closed whether or not the sum could be rebuilt: an abort here is the unmask stage's.
+                    host.events().stageClosed(jobId, r.round, RoundObserver.UNMASK,
+                            Duration.ofNanos(System.nanoTime() - unmaskStart), dropped);
                 }
                 return publishSecure(result, global, t0);
             }
@@ -185,6 +202,7 @@ final class SecureStages {
                     String.format("%.4g", privacy.getClientNoiseStddev()));
         }
         float[] values = strategy.applyMean(global, res.aggregate().meanUpdate());
+        host.events().stageClosed(jobId, r.round, RoundObserver.AGGREGATE, Duration.ofNanos(System.nanoTime() - t0), 0);
         Set<String> missing = new LinkedHashSet<>(r.selected);
         missing.removeAll(res.contributors());
         ledger.cancel(missing, r.round, "round " + r.round + " has ended");
@@ -218,8 +236,10 @@ final class SecureStages {
             // Every selected node may hold stage state for this round: all are told to drop it.
             return ledger.abortCancelled(r, r.selected, true);
         }
-        host.store().endRound(ledger.summary(r, RoundState.ROUND_STATE_ABORTED).setEndedUnixMs(clock.millis())
-                .setAbortReason("coordinator shutting down").build());
+        RoundSummary sum = ledger.summary(r, RoundState.ROUND_STATE_ABORTED).setEndedUnixMs(clock.millis())
+                .setAbortReason("coordinator shutting down").build();
+        host.store().endRound(sum);
+        host.events().roundInterrupted(sum);
         return null;
     }
 

@@ -69,6 +69,8 @@ final class SecureSimulatedClient implements AutoCloseable {
     /** What the coordinator answered to calls it refused. */
     final List<RuntimeException> refusals = new CopyOnWriteArrayList<>();
     final List<Throwable> errors = new CopyOnWriteArrayList<>();
+    /** Every task this client was sent, in order. */
+    final List<TrainTask> tasks = new CopyOnWriteArrayList<>();
 
     SecureSimulatedClient(String name, long examples, Behaviour behaviour, RoundScheduler scheduler,
             ConnectedNodes nodes, String victim) {
@@ -104,6 +106,7 @@ final class SecureSimulatedClient implements AutoCloseable {
 
     private void onTask(TrainTask t) {
         task = t;
+        tasks.add(t);
         if (behaviour == Behaviour.DROP_AT_1) {
             drop();
             return;

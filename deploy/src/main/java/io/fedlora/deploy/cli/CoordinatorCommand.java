@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import io.fedlora.coordinator.ObservabilitySettings;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -139,6 +140,24 @@ public final class CoordinatorCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     int outstandingEnrollmentTokens;
 
+    @Option(names = "--metrics-token-file", paramLabel = "FILE",
+            description = "Require 'Authorization: Bearer TOKEN' on GET /metrics, TOKEN being this file's first line"
+                    + " (default: /metrics is readable without sign-in; it carries no secret).")
+    Path metricsTokenFile;
+
+    @Option(names = "--otlp-endpoint", paramLabel = "URL",
+            description = "Send OpenTelemetry traces (a span per round, a child per stage) to this OTLP/HTTP"
+                    + " collector, e.g. http://collector:4318 (default: no traces are sent).")
+    java.net.URI otlpEndpoint;
+
+    private ObservabilitySettings observability() {
+        ObservabilitySettings o = ObservabilitySettings.defaults();
+        if (metricsTokenFile != null) {
+            o = o.withMetricsTokenFile(metricsTokenFile);
+        }
+        return otlpEndpoint != null ? o.withOtlpEndpoint(otlpEndpoint) : o;
+    }
+
     private LoadLimits loadLimits() {
         return new LoadLimits(callsPerSecond, callBurst, anonymousCallsPerSecond, anonymousBurst, streamsPerClient,
                 outstandingEnrollmentTokens);
@@ -208,7 +227,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CoordinatorServer server = CoordinatorServer.start(CoordinatorConfig.builder(dataDir).host(host).port(port)
                 .tls(tls()).insecureTransport(insecureTransport).insecurePlaintext(insecurePlaintext)
-                .loadLimits(loadLimits()).database(database()).blobs(blobSettings()).build());
+                .loadLimits(loadLimits()).database(database()).blobs(blobSettings()).observability(observability())
+                .build());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
