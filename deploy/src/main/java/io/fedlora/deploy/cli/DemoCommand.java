@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
         description = "Run a coordinator and N client processes on this machine that fine-tune the bundled tiny model.")
 public final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--clients", defaultValue = "" + DemoDefaults.CLIENTS, description = "Client processes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--clients", defaultValue = "" + DemoDefaults.CLIENTS, description = "Client processes, at least 3 (secure aggregation needs cohorts of 3; default: ${DEFAULT-VALUE}).")
     int clients;
 
     @Option(names = "--rounds", defaultValue = "" + DemoDefaults.ROUNDS, description = "Rounds (default: ${DEFAULT-VALUE}).")

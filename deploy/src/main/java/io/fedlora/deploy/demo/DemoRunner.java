@@ -24,6 +24,7 @@ import io.fedlora.proto.v1.ListNodesRequest;
 import io.fedlora.proto.v1.RoundState;
 import io.fedlora.proto.v1.RoundSummary;
 import io.fedlora.proto.v1.Strategy;
+import io.fedlora.rounds.SecureRoundSetup;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -60,8 +61,10 @@ public final class DemoRunner {
      */
     public record Settings(Path home, Path workDir, int clients, int rounds, boolean privacySetup, Privacy privacy) {
         public Settings {
-            if (clients < 2) {
-                throw new IllegalArgumentException("--clients must be at least 2, got " + clients);
+            if (clients < SecureRoundSetup.MIN_COHORT) {
+                throw new IllegalArgumentException("--clients must be at least " + SecureRoundSetup.MIN_COHORT
+                        + ": every demo round is securely aggregated, and secure aggregation needs cohorts of at least "
+                        + SecureRoundSetup.MIN_COHORT + ", got " + clients);
             }
             if (rounds < 1) {
                 throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
@@ -221,7 +224,7 @@ public final class DemoRunner {
     static final int RECORD_DP_BATCH = 64;
     static final double RECORD_DP_LEARNING_RATE = 2e-2;
 
-    private JobConfig jobConfig(LlamaConfig modelConfig, String sha) {
+    JobConfig jobConfig(LlamaConfig modelConfig, String sha) {
         io.fedlora.proto.v1.TrainingConfig.Builder training = DemoDefaults.training().toBuilder();
         if (settings.privacySetup()) {
             training.setBatchSize(RECORD_DP_BATCH).setLearningRate(RECORD_DP_LEARNING_RATE);
@@ -238,7 +241,7 @@ public final class DemoRunner {
                     + "epsilon <= %.1f at delta %.0e%n", q, sigma, RECORD_DP_CLIP, steps, RECORD_DP_EPSILON, RECORD_DP_DELTA);
         }
         io.fedlora.proto.v1.SecureAggregationConfig secure = secureAggregation(modelConfig);
-        int minClients = Math.max(1, settings.clients() - 1);
+        int minClients = minClients(settings.clients());
         if (settings.clientDp()) {
             // Every client must contribute, so the noise is calibrated for all of them (a round that loses one
             // aborts before anything is unmasked and is rerun: it costs no privacy). The dropout fraction is
@@ -279,11 +282,19 @@ public final class DemoRunner {
         var b = io.fedlora.proto.v1.SecureAggregationConfig.newBuilder().setCorruptFraction(0)
                 .setClipNorm(DEMO_SECAGG_CLIP).setMaxWeight(DEMO_SECAGG_MAX_WEIGHT).setDropoutFraction(0.25);
         long dim = LoraLayouts.totalElements(LoraLayouts.of(modelConfig.loraSites(), DemoDefaults.RANK, DemoDefaults.TARGETS));
-        int min = Math.max(1, settings.clients() - 1);
+        int min = minClients(settings.clients());
         if (io.fedlora.rounds.SecureRoundSetup.largestFeasibleCohort(b.build(), dim, settings.clients()) < min) {
             b.setDropoutFraction(0);
         }
         return b.build();
+    }
+
+    /**
+     * One client may drop out of a round where the cohort stays large enough for secure aggregation;
+     * with the smallest cohort every client must contribute.
+     */
+    static int minClients(int clients) {
+        return Math.max(SecureRoundSetup.MIN_COHORT, clients - 1);
     }
 
     /** Client-level DP target of the demo: epsilon 8 at delta 1e-5 per client over the whole job. */
