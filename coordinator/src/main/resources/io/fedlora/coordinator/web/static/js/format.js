@@ -49,3 +49,20 @@ export function bytes(value) {
   }
   return (i === 0 ? v : v.toFixed(1)) + ' ' + units[i];
 }
+
+/** SecAgg+ settings in one line: neighbours k, threshold t, tolerated dropout. */
+export function secaggText(s) {
+  if (!s || !s.enabled) {
+    return 'off';
+  }
+  return 'k=' + s.k + ', t=' + s.t + ', dropout ≤ ' + Math.round(100 * (s.dropout || 0)) + '%';
+}
+
+/**
+ * "done / total": in the jobs list "rounds" is the total; in one job's answer "rounds" is the timeline,
+ * and the total comes as "totalRounds" (or "roundsTotal").
+ */
+export function roundsText(job, separator) {
+  const total = Array.isArray(job.rounds) ? (job.totalRounds ?? job.roundsTotal) : job.rounds;
+  return (job.roundsDone ?? 0) + separator + (total ?? '–');
+}

@@ -1,0 +1,145 @@
+// One job: summary, the actions this principal may take now, charts, the round timeline and the
+// adapter versions; `round` and `job` events keep all of it current.
+
+import { api, seg } from './api.js';
+import { el, announce, requiredParam } from './dom.js';
+import { startPage } from './layout.js';
+import { subscribe, liveIndicator } from './live.js';
+import { jobCharts } from './job-charts.js';
+import * as fmt from './format.js';
+
+const ACTION_ORDER = ['start', 'pause', 'resume', 'cancel'];
+
+/** "PAUSE_JOB", "pause" and "Pause" all name the pause action. */
+export function actionName(action) {
+  return String(action).toLowerCase().replace(/_job$/, '');
+}
+
+function nodes(list) {
+  return list && list.length ? list.join(', ') : '–';
+}
+
+function stageText(stageMs) {
+  const entries = Object.entries(stageMs || {});
+  return entries.length ? entries.map(([stage, t]) => stage + ' ' + fmt.ms(t)).join(', ') : '–';
+}
+
+function roundRow(jobId, r) {
+  const dropped = (r.dropped || []).map((d) => d.node + ' (' + d.stage + ')');
+  const state = String(r.state || '').toLowerCase().replace(/^round_state_/, '');
+  return el('tr', { 'data-round': r.round, 'data-state': state },
+    el('th', { scope: 'row', class: 'num' }, r.round),
+    el('td', { class: 'state state-' + state }, state),
+    el('td', {}, nodes(r.selected)),
+    el('td', {}, nodes(r.contributors)),
+    el('td', {}, dropped.length ? dropped.join(', ') : '–'),
+    el('td', {}, stageText(r.stageMs)),
+    el('td', { class: 'num' }, fmt.ms(r.trainMs) + ' / ' + fmt.ms(r.otherMs)),
+    el('td', { class: 'num' }, fmt.num(r.trainLoss)),
+    el('td', { class: 'num' }, fmt.num(r.evalMetric)),
+    el('td', {}, r.abortReason || '–'),
+    el('td', {}, r.adapterVersion === null || r.adapterVersion === undefined ? '–'
+      : el('span', {}, 'v' + r.adapterVersion + ' ', el('code', { title: r.sha256 || '' }, fmt.shortHash(r.sha256)))));
+}
+
+function versionRow(jobId, v) {
+  return el('tr', { 'data-version': v.version },
+    el('th', { scope: 'row', class: 'num' }, v.version),
+    el('td', {}, el('code', { class: 'hash' }, v.sha256 || '–')),
+    el('td', { class: 'num' }, fmt.bytes(v.bytes)),
+    el('td', {}, fmt.time(v.createdAt)),
+    el('td', {}, el('a', { href: '/api/v1/jobs/' + seg(jobId) + '/adapters/' + seg(v.version),
+      download: 'adapter-' + jobId + '-v' + v.version + '.zip' }, 'Download v' + v.version)));
+}
+
+function summary(job) {
+  const item = (label, value, id) => el('div', {}, el('dt', {}, label), el('dd', { id }, value));
+  return [
+    item('State', job.state, 'job-state'),
+    item('Rounds', fmt.roundsText(job, ' of '), 'job-rounds'),
+    item('Train loss', fmt.num(job.trainLoss)),
+    item('Eval metric', fmt.num(job.evalMetric)),
+    item('ε spent / budget', fmt.epsilon(job.epsilonSpent) + ' / ' + fmt.epsilon(job.epsilonBudget)),
+    item('Secure aggregation', fmt.secaggText(job.secagg)),
+    item('Aggregation', job.aggregation || '–'),
+    item('Strategy', job.strategy || '–'),
+  ];
+}
+
+class JobPage {
+  constructor(jobId) {
+    this.jobId = jobId;
+    this.rounds = new Map();
+    this.job = null;
+    this.charts = jobCharts();
+  }
+
+  showJob(job) {
+    this.job = job;
+    document.getElementById('title').firstChild.textContent = 'Job ' + (job.name || job.id) + ' ';
+    document.title = 'Job ' + (job.name || job.id) + ' · fedlora';
+    document.getElementById('summary').replaceChildren(...summary(job));
+    if (job.actions) {
+      this.showActions(job.actions);
+    }
+    if (job.versions) {
+      document.querySelector('#versions tbody').replaceChildren(
+        ...[...job.versions].sort((a, b) => b.version - a.version).map((v) => versionRow(this.jobId, v)));
+    }
+  }
+
+  showActions(actions) {
+    const allowed = new Set(actions.map(actionName));
+    const buttons = ACTION_ORDER.filter((a) => allowed.has(a)).map((a) => el('button', {
+      type: 'button', 'data-action': a, class: a === 'cancel' ? 'danger' : null,
+      onclick: () => this.act(a),
+    }, a.charAt(0).toUpperCase() + a.substring(1)));
+    document.getElementById('actions').replaceChildren(...buttons);
+  }
+
+  async act(action) {
+    if (action === 'cancel' && !window.confirm('Cancel job ' + this.jobId + '? A cancelled job cannot be resumed.')) {
+      return;
+    }
+    const buttons = document.querySelectorAll('#actions button');
+    buttons.forEach((b) => { b.disabled = true; });
+    try {
+      await api.post('/api/v1/jobs/' + seg(this.jobId) + '/' + action);
+      announce('Job ' + action + ' accepted.', 'ok');
+      await this.reload();
+    } catch (e) {
+      announce(action + ' refused: ' + e.message, 'error');
+      buttons.forEach((b) => { b.disabled = false; });
+    }
+  }
+
+  showRound(r) {
+    this.rounds.set(r.round, r);
+    const tbody = document.querySelector('#rounds tbody');
+    tbody.replaceChildren(...[...this.rounds.values()].sort((a, b) => b.round - a.round)
+      .map((x) => roundRow(this.jobId, x)));
+    this.charts.update([...this.rounds.values()].sort((a, b) => a.round - b.round), this.job);
+  }
+
+  /** The job as this principal sees it now (its actions depend on both the state and the role). */
+  async reload() {
+    const job = await api.get('/api/v1/jobs/' + seg(this.jobId));
+    this.showJob(job);
+    (job.rounds || []).forEach((r) => this.showRound(r));
+    if (!job.rounds || job.rounds.length === 0) {
+      this.charts.update([], job);
+    }
+  }
+}
+
+startPage('jobs', async () => {
+  const page = new JobPage(requiredParam('id'));
+  document.getElementById('title').replaceChildren(document.createTextNode('Job ' + page.jobId + ' '), liveIndicator());
+  document.getElementById('log-link').href = '/log/?job=' + seg(page.jobId);
+  await page.reload();
+  subscribe(page.jobId, {
+    round: (r) => page.showRound(r),
+    // The event carries the job's state, not what this principal may do in it: ask again.
+    job: () => page.reload().catch((e) => announce(e.message, 'error')),
+  }, document.getElementById('live'));
+});
