@@ -1,15 +1,13 @@
 package io.fedlora.coordinator.service;
 
-import io.fedlora.coordinator.CoordinatorException.FailedPrecondition;
 import io.fedlora.coordinator.CoordinatorException.InvalidArgument;
-import io.fedlora.coordinator.CoordinatorException.NotFound;
+import io.fedlora.coordinator.app.Principal;
+import io.fedlora.coordinator.app.SubjectRevocation;
 import io.fedlora.coordinator.auth.Caller;
 import io.fedlora.coordinator.round.ConnectedNodes;
 import io.fedlora.coordinator.store.AuditRecord;
 import io.fedlora.coordinator.store.CertificateRecord;
-import io.fedlora.coordinator.store.RevocationRecord;
 import io.fedlora.coordinator.store.Store;
-import io.fedlora.coordinator.trust.CoordinatorPki;
 import io.fedlora.coordinator.trust.EnrollmentTokens;
 import io.fedlora.coordinator.trust.Revocations;
 import io.fedlora.crypto.pki.CertificateRole;
@@ -27,7 +25,6 @@ import io.fedlora.proto.v1.TrustAdminServiceGrpc;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,33 +77,10 @@ public final class TrustAdminServiceImpl extends TrustAdminServiceGrpc.TrustAdmi
     @Override
     public void revoke(RevokeRequest req, StreamObserver<RevokeResponse> obs) {
         StatusMapper.unary(obs, () -> {
-            String subject = req.getSubjectId();
-            if (subject.isEmpty()) {
-                throw new InvalidArgument("subject_id: required (a node id or an operator's name)");
-            }
-            if (req.getReason().length() > 256) {
-                throw new InvalidArgument("reason: at most 256 characters");
-            }
-            Caller caller = Caller.current();
-            if (subject.equals(caller.subjectId())) {
-                throw new FailedPrecondition("subject_id: an admin cannot revoke their own certificate");
-            }
-            if (subject.equals(CoordinatorPki.LOCAL_ADMIN)) {
-                // Revocation is permanent: the coordinator's own operator would be locked out for good.
-                throw new FailedPrecondition("subject_id: the local admin cannot be revoked (if its key leaked, replace"
-                        + " the CA)");
-            }
-            List<CertificateRecord> certs = store.certificates().stream()
-                    .filter(c -> c.subjectId().equals(subject)).toList();
-            if (certs.isEmpty()) {
-                throw new NotFound("subject_id: no certificate was issued to '" + subject + "'");
-            }
-            revocations.revoke(new RevocationRecord(subject, clock.millis(), caller.subjectId(), req.getReason()));
-            boolean wasConnected = nodes.drop(subject, "certificate revoked");
-            log.warn("{} revoked by {}{}; {} certificate(s), {}", subject, caller,
-                    req.getReason().isEmpty() ? "" : " (" + req.getReason() + ")", certs.size(),
-                    wasConnected ? "its connection was dropped" : "it was not connected");
-            return RevokeResponse.newBuilder().setCertificatesRevoked(certs.size()).setWasConnected(wasConnected).build();
+            SubjectRevocation.Result r = new SubjectRevocation(revocations, nodes, store, clock)
+                    .revoke(req.getSubjectId(), req.getReason(), Principal.of(Caller.current()));
+            return RevokeResponse.newBuilder().setCertificatesRevoked(r.certificatesRevoked())
+                    .setWasConnected(r.wasConnected()).build();
         });
     }
 

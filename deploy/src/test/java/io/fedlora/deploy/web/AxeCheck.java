@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * package (pinned), fetched with {@code npm pack} into target/npm-axe on first use; without npm or its
  * registry the check skips, except under CI, where it fails.
  */
-final class AxeCheck {
+public final class AxeCheck {
 
     static final String PACKAGE = "axe-core@4.14.1";
     private static final Path CACHE = Path.of("target", "npm-axe");
@@ -28,7 +28,7 @@ final class AxeCheck {
     private AxeCheck() {}
 
     /** Fails listing every serious or critical violation axe finds on the page now shown. */
-    static void assertNoSeriousViolations(HeadlessChromium browser, String page) throws Exception {
+    public static void assertNoSeriousViolations(HeadlessChromium browser, String page) throws Exception {
         browser.script(axeScript());
         Object answer = browser.asyncScript("""
                 const done = arguments[arguments.length - 1];

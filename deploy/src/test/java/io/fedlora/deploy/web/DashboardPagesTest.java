@@ -41,13 +41,13 @@ class DashboardPagesTest {
 
     @BeforeEach
     void signedOut() {
-        browser.open(server.url("/login/"));
+        browser.open(server.url("/login"));
         browser.driver().manage().deleteAllCookies();
         browser.open("about:blank");
     }
 
     private void signIn(String role) {
-        browser.open(server.url("/login/#token=" + role + "-token"));
+        browser.open(server.url("/login#token=" + role + "-token"));
         browser.await(By.cssSelector("#jobs tr[data-job='job-1']"));
         assertEquals(role, browser.await(By.id("who-role")).getText());
         assertTrue(!browser.driver().getCurrentUrl().contains("token"), "the token left the address bar");
@@ -141,7 +141,7 @@ class DashboardPagesTest {
 
     @Test
     void anUnknownTokenIsRefusedOnTheLoginPage() throws Exception {
-        browser.open(server.url("/login/#token=nobody"));
+        browser.open(server.url("/login#token=nobody"));
         browser.awaitStatus("used, expired or unknown");
         browser.screenshot("pages-login");
         AxeCheck.assertNoSeriousViolations(browser, "login");
@@ -151,6 +151,6 @@ class DashboardPagesTest {
     void signedOutPagesSendTheBrowserToSignIn() {
         browser.open(server.url("/nodes/"));
         browser.awaitStatus("Your session has ended");
-        assertTrue(browser.driver().getCurrentUrl().contains("/login/"), browser.driver().getCurrentUrl());
+        assertTrue(browser.driver().getCurrentUrl().contains("/login"), browser.driver().getCurrentUrl());
     }
 }

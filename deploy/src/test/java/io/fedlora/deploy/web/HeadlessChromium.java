@@ -27,12 +27,12 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * Selenium Manager never looks for (or downloads) a browser or a driver. Missing under CI fails the
  * test ({@code .ci/run} installs them); elsewhere the test skips.
  */
-final class HeadlessChromium implements AutoCloseable {
+public final class HeadlessChromium implements AutoCloseable {
 
     static final Path BROWSER = Path.of("/usr/bin/chromium");
     static final Path DRIVER = Path.of("/usr/bin/chromedriver");
     static final Path SCREENSHOTS = Path.of("target", "screenshots");
-    static final Duration WAIT = Duration.ofSeconds(20);
+    public static final Duration WAIT = Duration.ofSeconds(20);
 
     private final ChromeDriver driver;
 
@@ -40,7 +40,7 @@ final class HeadlessChromium implements AutoCloseable {
         this.driver = driver;
     }
 
-    static HeadlessChromium start(Path profile) throws IOException {
+    public static HeadlessChromium start(Path profile) throws IOException {
         if (!Files.isExecutable(BROWSER) || !Files.isExecutable(DRIVER)) {
             String why = BROWSER + " and " + DRIVER + " are needed (Debian packages chromium, chromium-driver)";
             if (System.getenv("CI") != null) {
@@ -67,15 +67,15 @@ final class HeadlessChromium implements AutoCloseable {
         return new HeadlessChromium(driver);
     }
 
-    WebDriver driver() {
+    public WebDriver driver() {
         return driver;
     }
 
-    void open(String url) {
+    public void open(String url) {
         driver.get(url);
     }
 
-    WebElement await(By by) {
+    public WebElement await(By by) {
         try {
             return new WebDriverWait(driver, WAIT).until(ExpectedConditions.visibilityOfElementLocated(by));
         } catch (org.openqa.selenium.TimeoutException e) {
@@ -84,17 +84,17 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** What the page wrote to its console since the last call (errors of scripts, refused requests). */
-    String console() {
+    public String console() {
         return driver.manage().logs().get(LogType.BROWSER).getAll().stream().map(LogEntry::toString)
                 .collect(Collectors.joining("\n"));
     }
 
-    void awaitGone(By by) {
+    public void awaitGone(By by) {
         new WebDriverWait(driver, WAIT).until(ExpectedConditions.invisibilityOfElementLocated(by));
     }
 
     /** Waits until the page's status region reads something containing {@code text}. */
-    void awaitStatus(String text) {
+    public void awaitStatus(String text) {
         try {
             new WebDriverWait(driver, WAIT).until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), text));
         } catch (org.openqa.selenium.TimeoutException e) {
@@ -103,18 +103,18 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** Saves what the browser shows as target/screenshots/NAME.png (on every run, for the docs and for failures). */
-    Path screenshot(String name) throws IOException {
+    public Path screenshot(String name) throws IOException {
         Files.createDirectories(SCREENSHOTS);
         Path file = SCREENSHOTS.resolve(name + ".png");
         Files.write(file, driver.getScreenshotAs(OutputType.BYTES));
         return file;
     }
 
-    Object script(String js, Object... args) {
+    public Object script(String js, Object... args) {
         return driver.executeScript(js, args);
     }
 
-    Object asyncScript(String js, Object... args) {
+    public Object asyncScript(String js, Object... args) {
         return driver.executeAsyncScript(js, args);
     }
 

@@ -30,6 +30,9 @@ final class PagesOnlyServer implements AutoCloseable {
             "js", "text/javascript; charset=utf-8", "css", "text/css; charset=utf-8", "json", "application/json",
             "svg", "image/svg+xml", "png", "image/png");
 
+    /** The coordinator's (DashboardServer's security headers): pages must work under it. */
+    private static final String CONTENT_POLICY = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
+
     /** A state-changing request as the server received it. */
     record Posted(String method, String path, String csrf, String body) {}
 
@@ -79,6 +82,11 @@ final class PagesOnlyServer implements AutoCloseable {
     }
 
     private void page(HttpExchange x, String path) throws IOException {
+        // As the coordinator: the sign-in link's /login is the login page, and the same content policy.
+        x.getResponseHeaders().set("Content-Security-Policy", CONTENT_POLICY);
+        if (path.equals("/login")) {
+            path = "/login.html";
+        }
         if (path.contains("..")) {
             send(x, 400, "text/plain", "bad path");
             return;

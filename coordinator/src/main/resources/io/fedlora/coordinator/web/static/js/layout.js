@@ -29,7 +29,7 @@ export async function startPage(active, start) {
     return;
   }
   if (!session) {
-    location.replace('/login/?expired=1');
+    location.replace('/login.html?expired=1');
     return;
   }
   drawHeader(active, session);
@@ -49,7 +49,7 @@ function drawHeader(active, session) {
     try {
       await signOut();
     } finally {
-      location.replace('/login/');
+      location.replace('/login.html');
     }
   });
   header.replaceChildren(
