@@ -70,7 +70,7 @@ class DashboardBrowserIT {
             federation.startAgent(federation.enrolledAgent(name, federation.enrollmentToken(name, "agent")).build(),
                     new SteadyTrainer());
         }
-        JobConfig config = TinyFederation.secureJob("ward-notes", 500, AGENTS, 3).build();
+        JobConfig config = TinyFederation.secureJob("ward-notes", 10_000, AGENTS, 3).build();
         job = admin().createJob(CreateJobRequest.newBuilder().setConfig(config).build()).getJobId();
         admin().startJob(ref());
     }
@@ -233,12 +233,12 @@ class DashboardBrowserIT {
         }
     }
 
-    /** Trains in about 300 ms: rounds come steadily, a few a second at most, so the page can be watched. */
+    /** Trains in about a second: rounds come steadily, so the page can be watched. */
     private static final class SteadyTrainer implements LocalTrainer {
         @Override
         public TrainOutcome train(TrainRequest req) {
             try {
-                Thread.sleep(300);
+                Thread.sleep(1000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -47,19 +47,20 @@ final class DashboardFixture {
     static final String NODES = """
             {"nodes":[
              {"id":"node-1","name":"hospital-a","connected":true,"lastSeen":"2026-12-07T06:02:41Z",
-              "certificateExpiry":"2027-03-07T00:00:00Z","baseModelSha256":"ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12",
+              "certificateExpiry":"2027-03-07T00:00:00Z","baseModelSha256":["ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12"],
               "device":"cuda","revoked":false},
              {"id":"node-2","name":"hospital-b","connected":true,"lastSeen":"2026-12-07T06:02:40Z",
-              "certificateExpiry":"2027-03-07T00:00:00Z","baseModelSha256":"ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12",
+              "certificateExpiry":"2027-03-07T00:00:00Z","baseModelSha256":["ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12"],
               "device":"cpu","revoked":false},
              {"id":"node-3","name":"clinic-c","connected":false,"lastSeen":"2026-12-07T05:40:02Z",
-              "certificateExpiry":"2027-01-02T00:00:00Z","baseModelSha256":"ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12",
+              "certificateExpiry":"2027-01-02T00:00:00Z","baseModelSha256":["ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12"],
               "device":"cpu","revoked":false}]}
             """;
 
     static final String PRIVACY = """
-            {"jobId":"job-1","nodes":[{"node":"node-1","epsilon":1.25},{"node":"node-2","epsilon":1.25},
-             {"node":"node-3","epsilon":0.61}]}
+            {"jobId":"job-1","epsilonSpent":null,"epsilonBudget":null,"nodes":{
+             "node-1":{"dp_epsilon_job":1.25,"dp_epsilon_overall":2.5},"node-2":{"dp_epsilon_job":1.25,"dp_epsilon_overall":1.25},
+             "node-3":{"dp_epsilon_job":0.61,"dp_epsilon_overall":0.61}}}
             """;
 
     static final String LOG = """

@@ -37,6 +37,20 @@ export function jobCharts() {
       }
       const done = rounds.filter((r) => r.adapterVersion !== null && r.adapterVersion !== undefined);
       const xs = done.map((r) => String(r.round));
+      // Each round reports its own ε; summed they bound what the job has spent (basic composition),
+      // unless the coordinator sends the accountant's tighter cumulative value.
+      let sum = 0;
+      const cumulative = done.map((r) => {
+        if (r.cumulativeEpsilon !== undefined && r.cumulativeEpsilon !== null) {
+          sum = r.cumulativeEpsilon;
+          return sum;
+        }
+        if (r.epsilon === null || r.epsilon === undefined) {
+          return null;
+        }
+        sum += r.epsilon;
+        return sum;
+      });
       loss.setOption({ ...base('Train loss and eval metric', ''), xAxis: { ...base().xAxis, data: xs },
         series: [
           { name: 'train loss', type: 'line', data: done.map((r) => r.trainLoss ?? null) },
@@ -46,7 +60,7 @@ export function jobCharts() {
         && Number.isFinite(Number(job.epsilonBudget)) ? Number(job.epsilonBudget) : null;
       eps.setOption({ ...base('Cumulative ε', 'ε'), xAxis: { ...base().xAxis, data: xs },
         series: [
-          { name: 'ε spent', type: 'line', data: done.map((r) => r.epsilon ?? null) },
+          { name: 'ε spent', type: 'line', data: cumulative },
           { name: 'budget', type: 'line', lineStyle: { type: 'dashed' }, symbol: 'none',
             data: budget === null ? [] : xs.map(() => budget) },
         ] }, true);

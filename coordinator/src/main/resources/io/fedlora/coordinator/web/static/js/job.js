@@ -70,6 +70,9 @@ class JobPage {
   constructor(jobId) {
     this.jobId = jobId;
     this.rounds = new Map();
+    this.versions = new Map();
+    this.versionsChanged = false;
+    this.drawPending = false;
     this.job = null;
     this.charts = jobCharts();
   }
@@ -83,8 +86,26 @@ class JobPage {
       this.showActions(job.actions);
     }
     if (job.versions) {
-      document.querySelector('#versions tbody').replaceChildren(
-        ...[...job.versions].sort((a, b) => b.version - a.version).map((v) => versionRow(this.jobId, v)));
+      job.versions.forEach((v) => this.versions.set(v.version, v));
+      this.versionsChanged = true;
+      this.scheduleDraw();
+    }
+  }
+
+  showVersions() {
+    document.querySelector('#versions tbody').replaceChildren(...[...this.versions.values()]
+      .sort((a, b) => b.version - a.version).map((v) => versionRow(this.jobId, v)));
+  }
+
+  /**
+   * A `job` event carries the job's fields but not what this principal may do in it: only when the
+   * state moved are the actions asked for again (one request, not one per round).
+   */
+  onJobEvent(job) {
+    const moved = !this.job || this.job.state !== job.state;
+    this.showJob(job);
+    if (moved) {
+      this.reload().catch((e) => announce(e.message, 'error'));
     }
   }
 
@@ -115,10 +136,31 @@ class JobPage {
 
   showRound(r) {
     this.rounds.set(r.round, r);
-    const tbody = document.querySelector('#rounds tbody');
-    tbody.replaceChildren(...[...this.rounds.values()].sort((a, b) => b.round - a.round)
-      .map((x) => roundRow(this.jobId, x)));
-    this.charts.update([...this.rounds.values()].sort((a, b) => a.round - b.round), this.job);
+    if (r.adapterVersion !== null && r.adapterVersion !== undefined && !this.versions.has(r.adapterVersion)) {
+      // A round's published version, until the next full answer brings its size.
+      this.versions.set(r.adapterVersion, { version: r.adapterVersion, sha256: r.sha256, createdAt: r.endedAt });
+      this.versionsChanged = true;
+    }
+    this.scheduleDraw();
+  }
+
+  /** Many events (a replay of hundreds of rounds) are drawn once, at the next frame. */
+  scheduleDraw() {
+    if (this.drawPending) {
+      return;
+    }
+    this.drawPending = true;
+    requestAnimationFrame(() => {
+      this.drawPending = false;
+      const ordered = [...this.rounds.values()].sort((a, b) => a.round - b.round);
+      document.querySelector('#rounds tbody').replaceChildren(
+        ...ordered.slice().reverse().map((x) => roundRow(this.jobId, x)));
+      this.charts.update(ordered, this.job);
+      if (this.versionsChanged) {
+        this.versionsChanged = false;
+        this.showVersions();
+      }
+    });
   }
 
   /** The job as this principal sees it now (its actions depend on both the state and the role). */
@@ -126,9 +168,7 @@ class JobPage {
     const job = await api.get('/api/v1/jobs/' + seg(this.jobId));
     this.showJob(job);
     (job.rounds || []).forEach((r) => this.showRound(r));
-    if (!job.rounds || job.rounds.length === 0) {
-      this.charts.update([], job);
-    }
+    this.scheduleDraw();
   }
 }
 
@@ -139,7 +179,6 @@ startPage('jobs', async () => {
   await page.reload();
   subscribe(page.jobId, {
     round: (r) => page.showRound(r),
-    // The event carries the job's state, not what this principal may do in it: ask again.
-    job: () => page.reload().catch((e) => announce(e.message, 'error')),
+    job: (job) => page.onJobEvent(job),
   }, document.getElementById('live'));
 });

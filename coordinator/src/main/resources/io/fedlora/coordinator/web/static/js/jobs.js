@@ -6,6 +6,9 @@ import { startPage } from './layout.js';
 import { subscribe, liveIndicator } from './live.js';
 import * as fmt from './format.js';
 
+const TERMINAL = new Set(['completed', 'cancelled', 'failed']);
+const MAX_STREAMS = 4;
+
 function row(job) {
   return el('tr', { 'data-job': job.id },
     el('th', { scope: 'row' }, el('a', { href: '/job/?id=' + seg(job.id) }, job.name || job.id),
@@ -38,5 +41,13 @@ startPage('jobs', async () => {
   if (jobs.length === 0) {
     announce('No jobs yet: create one with fedlora admin create-job.');
   }
-  subscribe(null, { job: (job) => upsert(tbody, job) }, document.getElementById('live'));
+  // One event stream per job still moving. A browser opens at most six HTTP/1.1 connections to a host,
+  // so the streams are capped to leave room for the page's own requests; the rest show on reload.
+  const moving = jobs.filter((job) => !TERMINAL.has(job.state)).slice(0, MAX_STREAMS);
+  const indicator = document.getElementById('live');
+  if (moving.length === 0) {
+    indicator.dataset.state = 'live';
+    indicator.textContent = 'live';
+  }
+  moving.forEach((job) => subscribe(job.id, { job: (j) => upsert(tbody, j) }, indicator));
 });

@@ -1,7 +1,7 @@
 // A job's coordinator log: the recent lines, then each new line as the coordinator writes it.
 
 import { api, seg } from './api.js';
-import { el, requiredParam } from './dom.js';
+import { el, announce, requiredParam } from './dom.js';
 import { startPage } from './layout.js';
 import { subscribe, liveIndicator } from './live.js';
 import * as fmt from './format.js';
@@ -30,7 +30,13 @@ startPage('jobs', async () => {
   document.getElementById('title').append(liveIndicator());
   document.getElementById('job-link').href = '/job/?id=' + seg(jobId);
   const list = document.getElementById('log');
-  const recent = await api.get('/api/v1/jobs/' + seg(jobId) + '/log');
-  (recent.lines || recent || []).forEach((entry) => append(list, entry));
+  try {
+    const recent = await api.get('/api/v1/jobs/' + seg(jobId) + '/log');
+    (recent.lines || []).forEach((entry) => append(list, entry));
+  } catch (e) {
+    // Without the recent lines the page still shows every line from now on.
+    announce(e.status === 404 ? 'No earlier lines are kept for this job: new lines appear below.' : e.message,
+      e.status === 404 ? 'info' : 'error');
+  }
   subscribe(jobId, { log: (entry) => append(list, entry) }, document.getElementById('live'));
 });

@@ -17,14 +17,24 @@ async function epsilonByNode() {
     } catch (e) {
       continue;
     }
-    for (const n of report.nodes || []) {
-      const id = n.node ?? n.nodeId ?? n.id;
+    // {"nodes": {"<node id>": {"dp_epsilon_job": ε this job, "dp_epsilon_overall": ...}}}: what each node's ledger reports.
+    for (const [id, metrics] of Object.entries(report.nodes || {})) {
+      const epsilon = metrics.dp_epsilon_job;
+      if (epsilon === undefined) {
+        continue;
+      }
       const list = byNode.get(id) || [];
-      list.push({ job: job.name || job.id, epsilon: n.epsilon ?? n.epsilonSpent });
+      list.push({ job: job.name || job.id, epsilon });
       byNode.set(id, list);
     }
   }
   return byNode;
+}
+
+/** A node may hold several base models: each hash shortened, the full one in its title. */
+function hashes(value) {
+  const list = Array.isArray(value) ? value : (value ? [value] : []);
+  return list.length === 0 ? '–' : list.map((h) => el('code', { title: h }, fmt.shortHash(h), ' '));
 }
 
 function nodeRow(node, epsilons, admin, onRevoke) {
@@ -38,7 +48,7 @@ function nodeRow(node, epsilons, admin, onRevoke) {
     el('td', { class: node.connected ? 'ok' : 'bad' }, node.connected ? 'connected' : 'offline'),
     el('td', {}, fmt.time(node.lastSeen)),
     el('td', {}, fmt.time(node.certificateExpiry)),
-    el('td', {}, el('code', { title: node.baseModelSha256 || '' }, fmt.shortHash(node.baseModelSha256))),
+    el('td', {}, hashes(node.baseModelSha256)),
     el('td', {}, node.device || '–'),
     el('td', {}, eps || '–'),
     el('td', { class: node.revoked ? 'bad' : null }, node.revoked ? 'revoked' : 'no'),
