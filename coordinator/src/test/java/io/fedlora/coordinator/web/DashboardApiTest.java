@@ -26,7 +26,7 @@ class DashboardApiTest {
     @TempDir
     Path dir;
 
-    private final OffsetClock clock = new OffsetClock();
+    private final Fixtures.OffsetClock clock = new Fixtures.OffsetClock();
     private CoordinatorServer server;
     private String jobId;
 
