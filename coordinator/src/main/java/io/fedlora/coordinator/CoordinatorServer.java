@@ -233,6 +233,11 @@ public final class CoordinatorServer implements AutoCloseable {
         log.info("dashboard at {}", dashboard.url());
     }
 
+    /** The store, for an embedding CLI and tests that check what an action changed. */
+    public Store store() {
+        return store;
+    }
+
     /** Audit entries with {@code seq > afterSeq}, oldest first (for an embedding CLI or tests). */
     public List<io.fedlora.coordinator.store.AuditRecord> auditLog(long afterSeq, int limit) {
         return store.auditLog(afterSeq, limit);

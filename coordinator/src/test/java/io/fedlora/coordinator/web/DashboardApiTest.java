@@ -63,6 +63,15 @@ class DashboardApiTest {
     }
 
     @Test
+    void healthzIs503WhenTheStoreIsUnavailable() throws Exception {
+        DashboardClient c = new DashboardClient(server.dashboardUrl().orElseThrow(), server.caCertificateFile().orElseThrow());
+        server.store().close();
+        HttpResponse<String> r = c.get("/healthz");
+        assertEquals(503, r.statusCode());
+        assertEquals("NOT_SERVING", r.body());
+    }
+
+    @Test
     void signInSetsAStrictCookieAndTheTokenWorksOnce() throws Exception {
         DashboardClient c = new DashboardClient(server.dashboardUrl().orElseThrow(), server.caCertificateFile().orElseThrow());
         String link = server.dashboardLoginLink("alice", CertificateRole.VIEWER, Duration.ofMinutes(5));
