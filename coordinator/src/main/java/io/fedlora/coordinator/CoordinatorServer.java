@@ -78,8 +78,8 @@ public final class CoordinatorServer implements AutoCloseable {
     private final HealthStatusManager health = new HealthStatusManager();
     private CoordinatorPki pki;
     private List<Consumer<Router>> dashboardRoutes = List.of();
-    private DashboardLogins dashboardLogins;
-    private DashboardServer dashboard;
+    private volatile DashboardLogins dashboardLogins;
+    private volatile DashboardServer dashboard;
     private boolean closed;
 
     @FunctionalInterface
@@ -176,7 +176,8 @@ public final class CoordinatorServer implements AutoCloseable {
                 .addService(new AdminServiceImpl(jobs, scheduler, events, store, nodes, config.clock()))
                 .addService(new EnrollmentServiceImpl(enrollment, renewal, caDer()))
                 .addService(new TrustAdminServiceImpl(tokens, revocations, nodes, store,
-                        () -> pki == null ? "" : pki.caSha256(), config.clock()))
+                        () -> pki == null ? "" : pki.caSha256(), config.clock(), () -> dashboard == null ? Optional.empty()
+                        : Optional.of(new TrustAdminServiceImpl.DashboardLink(dashboard.url(), dashboardLogins))))
                 // The standard gRPC health service (grpc.health.v1): probes and 'fedlora doctor' ask it.
                 .addService(health.getHealthService())
                 .intercept(new CallAuthorizer(pki == null, revocations::isRevoked, audit, config.clock()))
@@ -230,6 +231,11 @@ public final class CoordinatorServer implements AutoCloseable {
                 config.loadLimits(), config.clock(), dashboardRoutes);
         stops.push(dashboard::close);
         log.info("dashboard at {}", dashboard.url());
+    }
+
+    /** The store, for an embedding CLI and tests that check what an action changed. */
+    public Store store() {
+        return store;
     }
 
     /** Audit entries with {@code seq > afterSeq}, oldest first (for an embedding CLI or tests). */

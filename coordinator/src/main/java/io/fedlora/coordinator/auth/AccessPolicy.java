@@ -53,6 +53,7 @@ public final class AccessPolicy {
         put(m, TrustAdminServiceGrpc.getRevokeMethod(), Action.REVOKE_NODE);
         put(m, TrustAdminServiceGrpc.getListCertificatesMethod(), Action.LIST_CERTIFICATES);
         put(m, TrustAdminServiceGrpc.getListAuditLogMethod(), Action.READ_AUDIT);
+        put(m, TrustAdminServiceGrpc.getCreateDashboardLoginMethod(), Action.CREATE_DASHBOARD_LOGIN);
         // A method added to these services without an Action falls back to its service's strictest
         // default (admin) rather than to nothing, so it still needs a certificate and a role.
         Rule adminDefault = new Rule(Optional.of(CertificateRole.ADMIN), false, true);

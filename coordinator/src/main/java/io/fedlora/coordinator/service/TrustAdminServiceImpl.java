@@ -1,6 +1,8 @@
 package io.fedlora.coordinator.service;
 
 import io.fedlora.coordinator.CoordinatorException.InvalidArgument;
+import io.fedlora.coordinator.CoordinatorException.FailedPrecondition;
+import io.fedlora.coordinator.app.DashboardLogins;
 import io.fedlora.coordinator.app.Principal;
 import io.fedlora.coordinator.app.SubjectRevocation;
 import io.fedlora.coordinator.auth.Caller;
@@ -12,7 +14,9 @@ import io.fedlora.coordinator.trust.EnrollmentTokens;
 import io.fedlora.coordinator.trust.Revocations;
 import io.fedlora.crypto.pki.CertificateRole;
 import io.fedlora.proto.v1.AuditEntry;
+import io.fedlora.proto.v1.CreateDashboardLoginRequest;
 import io.fedlora.proto.v1.CreateEnrollmentTokenRequest;
+import io.fedlora.proto.v1.DashboardLogin;
 import io.fedlora.proto.v1.EnrollmentToken;
 import io.fedlora.proto.v1.IssuedCertificate;
 import io.fedlora.proto.v1.ListAuditLogRequest;
@@ -25,6 +29,7 @@ import io.fedlora.proto.v1.TrustAdminServiceGrpc;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,9 +45,19 @@ public final class TrustAdminServiceImpl extends TrustAdminServiceGrpc.TrustAdmi
     private final Store store;
     private final Supplier<String> caSha256;
     private final InstantSource clock;
+    private final Supplier<Optional<DashboardLink>> dashboard;
+
+    /** Where the dashboard is and who issues its sign-in tokens; empty while it is off. */
+    public record DashboardLink(String url, DashboardLogins logins) {}
 
     public TrustAdminServiceImpl(EnrollmentTokens tokens, Revocations revocations, ConnectedNodes nodes, Store store,
             Supplier<String> caSha256, InstantSource clock) {
+        this(tokens, revocations, nodes, store, caSha256, clock, Optional::empty);
+    }
+
+    public TrustAdminServiceImpl(EnrollmentTokens tokens, Revocations revocations, ConnectedNodes nodes, Store store,
+            Supplier<String> caSha256, InstantSource clock, Supplier<Optional<DashboardLink>> dashboard) {
+        this.dashboard = dashboard;
         this.tokens = tokens;
         this.revocations = revocations;
         this.nodes = nodes;
@@ -81,6 +96,29 @@ public final class TrustAdminServiceImpl extends TrustAdminServiceGrpc.TrustAdmi
                     .revoke(req.getSubjectId(), req.getReason(), Principal.of(Caller.current()));
             return RevokeResponse.newBuilder().setCertificatesRevoked(r.certificatesRevoked())
                     .setWasConnected(r.wasConnected()).build();
+        });
+    }
+
+    @Override
+    public void createDashboardLogin(CreateDashboardLoginRequest req, StreamObserver<DashboardLogin> obs) {
+        StatusMapper.unary(obs, () -> {
+            DashboardLink d = dashboard.get().orElseThrow(() -> new FailedPrecondition(
+                    "dashboard: this coordinator serves no dashboard (started with --no-dashboard, or without TLS)"));
+            CertificateRole role;
+            try {
+                role = req.getRole().isEmpty() ? CertificateRole.VIEWER : CertificateRole.fromLabel(req.getRole());
+            } catch (IllegalArgumentException e) {
+                throw new InvalidArgument("role: " + e.getMessage());
+            }
+            if (req.getTtlSeconds() < 0) {
+                throw new InvalidArgument("ttl_seconds: must not be negative, got " + req.getTtlSeconds());
+            }
+            Duration ttl = req.getTtlSeconds() == 0 ? DashboardLogins.DEFAULT_TTL : Duration.ofSeconds(req.getTtlSeconds());
+            DashboardLogins.Issued t = d.logins().issue(req.getName(), role, ttl);
+            log.info("dashboard sign-in link for '{}' ({}) created by {}, expires {}", req.getName(), role.label(),
+                    Caller.current(), java.time.Instant.ofEpochMilli(t.grant().expiresUnixMs()));
+            return DashboardLogin.newBuilder().setUrl(d.url() + "login#token=" + t.token()).setName(req.getName())
+                    .setRole(role.label()).setExpiresUnixMs(t.grant().expiresUnixMs()).build();
         });
     }
 

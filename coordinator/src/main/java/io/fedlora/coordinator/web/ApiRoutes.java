@@ -230,7 +230,7 @@ final class ApiRoutes {
 
     private void revoke(RoutingContext ctx) {
         Principal p = principal(ctx);
-        Optional<JsonObject> body = ctx.body().length() == 0 ? Optional.of(new JsonObject()) : jsonBody(ctx);
+        Optional<JsonObject> body = ctx.body().length() <= 0 ? Optional.of(new JsonObject()) : jsonBody(ctx);
         if (body.isEmpty()) {
             return;
         }

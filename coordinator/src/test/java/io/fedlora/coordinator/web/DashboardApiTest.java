@@ -26,7 +26,7 @@ class DashboardApiTest {
     @TempDir
     Path dir;
 
-    private final OffsetClock clock = new OffsetClock();
+    private final Fixtures.OffsetClock clock = new Fixtures.OffsetClock();
     private CoordinatorServer server;
     private String jobId;
 
@@ -60,6 +60,15 @@ class DashboardApiTest {
         HttpResponse<String> r = c.get("/healthz");
         assertEquals(200, r.statusCode());
         assertEquals("SERVING", r.body());
+    }
+
+    @Test
+    void healthzIs503WhenTheStoreIsUnavailable() throws Exception {
+        DashboardClient c = new DashboardClient(server.dashboardUrl().orElseThrow(), server.caCertificateFile().orElseThrow());
+        server.store().close();
+        HttpResponse<String> r = c.get("/healthz");
+        assertEquals(503, r.statusCode());
+        assertEquals("NOT_SERVING", r.body());
     }
 
     @Test
