@@ -239,4 +239,11 @@ class FedloraCliTest {
         assertTrue(r.err().contains("secure aggregation needs cohorts of at least 3, got 2"), r.err());
         assertTrue(System.nanoTime() - start < 5_000_000_000L, "refused before any model loads");
     }
+
+    @Test
+    void demoKeepsRunningOnlyOneFederation() {
+        CliRun r = run("demo", "--privacy", "all", "--keep-running", "--work-dir", "target/demo-keep-all");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("--keep-running keeps one federation up"), r.err());
+    }
 }

@@ -53,11 +53,16 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--sim-result-out", hidden = true)
     Path simResultOut;
 
+    @Option(names = "--keep-running",
+            description = "After the last round, leave the coordinator and its dashboard up until Ctrl-C.")
+    boolean keepRunning;
+
     @Option(names = "--json-out", paramLabel = "FILE", description = "Also write the summary as JSON (for docs/benchmarks.md).")
     Path jsonOut;
 
     private DemoReport run(Path home, Path work, boolean privacySetup, DemoRunner.Privacy p) throws Exception {
-        return new DemoRunner(new DemoRunner.Settings(home, work, clients, rounds, privacySetup, p), System.out).run();
+        return new DemoRunner(new DemoRunner.Settings(home, work, clients, rounds, privacySetup, p, keepRunning),
+                System.out).run();
     }
 
     /**
@@ -138,6 +143,10 @@ public final class DemoCommand implements Callable<Integer> {
         }
         if (simArm != null) {
             return runSimulationArm(home);
+        }
+        if (keepRunning && !privacy.equals("none") && !privacy.equals("record") && !privacy.equals("client")) {
+            throw new IllegalArgumentException("--keep-running keeps one federation up: use it with --privacy none, "
+                    + "record or client, not " + privacy);
         }
         switch (privacy) {
             case "none" -> reports.add(run(home, work, false, DemoRunner.Privacy.NONE));

@@ -15,7 +15,9 @@ import io.fedlora.deploy.cli.CoordinatorAddress;
 import io.fedlora.deploy.jobs.AdapterDownload;
 import io.fedlora.deploy.local.LocalFederation;
 import io.fedlora.proto.v1.AdminServiceGrpc;
+import io.fedlora.proto.v1.CreateDashboardLoginRequest;
 import io.fedlora.proto.v1.CreateJobRequest;
+import io.fedlora.proto.v1.DashboardLogin;
 import io.fedlora.proto.v1.DownloadAdapterRequest;
 import io.fedlora.proto.v1.Job;
 import io.fedlora.proto.v1.JobConfig;
@@ -24,6 +26,7 @@ import io.fedlora.proto.v1.ListNodesRequest;
 import io.fedlora.proto.v1.RoundState;
 import io.fedlora.proto.v1.RoundSummary;
 import io.fedlora.proto.v1.Strategy;
+import io.fedlora.proto.v1.TrustAdminServiceGrpc;
 import io.fedlora.rounds.SecureRoundSetup;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
@@ -59,7 +62,12 @@ public final class DemoRunner {
      *     and by the non-private run they are compared with, so only the noise differs)
      * @param privacy the run's privacy (RECORD and CLIENT imply privacySetup)
      */
-    public record Settings(Path home, Path workDir, int clients, int rounds, boolean privacySetup, Privacy privacy) {
+    public record Settings(Path home, Path workDir, int clients, int rounds, boolean privacySetup, Privacy privacy,
+            boolean keepRunning) {
+        public Settings(Path home, Path workDir, int clients, int rounds, boolean privacySetup, Privacy privacy) {
+            this(home, workDir, clients, rounds, privacySetup, privacy, false);
+        }
+
         public Settings {
             if (clients < SecureRoundSetup.MIN_COHORT) {
                 throw new IllegalArgumentException("--clients must be at least " + SecureRoundSetup.MIN_COHORT
@@ -122,6 +130,7 @@ public final class DemoRunner {
             ManagedChannel channel = fed.openAdminChannel();
             try {
                 AdminServiceGrpc.AdminServiceBlockingStub admin = AdminServiceGrpc.newBlockingStub(channel);
+                printDashboard(channel);
                 awaitClients(admin);
                 double alpha = config.getLora().getAlpha();
                 FlatAdapter base = FlatAdapter.initial(config.getAdapterLayout(), config.getLora().getASeed());
@@ -178,11 +187,42 @@ public final class DemoRunner {
                         rounds.isEmpty() ? baseEval.exactMatch() : rounds.get(rounds.size() - 1).exactMatch(),
                         rounds, (System.nanoTime() - start) / 1e9, adapterDir);
                 report.print(out);
+                if (settings.keepRunning()) {
+                    keepRunning();
+                }
                 return report;
             } finally {
                 CoordinatorAddress.closeQuietly(channel);
             }
         }
+    }
+
+    /** How long the demo's sign-in link stays usable: long enough to read the first rounds' output first. */
+    static final java.time.Duration SIGN_IN_LINK_TTL = java.time.Duration.ofHours(1);
+
+    /**
+     * The dashboard's address and a one-time sign-in link (admin, as the person running the demo is the
+     * coordinator's local admin), so that the rounds can be watched in a browser as they run.
+     */
+    private void printDashboard(ManagedChannel channel) {
+        try {
+            DashboardLogin login = TrustAdminServiceGrpc.newBlockingStub(channel).createDashboardLogin(
+                    CreateDashboardLoginRequest.newBuilder().setName("demo").setRole("admin")
+                            .setTtlSeconds(SIGN_IN_LINK_TTL.toSeconds()).build());
+            String link = login.getUrl();
+            out.printf("dashboard at %s%n", link.substring(0, link.indexOf("login#")));
+            out.printf("sign in (once, within %d min; the certificate is the demo coordinator's own CA): %s%n",
+                    SIGN_IN_LINK_TTL.toMinutes(), link);
+        } catch (io.grpc.StatusRuntimeException e) {
+            out.printf("no dashboard: %s%n", e.getStatus().getDescription());
+        }
+    }
+
+    /** Leaves the coordinator, the clients and the dashboard up until Ctrl-C (which ends this JVM and them). */
+    private void keepRunning() throws InterruptedException {
+        out.println("the coordinator and the dashboard stay up (--keep-running): press Ctrl-C to stop");
+        out.flush();
+        new java.util.concurrent.CountDownLatch(1).await();
     }
 
     /** A 20-cell bar: the held-out metric at a glance, round after round. */

@@ -18,7 +18,7 @@ function base(title, yName) {
     animation: false,
     title: { text: title, left: 'center', textStyle: { fontSize: 13, color: '#1b1f24' } },
     tooltip: { trigger: 'axis' },
-    legend: { bottom: 0, textStyle: { color: '#1b1f24' } },
+    legend: { bottom: 0, itemGap: 24, textStyle: { color: '#1b1f24' } },
     grid: { left: 55, right: 20, top: 35, bottom: 62 },
     xAxis: { type: 'category', name: 'round', nameLocation: 'middle', nameGap: 24, axisLabel: { color: '#1b1f24' } },
     yAxis: { type: 'value', name: yName, axisLabel: { color: '#1b1f24' } },

@@ -15,8 +15,27 @@ export function actionName(action) {
   return String(action).toLowerCase().replace(/_job$/, '');
 }
 
+/** Node ids as their names (the id stays in the element's title). */
+const nodeNames = new Map();
+
+function nodeName(id) {
+  return el('span', { title: id }, nodeNames.get(id) || id);
+}
+
 function nodes(list) {
-  return list && list.length ? list.join(', ') : '–';
+  if (!list || list.length === 0) {
+    return '–';
+  }
+  return list.flatMap((id, i) => (i === 0 ? [nodeName(id)] : [', ', nodeName(id)]));
+}
+
+async function loadNodeNames() {
+  try {
+    const { nodes: all } = await api.get('/api/v1/nodes');
+    all.forEach((n) => nodeNames.set(n.id, n.name || n.id));
+  } catch (e) {
+    // Ids instead of names: the timeline is still right.
+  }
 }
 
 function stageText(stageMs) {
@@ -25,14 +44,15 @@ function stageText(stageMs) {
 }
 
 function roundRow(jobId, r) {
-  const dropped = (r.dropped || []).map((d) => d.node + ' (' + d.stage + ')');
+  const dropped = (r.dropped || []).flatMap((d, i) => [i === 0 ? null : ', ', nodeName(d.node),
+    d.stage ? ' (' + d.stage + ')' : '']);
   const state = String(r.state || '').toLowerCase().replace(/^round_state_/, '');
   return el('tr', { 'data-round': r.round, 'data-state': state },
     el('th', { scope: 'row', class: 'num' }, r.round),
     el('td', { class: 'state state-' + state }, state),
     el('td', {}, nodes(r.selected)),
     el('td', {}, nodes(r.contributors)),
-    el('td', {}, dropped.length ? dropped.join(', ') : '–'),
+    el('td', {}, dropped.length ? dropped : '–'),
     el('td', {}, stageText(r.stageMs)),
     el('td', { class: 'num' }, fmt.ms(r.trainMs) + ' / ' + fmt.ms(r.otherMs)),
     el('td', { class: 'num' }, fmt.num(r.trainLoss)),
@@ -176,6 +196,7 @@ startPage('jobs', async () => {
   const page = new JobPage(requiredParam('id'));
   document.getElementById('title').replaceChildren(document.createTextNode('Job ' + page.jobId + ' '), liveIndicator());
   document.getElementById('log-link').href = '/log/?job=' + seg(page.jobId);
+  await loadNodeNames();
   await page.reload();
   subscribe(page.jobId, {
     round: (r) => page.showRound(r),
