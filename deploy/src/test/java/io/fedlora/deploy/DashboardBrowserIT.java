@@ -202,6 +202,10 @@ class DashboardBrowserIT {
         String node = row.getAttribute("data-node");
         browser.screenshot("nodes");
         AxeCheck.assertNoSeriousViolations(browser, "nodes");
+        browser.await(By.id("enroll-name")).sendKeys("hospital-9");
+        browser.await(By.id("enroll-create")).click();
+        assertTrue(browser.await(By.id("enroll-token")).getText().startsWith("flt1."), "a token, shown once");
+        row = browser.await(By.cssSelector("tr[data-node='" + node + "']"));
         row.findElement(By.cssSelector("button[data-revoke]")).click();
         new WebDriverWait(browser.driver(), HeadlessChromium.WAIT).until(ExpectedConditions.alertIsPresent()).accept();
         browser.awaitStatus("revoked");
