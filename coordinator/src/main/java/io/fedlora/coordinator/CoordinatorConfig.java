@@ -5,6 +5,7 @@ import io.fedlora.coordinator.round.RoundTiming;
 import io.fedlora.coordinator.store.BlobSettings;
 import io.fedlora.coordinator.store.DatabaseSettings;
 import io.fedlora.coordinator.trust.TlsSettings;
+import io.fedlora.coordinator.web.DashboardSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -35,11 +36,15 @@ import java.util.List;
  * @param database the store's database: by default the embedded H2 file in {@code dataDir}
  * @param blobs where adapter blobs live: by default {@code dataDir/blobs}
  * @param observability health checks, the metrics token and trace export
+ * @param dashboard the HTTPS dashboard and REST API: on by default at port 7443; when the gRPC port
+ *     is 0 (tests) and the dashboard's was not set, its port is 0 too; it needs TLS, so a
+ *     coordinator with {@code insecureTransport} serves it only with the operator's own certificate
  */
 public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings tls,
         Duration heartbeatInterval, Duration shutdownTimeout, int maxInboundMessageBytes, InstantSource clock,
         RoundTiming roundTiming, boolean insecurePlaintext, boolean insecureTransport, LoadLimits loadLimits,
-        DatabaseSettings database, BlobSettings blobs, ObservabilitySettings observability) {
+        DatabaseSettings database, BlobSettings blobs, ObservabilitySettings observability,
+        DashboardSettings dashboard) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 7070;
@@ -90,6 +95,9 @@ public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings
         if (observability == null) {
             p.add("observability: required");
         }
+        if (dashboard == null) {
+            p.add("dashboard: required (DashboardSettings.disabled() to turn it off)");
+        }
         if (!p.isEmpty()) {
             throw new IllegalArgumentException("invalid coordinator config: " + String.join("; ", p));
         }
@@ -115,6 +123,7 @@ public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings
         private LoadLimits loadLimits = LoadLimits.defaults();
         private DatabaseSettings database;
         private BlobSettings blobs;
+        private DashboardSettings dashboard;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -195,12 +204,20 @@ public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings
             return this;
         }
 
+        /** The dashboard's listener; without this, on at port 7443 (port 0 when the gRPC port is 0). */
+        public Builder dashboard(DashboardSettings v) {
+            dashboard = v;
+            return this;
+        }
+
         public CoordinatorConfig build() {
+            DashboardSettings d = dashboard != null ? dashboard
+                    : port == 0 ? DashboardSettings.defaults().withPort(0) : DashboardSettings.defaults();
             return new CoordinatorConfig(dataDir, host, port, insecureTransport ? null : tls, heartbeatInterval,
                     shutdownTimeout, maxInboundMessageBytes, clock, roundTiming, insecurePlaintext, insecureTransport,
                     loadLimits, database != null || dataDir == null ? database : DatabaseSettings.embedded(dataDir),
                     blobs != null || dataDir == null ? blobs : BlobSettings.directory(dataDir.resolve("blobs")),
-                    observability);
+                    observability, d);
         }
     }
 }

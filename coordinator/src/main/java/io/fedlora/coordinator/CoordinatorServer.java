@@ -1,5 +1,9 @@
 package io.fedlora.coordinator;
 
+import io.fedlora.coordinator.app.CoordinatorApp;
+import io.fedlora.coordinator.app.DashboardLogins;
+import io.fedlora.coordinator.app.JobFeed;
+import io.fedlora.coordinator.app.SubjectRevocation;
 import io.fedlora.coordinator.limits.CallRateLimiter;
 import io.fedlora.coordinator.limits.StreamLimiter;
 import io.fedlora.coordinator.round.ConnectedNodes;
@@ -22,6 +26,9 @@ import io.fedlora.coordinator.trust.Enrollment;
 import io.fedlora.coordinator.trust.EnrollmentTokens;
 import io.fedlora.coordinator.trust.Revocations;
 import io.fedlora.coordinator.trust.ServerTls;
+import io.fedlora.coordinator.web.DashboardServer;
+import io.fedlora.coordinator.web.DashboardSettings;
+import io.fedlora.crypto.pki.CertificateRole;
 import io.fedlora.proto.v1.Job;
 import io.fedlora.proto.v1.RoundSummary;
 import io.fedlora.coordinator.metrics.CoordinatorMetrics;
@@ -45,6 +52,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -52,6 +60,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import io.vertx.ext.web.Router;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,6 +90,9 @@ public final class CoordinatorServer implements AutoCloseable {
     private CoordinatorMetrics metrics;
     private MetricsRoute metricsRoute;
     private Tracing tracing;
+    private List<Consumer<Router>> dashboardRoutes = List.of();
+    private volatile DashboardLogins dashboardLogins;
+    private volatile DashboardServer dashboard;
     private boolean closed;
 
     @FunctionalInterface
@@ -106,7 +119,17 @@ public final class CoordinatorServer implements AutoCloseable {
      * in-process builder is only useful with {@code insecureTransport}.
      */
     public static CoordinatorServer start(CoordinatorConfig config, ServerBuilder<?> builder) throws IOException {
+        return start(config, builder, List.of());
+    }
+
+    /**
+     * As {@link #start(CoordinatorConfig, ServerBuilder)}, with routes to add to the dashboard's router
+     * (for example {@code /metrics}); {@code builder} null = the network listener.
+     */
+    public static CoordinatorServer start(CoordinatorConfig config, ServerBuilder<?> builder,
+            List<Consumer<Router>> dashboardRoutes) throws IOException {
         CoordinatorServer s = new CoordinatorServer(config);
+        s.dashboardRoutes = List.copyOf(dashboardRoutes);
         try {
             s.doStart(builder);
             return s;
@@ -175,7 +198,8 @@ public final class CoordinatorServer implements AutoCloseable {
                 .addService(new AdminServiceImpl(jobs, scheduler, events, store, nodes, config.clock()))
                 .addService(new EnrollmentServiceImpl(enrollment, renewal, caDer()))
                 .addService(new TrustAdminServiceImpl(tokens, revocations, nodes, store,
-                        () -> pki == null ? "" : pki.caSha256(), config.clock()))
+                        () -> pki == null ? "" : pki.caSha256(), config.clock(), () -> dashboard == null ? Optional.empty()
+                        : Optional.of(new TrustAdminServiceImpl.DashboardLink(dashboard.url(), dashboardLogins))))
                 // The standard gRPC health service (grpc.health.v1): probes and 'fedlora doctor' ask it.
                 .addService(health.getHealthService())
                 // Server reflection (grpc.reflection.v1), for grpcurl and the like; viewer role or above.
@@ -194,6 +218,7 @@ public final class CoordinatorServer implements AutoCloseable {
         StoreHealth storeHealth = new StoreHealth(store, health);
         storeHealth.check();
         stops.push(b -> health.enterTerminalState());
+        startDashboard(revocations, tokens, audit);
 
         ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "coordinator-heartbeat");
@@ -213,6 +238,60 @@ public final class CoordinatorServer implements AutoCloseable {
         log.info("coordinator listening on port {} ({}; data in {}, store {}, blobs {})", server.getPort(),
                 pki == null ? "PLAINTEXT" : "mutual TLS 1.3", config.dataDir().toAbsolutePath(),
                 config.database().describe(), config.blobs().describe());
+    }
+
+    /** The dashboard's extra routes and {@code GET /metrics} (open, or behind its bearer token). */
+    private List<Consumer<Router>> withMetrics(List<Consumer<Router>> routes) {
+        List<Consumer<Router>> all = new java.util.ArrayList<>(routes);
+        all.add(metricsRoute::mount);
+        return all;
+    }
+
+    private void startDashboard(Revocations revocations, EnrollmentTokens tokens, AuditTrail audit) throws IOException {
+        dashboardLogins = new DashboardLogins(config.clock(), new SecureRandom());
+        DashboardSettings settings = config.dashboard();
+        if (!settings.enabled()) {
+            return;
+        }
+        if (pki == null && settings.certificateFile().isEmpty()) {
+            log.warn("dashboard off: the plaintext development transport has no CA to issue its HTTPS certificate"
+                    + " (give --dashboard-cert and --dashboard-key to serve it)");
+            return;
+        }
+        CoordinatorApp app = new CoordinatorApp(jobs, scheduler, store, nodes,
+                new SubjectRevocation(revocations, nodes, store, config.clock()), tokens, dashboardLogins, audit,
+                new JobFeed(jobs, events), config.clock());
+        List<String> names = config.tls() == null ? List.of() : config.tls().serverNames();
+        dashboard = DashboardServer.start(app, settings, config.host(), Optional.ofNullable(pki), names,
+                config.loadLimits(), config.clock(), withMetrics(dashboardRoutes));
+        stops.push(dashboard::close);
+        log.info("dashboard at {}", dashboard.url());
+    }
+
+    /** Audit entries with {@code seq > afterSeq}, oldest first (for an embedding CLI or tests). */
+    public List<io.fedlora.coordinator.store.AuditRecord> auditLog(long afterSeq, int limit) {
+        return store.auditLog(afterSeq, limit);
+    }
+
+    /** The dashboard's address, {@code https://HOST:PORT/}; empty when it is off. */
+    public Optional<String> dashboardUrl() {
+        return dashboard == null ? Optional.empty() : Optional.of(dashboard.url());
+    }
+
+    /**
+     * A one-time sign-in link for the dashboard, {@code https://HOST:PORT/login#token=...}, as
+     * {@code fedlora admin dashboard-login} makes (for the demo and tests; not audited here).
+     */
+    public String dashboardLoginLink(String name, CertificateRole role, Duration ttl) {
+        if (dashboard == null) {
+            throw new IllegalStateException("the dashboard is off");
+        }
+        return dashboard.url() + "login#token=" + dashboardLogins.issue(name, role, ttl).token();
+    }
+
+    /** The dashboard's one-time sign-in tokens (the gRPC CreateDashboardLogin call makes them too). */
+    public DashboardLogins dashboardLogins() {
+        return dashboardLogins;
     }
 
     /** The network listener: TLS with a server certificate issued now by the coordinator's CA, or plaintext. */

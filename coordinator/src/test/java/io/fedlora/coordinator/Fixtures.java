@@ -118,4 +118,18 @@ public final class Fixtures {
             now = now.plus(d);
         }
     }
+
+    /** The system clock moved by hand: certificates stay valid for the client's JDK, tokens can expire. */
+    public static final class OffsetClock implements InstantSource {
+        private volatile long offsetMs;
+
+        @Override
+        public Instant instant() {
+            return Instant.now().plusMillis(offsetMs);
+        }
+
+        public void advance(Duration d) {
+            offsetMs += d.toMillis();
+        }
+    }
 }

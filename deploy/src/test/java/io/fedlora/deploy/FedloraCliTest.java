@@ -230,4 +230,20 @@ class FedloraCliTest {
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--clientz"), r.err());
     }
+
+    @Test
+    void demoWithTooFewClientsIsRefusedAtOnceWithTheReason() {
+        long start = System.nanoTime();
+        CliRun r = run("demo", "--clients", "2", "--rounds", "1", "--work-dir", "target/demo-too-few");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("secure aggregation needs cohorts of at least 3, got 2"), r.err());
+        assertTrue(System.nanoTime() - start < 5_000_000_000L, "refused before any model loads");
+    }
+
+    @Test
+    void demoKeepsRunningOnlyOneFederation() {
+        CliRun r = run("demo", "--privacy", "all", "--keep-running", "--work-dir", "target/demo-keep-all");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("--keep-running keeps one federation up"), r.err());
+    }
 }

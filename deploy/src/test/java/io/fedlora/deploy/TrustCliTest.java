@@ -39,6 +39,24 @@ class TrustCliTest {
     }
 
     @Test
+    void dashboardLoginPrintsAOneTimeLinkOnceAndAuditsItWithoutTheToken() throws Exception {
+        CliRun r = run("admin", "dashboard-login", "--coordinator", target, "--credentials", adminCreds, "--name",
+                "alice", "--role", "operator", "--ttl", "10m");
+        assertEquals(0, r.exit(), r.err());
+        String link = r.out().strip();
+        String prefix = server.dashboardUrl().orElseThrow() + "login#token=";
+        assertTrue(link.startsWith(prefix), link);
+        String token = link.substring(prefix.length());
+        var grant = server.dashboardLogins().redeem(token);
+        assertEquals("alice", grant.name());
+        assertEquals(io.fedlora.crypto.pki.CertificateRole.OPERATOR, grant.role());
+        var audit = server.auditLog(0, 1000);
+        assertTrue(audit.stream().anyMatch(a -> a.action().equals("TrustAdminService/CreateDashboardLogin")
+                && a.outcome().equals("OK") && a.target().contains("name=alice")), audit::toString);
+        assertTrue(audit.stream().noneMatch(a -> (a.target() + a.detail()).contains(token)));
+    }
+
+    @Test
     void anOperatorIsEnrolledWithATokenActsWithinItsRoleAndCanBeRevoked() throws Exception {
         CliRun token = run("admin", "enroll-token", "--coordinator", target, "--credentials", adminCreds, "--name",
                 "vera", "--role", "viewer", "--ttl", "10m");

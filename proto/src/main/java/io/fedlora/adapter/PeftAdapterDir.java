@@ -82,7 +82,8 @@ public final class PeftAdapterDir {
         return new Loaded(adapter, lora.build(), c.path("base_model_name_or_path").asText(""));
     }
 
-    static String configJson(LoraConfig lora, String baseModel) throws IOException {
+    /** The PEFT {@value #CONFIG} text for these LoRA settings (also served zipped by the dashboard). */
+    public static String configJson(LoraConfig lora, String baseModel) throws IOException {
         ObjectNode c = JSON.createObjectNode();
         c.put("peft_type", "LORA");
         c.put("task_type", "CAUSAL_LM");

@@ -48,6 +48,8 @@ import java.util.Map;
 public final class SecureRoundSetup {
 
     public static final int DEFAULT_STAGE_TIMEOUT_SECONDS = 30;
+    /** The smallest cohort secure aggregation serves: with two, each client could subtract its own input from the sum. */
+    public static final int MIN_COHORT = 3;
     public static final int GRAPH_SEED_BYTES = 32;
 
     private SecureRoundSetup() {}
@@ -331,13 +333,13 @@ public final class SecureRoundSetup {
         if (c.getStageTimeoutSeconds() < 0) {
             p.add(f + "stage_timeout_seconds: must be >= 0, got " + c.getStageTimeoutSeconds());
         }
-        if (minClients < 3) {
-            p.add("min_clients: secure aggregation needs cohorts of at least 3, got " + minClients);
+        if (minClients < MIN_COHORT) {
+            p.add("min_clients: secure aggregation needs cohorts of at least " + MIN_COHORT + ", got " + minClients);
         }
         if (!p.isEmpty() || dimension < 1 || dimension > EncodingParameters.MAX_DIMENSION) {
             return p;
         }
-        int lowest = Math.max(3, minClients);
+        int lowest = Math.max(MIN_COHORT, minClients);
         try {
             // The smallest cohort leaves the encoding the most room: if even it does not fit, say why.
             // (Client-level DP chooses its own granularity and does not use clip_norm or max_weight.)

@@ -1,5 +1,6 @@
 package io.fedlora.coordinator.auth;
 
+import io.fedlora.coordinator.app.Action;
 import io.fedlora.crypto.pki.CertificateRole;
 import io.fedlora.proto.v1.AdminServiceGrpc;
 import io.fedlora.proto.v1.AgentServiceGrpc;
@@ -37,26 +38,39 @@ public final class AccessPolicy {
         Rule agent = new Rule(Optional.of(CertificateRole.AGENT), false, false);
         forAll(m, AgentServiceGrpc.getServiceDescriptor(), agent);
 
-        Rule viewer = new Rule(Optional.of(CertificateRole.VIEWER), false, true);
-        forAll(m, AdminServiceGrpc.getServiceDescriptor(), viewer);
-        put(m, AdminServiceGrpc.getCreateJobMethod(), new Rule(Optional.of(CertificateRole.ADMIN), true, true));
-        Rule operator = new Rule(Optional.of(CertificateRole.OPERATOR), true, true);
-        put(m, AdminServiceGrpc.getStartJobMethod(), operator);
-        put(m, AdminServiceGrpc.getPauseJobMethod(), operator);
-        put(m, AdminServiceGrpc.getResumeJobMethod(), operator);
-        put(m, AdminServiceGrpc.getCancelJobMethod(), operator);
-
-        forAll(m, TrustAdminServiceGrpc.getServiceDescriptor(), new Rule(Optional.of(CertificateRole.ADMIN), false, true));
-        put(m, TrustAdminServiceGrpc.getCreateEnrollmentTokenMethod(),
-                new Rule(Optional.of(CertificateRole.ADMIN), true, true));
-        put(m, TrustAdminServiceGrpc.getRevokeMethod(), new Rule(Optional.of(CertificateRole.ADMIN), true, true));
+        // The operator-facing API: each method is an application-layer Action, which names its role.
+        put(m, AdminServiceGrpc.getCreateJobMethod(), Action.CREATE_JOB);
+        put(m, AdminServiceGrpc.getStartJobMethod(), Action.START_JOB);
+        put(m, AdminServiceGrpc.getGetJobMethod(), Action.GET_JOB);
+        put(m, AdminServiceGrpc.getListJobsMethod(), Action.LIST_JOBS);
+        put(m, AdminServiceGrpc.getListRoundsMethod(), Action.LIST_ROUNDS);
+        put(m, AdminServiceGrpc.getWatchJobMethod(), Action.WATCH_JOB);
+        put(m, AdminServiceGrpc.getListNodesMethod(), Action.LIST_NODES);
+        put(m, AdminServiceGrpc.getDownloadAdapterMethod(), Action.DOWNLOAD_ADAPTER);
+        put(m, AdminServiceGrpc.getPauseJobMethod(), Action.PAUSE_JOB);
+        put(m, AdminServiceGrpc.getResumeJobMethod(), Action.RESUME_JOB);
+        put(m, AdminServiceGrpc.getCancelJobMethod(), Action.CANCEL_JOB);
+        put(m, TrustAdminServiceGrpc.getCreateEnrollmentTokenMethod(), Action.CREATE_ENROLLMENT_TOKEN);
+        put(m, TrustAdminServiceGrpc.getRevokeMethod(), Action.REVOKE_NODE);
+        put(m, TrustAdminServiceGrpc.getListCertificatesMethod(), Action.LIST_CERTIFICATES);
+        put(m, TrustAdminServiceGrpc.getListAuditLogMethod(), Action.READ_AUDIT);
+        put(m, TrustAdminServiceGrpc.getCreateDashboardLoginMethod(), Action.CREATE_DASHBOARD_LOGIN);
+        // A method added to these services without an Action falls back to its service's strictest
+        // default (admin) rather than to nothing, so it still needs a certificate and a role.
+        Rule adminDefault = new Rule(Optional.of(CertificateRole.ADMIN), false, true);
+        for (ServiceDescriptor sd : new ServiceDescriptor[] {AdminServiceGrpc.getServiceDescriptor(),
+                TrustAdminServiceGrpc.getServiceDescriptor()}) {
+            for (MethodDescriptor<?, ?> md : sd.getMethods()) {
+                m.putIfAbsent(md.getFullMethodName(), adminDefault);
+            }
+        }
 
         put(m, EnrollmentServiceGrpc.getEnrollMethod(), new Rule(Optional.empty(), true, false));
         put(m, EnrollmentServiceGrpc.getRenewMethod(), new Rule(Optional.of(CertificateRole.AGENT), true, false));
         // Health says SERVING or not, nothing else: probes and 'fedlora doctor' need no particular role.
         put(m, HealthGrpc.getCheckMethod(), new Rule(Optional.empty(), false, false));
         // Reflection describes the API (the same as proto/), nothing stored: any operator role may ask.
-        forAll(m, ServerReflectionGrpc.getServiceDescriptor(), viewer);
+        forAll(m, ServerReflectionGrpc.getServiceDescriptor(), new Rule(Optional.of(CertificateRole.VIEWER), false, true));
         return Map.copyOf(m);
     }
 
@@ -64,6 +78,10 @@ public final class AccessPolicy {
         for (MethodDescriptor<?, ?> md : service.getMethods()) {
             m.put(md.getFullMethodName(), rule);
         }
+    }
+
+    private static void put(Map<String, Rule> m, MethodDescriptor<?, ?> md, Action action) {
+        m.put(md.getFullMethodName(), new Rule(Optional.of(action.role()), action.audited(), true));
     }
 
     private static void put(Map<String, Rule> m, MethodDescriptor<?, ?> md, Rule rule) {

@@ -40,6 +40,11 @@ public final class AuditTrail {
     public void record(String actor, String actorRole, String action, String target, Status outcome) {
         String result = outcome.isOk() ? "OK" : outcome.getCode().name();
         String detail = outcome.isOk() || outcome.getDescription() == null ? "" : outcome.getDescription();
+        record(actor, actorRole, action, target, result, detail);
+    }
+
+    /** Records one action with its outcome already named ({@code OK} or a status code's name). */
+    public void record(String actor, String actorRole, String action, String target, String result, String detail) {
         try {
             store.appendAudit(new AuditRecord(0, clock.millis(), actor, actorRole, action, target, result, detail));
         } catch (RuntimeException e) {

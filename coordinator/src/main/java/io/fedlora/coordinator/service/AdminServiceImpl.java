@@ -2,10 +2,11 @@ package io.fedlora.coordinator.service;
 
 import io.fedlora.coordinator.CoordinatorException.InvalidArgument;
 import io.fedlora.coordinator.Jobs;
+import io.fedlora.coordinator.app.AppError;
+import io.fedlora.coordinator.app.JobFeed;
 import io.fedlora.coordinator.auth.Caller;
 import io.fedlora.coordinator.round.CohortTransport;
 import io.fedlora.coordinator.round.JobEvents;
-import io.fedlora.coordinator.round.JobListener;
 import io.fedlora.coordinator.round.RoundScheduler;
 import io.fedlora.coordinator.store.JobRecord;
 import io.fedlora.coordinator.store.NodeRecord;
@@ -22,22 +23,17 @@ import io.fedlora.proto.v1.ListNodesRequest;
 import io.fedlora.proto.v1.ListNodesResponse;
 import io.fedlora.proto.v1.ListRoundsResponse;
 import io.fedlora.proto.v1.Node;
-import io.fedlora.proto.v1.RoundState;
 import io.fedlora.proto.v1.RoundSummary;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.InstantSource;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 
 /** The operator-facing API. */
 public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBase {
 
     private final Jobs jobs;
     private final RoundScheduler scheduler;
-    private final JobEvents events;
+    private final JobFeed feed;
     private final Store store;
     private final CohortTransport transport;
     private final InstantSource clock;
@@ -46,7 +42,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
             CohortTransport transport, InstantSource clock) {
         this.jobs = jobs;
         this.scheduler = scheduler;
-        this.events = events;
+        this.feed = new JobFeed(jobs, events);
         this.store = store;
         this.transport = transport;
         this.clock = clock;
@@ -112,110 +108,34 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
 
     /**
      * Replays the rounds that have already ended, then streams each round as it ends, and completes
-     * when the job ends (at once if it already has). Subscribing before reading the history means
-     * no round can fall between the two.
+     * when the job ends (at once if it already has): the application layer's {@link JobFeed}.
      */
     @Override
     public void watchJob(JobRef req, StreamObserver<RoundSummary> responses) {
         ServerCallStreamObserver<RoundSummary> obs = (ServerCallStreamObserver<RoundSummary>) responses;
-        try {
-            jobs.get(req.getJobId());
-        } catch (RuntimeException e) {
-            obs.onError(StatusMapper.toStatus(e));
-            return;
-        }
-        Watch w = new Watch(obs);
-        AutoCloseable sub = events.subscribe(req.getJobId(), w);
-        obs.setOnCancelHandler(() -> {
-            w.cancel();
-            closeQuietly(sub);
-        });
-        try {
-            JobRecord job = jobs.get(req.getJobId());
-            List<RoundSummary> ended = store.rounds(req.getJobId()).stream()
-                    .filter(r -> r.getState() != RoundState.ROUND_STATE_RUNNING).toList();
-            w.replay(ended, job.isTerminal());
-        } catch (RuntimeException e) {
-            closeQuietly(sub);
-            w.fail(e);
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception ignored) {
-            // Unsubscribing cannot fail in a way the caller could act on.
-        }
-    }
-
-    /** One WatchJob stream: buffers live events until the replay is sent, then forwards them. */
-    private static final class Watch implements JobListener {
-        private final ServerCallStreamObserver<RoundSummary> obs;
-        private final Set<Integer> sent = new HashSet<>();
-        private final List<RoundSummary> buffered = new ArrayList<>();
-        private boolean replayed;
-        private boolean jobEnded;
-        private boolean done;
-
-        Watch(ServerCallStreamObserver<RoundSummary> obs) {
-            this.obs = obs;
-        }
-
-        synchronized void replay(List<RoundSummary> history, boolean terminal) {
-            for (RoundSummary r : history) {
-                emit(r);
+        AutoCloseable feed = this.feed.open(req.getJobId(), new JobFeed.Sink() {
+            @Override
+            public void round(RoundSummary round) {
+                obs.onNext(round);
             }
-            for (RoundSummary r : buffered) {
-                emit(r);
-            }
-            buffered.clear();
-            replayed = true;
-            if (terminal || jobEnded) {
-                complete();
-            }
-        }
 
-        private void emit(RoundSummary r) {
-            if (!done && sent.add(r.getRound())) {
-                obs.onNext(r);
-            }
-        }
-
-        private void complete() {
-            if (!done) {
-                done = true;
+            @Override
+            public void ended(JobRecord job) {
                 obs.onCompleted();
             }
-        }
 
-        synchronized void cancel() {
-            done = true;
-        }
-
-        synchronized void fail(RuntimeException e) {
-            if (!done) {
-                done = true;
-                obs.onError(StatusMapper.toStatus(e));
+            @Override
+            public void failed(AppError error) {
+                obs.onError(error.grpcStatus().asRuntimeException());
             }
-        }
-
-        @Override
-        public synchronized void onRoundEnded(RoundSummary summary) {
-            if (replayed) {
-                emit(summary);
-            } else {
-                buffered.add(summary);
+        });
+        obs.setOnCancelHandler(() -> {
+            try {
+                feed.close();
+            } catch (Exception ignored) {
+                // Unsubscribing cannot fail in a way the caller could act on.
             }
-        }
-
-        @Override
-        public synchronized void onJobEnded(JobRecord job) {
-            jobEnded = true;
-            if (replayed) {
-                complete();
-            }
-        }
+        });
     }
 
     @Override

@@ -1,20 +1,22 @@
 package io.fedlora.coordinator.service;
 
-import io.fedlora.coordinator.CoordinatorException.FailedPrecondition;
 import io.fedlora.coordinator.CoordinatorException.InvalidArgument;
-import io.fedlora.coordinator.CoordinatorException.NotFound;
+import io.fedlora.coordinator.CoordinatorException.FailedPrecondition;
+import io.fedlora.coordinator.app.DashboardLogins;
+import io.fedlora.coordinator.app.Principal;
+import io.fedlora.coordinator.app.SubjectRevocation;
 import io.fedlora.coordinator.auth.Caller;
 import io.fedlora.coordinator.round.ConnectedNodes;
 import io.fedlora.coordinator.store.AuditRecord;
 import io.fedlora.coordinator.store.CertificateRecord;
-import io.fedlora.coordinator.store.RevocationRecord;
 import io.fedlora.coordinator.store.Store;
-import io.fedlora.coordinator.trust.CoordinatorPki;
 import io.fedlora.coordinator.trust.EnrollmentTokens;
 import io.fedlora.coordinator.trust.Revocations;
 import io.fedlora.crypto.pki.CertificateRole;
 import io.fedlora.proto.v1.AuditEntry;
+import io.fedlora.proto.v1.CreateDashboardLoginRequest;
 import io.fedlora.proto.v1.CreateEnrollmentTokenRequest;
+import io.fedlora.proto.v1.DashboardLogin;
 import io.fedlora.proto.v1.EnrollmentToken;
 import io.fedlora.proto.v1.IssuedCertificate;
 import io.fedlora.proto.v1.ListAuditLogRequest;
@@ -27,7 +29,7 @@ import io.fedlora.proto.v1.TrustAdminServiceGrpc;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,9 +45,19 @@ public final class TrustAdminServiceImpl extends TrustAdminServiceGrpc.TrustAdmi
     private final Store store;
     private final Supplier<String> caSha256;
     private final InstantSource clock;
+    private final Supplier<Optional<DashboardLink>> dashboard;
+
+    /** Where the dashboard is and who issues its sign-in tokens; empty while it is off. */
+    public record DashboardLink(String url, DashboardLogins logins) {}
 
     public TrustAdminServiceImpl(EnrollmentTokens tokens, Revocations revocations, ConnectedNodes nodes, Store store,
             Supplier<String> caSha256, InstantSource clock) {
+        this(tokens, revocations, nodes, store, caSha256, clock, Optional::empty);
+    }
+
+    public TrustAdminServiceImpl(EnrollmentTokens tokens, Revocations revocations, ConnectedNodes nodes, Store store,
+            Supplier<String> caSha256, InstantSource clock, Supplier<Optional<DashboardLink>> dashboard) {
+        this.dashboard = dashboard;
         this.tokens = tokens;
         this.revocations = revocations;
         this.nodes = nodes;
@@ -80,33 +92,33 @@ public final class TrustAdminServiceImpl extends TrustAdminServiceGrpc.TrustAdmi
     @Override
     public void revoke(RevokeRequest req, StreamObserver<RevokeResponse> obs) {
         StatusMapper.unary(obs, () -> {
-            String subject = req.getSubjectId();
-            if (subject.isEmpty()) {
-                throw new InvalidArgument("subject_id: required (a node id or an operator's name)");
+            SubjectRevocation.Result r = new SubjectRevocation(revocations, nodes, store, clock)
+                    .revoke(req.getSubjectId(), req.getReason(), Principal.of(Caller.current()));
+            return RevokeResponse.newBuilder().setCertificatesRevoked(r.certificatesRevoked())
+                    .setWasConnected(r.wasConnected()).build();
+        });
+    }
+
+    @Override
+    public void createDashboardLogin(CreateDashboardLoginRequest req, StreamObserver<DashboardLogin> obs) {
+        StatusMapper.unary(obs, () -> {
+            DashboardLink d = dashboard.get().orElseThrow(() -> new FailedPrecondition(
+                    "dashboard: this coordinator serves no dashboard (started with --no-dashboard, or without TLS)"));
+            CertificateRole role;
+            try {
+                role = req.getRole().isEmpty() ? CertificateRole.VIEWER : CertificateRole.fromLabel(req.getRole());
+            } catch (IllegalArgumentException e) {
+                throw new InvalidArgument("role: " + e.getMessage());
             }
-            if (req.getReason().length() > 256) {
-                throw new InvalidArgument("reason: at most 256 characters");
+            if (req.getTtlSeconds() < 0) {
+                throw new InvalidArgument("ttl_seconds: must not be negative, got " + req.getTtlSeconds());
             }
-            Caller caller = Caller.current();
-            if (subject.equals(caller.subjectId())) {
-                throw new FailedPrecondition("subject_id: an admin cannot revoke their own certificate");
-            }
-            if (subject.equals(CoordinatorPki.LOCAL_ADMIN)) {
-                // Revocation is permanent: the coordinator's own operator would be locked out for good.
-                throw new FailedPrecondition("subject_id: the local admin cannot be revoked (if its key leaked, replace"
-                        + " the CA)");
-            }
-            List<CertificateRecord> certs = store.certificates().stream()
-                    .filter(c -> c.subjectId().equals(subject)).toList();
-            if (certs.isEmpty()) {
-                throw new NotFound("subject_id: no certificate was issued to '" + subject + "'");
-            }
-            revocations.revoke(new RevocationRecord(subject, clock.millis(), caller.subjectId(), req.getReason()));
-            boolean wasConnected = nodes.drop(subject, "certificate revoked");
-            log.warn("{} revoked by {}{}; {} certificate(s), {}", subject, caller,
-                    req.getReason().isEmpty() ? "" : " (" + req.getReason() + ")", certs.size(),
-                    wasConnected ? "its connection was dropped" : "it was not connected");
-            return RevokeResponse.newBuilder().setCertificatesRevoked(certs.size()).setWasConnected(wasConnected).build();
+            Duration ttl = req.getTtlSeconds() == 0 ? DashboardLogins.DEFAULT_TTL : Duration.ofSeconds(req.getTtlSeconds());
+            DashboardLogins.Issued t = d.logins().issue(req.getName(), role, ttl);
+            log.info("dashboard sign-in link for '{}' ({}) created by {}, expires {}", req.getName(), role.label(),
+                    Caller.current(), java.time.Instant.ofEpochMilli(t.grant().expiresUnixMs()));
+            return DashboardLogin.newBuilder().setUrl(d.url() + "login#token=" + t.token()).setName(req.getName())
+                    .setRole(role.label()).setExpiresUnixMs(t.grant().expiresUnixMs()).build();
         });
     }
 

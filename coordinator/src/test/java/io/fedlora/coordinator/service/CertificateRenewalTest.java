@@ -53,7 +53,7 @@ class CertificateRenewalTest {
     @TempDir
     Path dir;
 
-    private final TlsTestClients.OffsetClock clock = new TlsTestClients.OffsetClock();
+    private final io.fedlora.coordinator.Fixtures.OffsetClock clock = new io.fedlora.coordinator.Fixtures.OffsetClock();
     private CoordinatorServer server;
     private TlsTestClients clients;
     private TrustAdminServiceGrpc.TrustAdminServiceBlockingStub trust;

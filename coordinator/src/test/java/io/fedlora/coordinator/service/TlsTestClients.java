@@ -27,8 +27,6 @@ import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -42,20 +40,6 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * {@link #close()}.
  */
 final class TlsTestClients implements AutoCloseable {
-
-    /** The system clock moved by hand: certificates stay valid for the client's JDK, tokens can expire. */
-    static final class OffsetClock implements InstantSource {
-        private volatile long offsetMs;
-
-        @Override
-        public Instant instant() {
-            return Instant.now().plusMillis(offsetMs);
-        }
-
-        void advance(java.time.Duration d) {
-            offsetMs += d.toMillis();
-        }
-    }
 
     /** An enrolled client: its subject id (node id for agents), credentials and, for agents, identity key. */
     record Enrolled(String subjectId, TlsCredentials credentials, Ed25519PrivateKey identity) {}

@@ -71,7 +71,7 @@ class TrustAttackTest {
     @TempDir
     Path dir;
 
-    private final TlsTestClients.OffsetClock clock = new TlsTestClients.OffsetClock();
+    private final io.fedlora.coordinator.Fixtures.OffsetClock clock = new io.fedlora.coordinator.Fixtures.OffsetClock();
     private CoordinatorServer server;
     private TlsTestClients clients;
     private AdminServiceGrpc.AdminServiceBlockingStub admin;

@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
         subcommands = {AdminCommand.CreateJob.class, AdminCommand.StartJob.class, AdminCommand.PauseJob.class,
             AdminCommand.ResumeJob.class, AdminCommand.CancelJob.class, AdminCommand.ShowJob.class,
             AdminCommand.Rounds.class, AdminCommand.Nodes.class, AdminCommand.Download.class,
-            TrustCommands.EnrollToken.class, TrustCommands.Revoke.class, TrustCommands.Certificates.class,
+            TrustCommands.EnrollToken.class, TrustCommands.DashboardLoginLink.class, TrustCommands.Revoke.class, TrustCommands.Certificates.class,
             TrustCommands.Audit.class})
 public final class AdminCommand {
 

@@ -83,7 +83,7 @@ public final class ClientCommand implements Callable<Integer> {
     int minSecureCohort;
 
     @Option(names = "--renew-before", defaultValue = "33%", paramLabel = "PERCENT|DURATION",
-            description = "Renew this node's certificate once less than this is left: a share of its lifetime (33%)"
+            description = "Renew this node's certificate once less than this is left: a share of its lifetime (33%%)"
                 + " or a time (30d, 12h); checked at start and hourly (default: ${DEFAULT-VALUE}).")
     String renewBefore;
 

@@ -4,6 +4,7 @@ import io.fedlora.coordinator.CoordinatorConfig;
 import io.fedlora.coordinator.CoordinatorServer;
 import io.fedlora.coordinator.limits.LoadLimits;
 import io.fedlora.coordinator.trust.TlsSettings;
+import io.fedlora.coordinator.web.DashboardSettings;
 import io.fedlora.crypto.SecretBytes;
 import io.fedlora.coordinator.store.BlobSettings;
 import io.fedlora.coordinator.store.DatabaseSettings;
@@ -81,6 +82,23 @@ public final class CoordinatorCommand implements Callable<Integer> {
 
     @Option(names = "--port", defaultValue = "7070", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
+
+    @Option(names = "--dashboard-port", paramLabel = "PORT",
+            description = "HTTPS port of the dashboard and REST API (default: 7443; 0 when --port is 0).")
+    Integer dashboardPort;
+
+    @Option(names = "--dashboard-host", paramLabel = "HOST", description = "Address the dashboard binds (default: --host).")
+    String dashboardHost;
+
+    @Option(names = "--no-dashboard", description = "Serve no dashboard or REST API.")
+    boolean noDashboard;
+
+    @Option(names = "--dashboard-cert", paramLabel = "FILE",
+            description = "The dashboard's own PEM certificate chain (default: one issued by the coordinator's CA).")
+    Path dashboardCert;
+
+    @Option(names = "--dashboard-key", paramLabel = "FILE", description = "The PEM (PKCS#8) key of --dashboard-cert.")
+    Path dashboardKey;
 
     @Option(names = "--ca-cert", paramLabel = "FILE",
             description = "Use this CA certificate (PEM) instead of creating one; needs --ca-key.")
@@ -163,6 +181,21 @@ public final class CoordinatorCommand implements Callable<Integer> {
                 outstandingEnrollmentTokens);
     }
 
+    private DashboardSettings dashboard() {
+        if (noDashboard) {
+            return DashboardSettings.disabled();
+        }
+        if ((dashboardCert == null) != (dashboardKey == null)) {
+            throw new IllegalArgumentException("--dashboard-cert and --dashboard-key go together");
+        }
+        DashboardSettings d = DashboardSettings.defaults()
+                .withPort(dashboardPort != null ? dashboardPort : port == 0 ? 0 : DashboardSettings.DEFAULT_PORT);
+        if (dashboardHost != null) {
+            d = d.withHost(dashboardHost);
+        }
+        return dashboardCert == null ? d : d.withCertificate(dashboardCert, dashboardKey);
+    }
+
     private TlsSettings tls() throws IOException {
         TlsSettings t = TlsSettings.generatedCa().withServerNames(tlsNames)
                 .withClientCertificateValidity(Duration.ofDays(clientCertDays));
@@ -228,7 +261,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
         CoordinatorServer server = CoordinatorServer.start(CoordinatorConfig.builder(dataDir).host(host).port(port)
                 .tls(tls()).insecureTransport(insecureTransport).insecurePlaintext(insecurePlaintext)
                 .loadLimits(loadLimits()).database(database()).blobs(blobSettings()).observability(observability())
-                .build());
+                .dashboard(dashboard()).build());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -243,6 +276,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
         System.out.println("coordinator listening on " + host + ":" + server.port());
         server.adminCredentialsDir().ifPresent(d -> System.out.println("mutual TLS; CA certificate "
                 + server.caCertificateFile().orElseThrow() + ", local admin credentials " + d));
+        server.dashboardUrl().ifPresent(u -> System.out.println("dashboard at " + u));
         System.out.flush();
         stopped.await();
         return 0;

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
         description = "Run a coordinator and N client processes on this machine that fine-tune the bundled tiny model.")
 public final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--clients", defaultValue = "" + DemoDefaults.CLIENTS, description = "Client processes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--clients", defaultValue = "" + DemoDefaults.CLIENTS, description = "Client processes, at least 3 (secure aggregation needs cohorts of 3; default: ${DEFAULT-VALUE}).")
     int clients;
 
     @Option(names = "--rounds", defaultValue = "" + DemoDefaults.ROUNDS, description = "Rounds (default: ${DEFAULT-VALUE}).")
@@ -56,11 +56,15 @@ public final class DemoCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     BaseQuantizationOption quantization = new BaseQuantizationOption();
 
+    @Option(names = "--keep-running",
+            description = "After the last round, leave the coordinator and its dashboard up until Ctrl-C.")
+    boolean keepRunning;
+
     @Option(names = "--json-out", paramLabel = "FILE", description = "Also write the summary as JSON (for docs/benchmarks.md).")
     Path jsonOut;
 
     private DemoReport run(Path home, Path work, boolean privacySetup, DemoRunner.Privacy p) throws Exception {
-        return new DemoRunner(new DemoRunner.Settings(home, work, clients, rounds, privacySetup, p,
+        return new DemoRunner(new DemoRunner.Settings(home, work, clients, rounds, privacySetup, p, keepRunning,
                 quantization.value), System.out).run();
     }
 
@@ -142,6 +146,10 @@ public final class DemoCommand implements Callable<Integer> {
         }
         if (simArm != null) {
             return runSimulationArm(home);
+        }
+        if (keepRunning && !privacy.equals("none") && !privacy.equals("record") && !privacy.equals("client")) {
+            throw new IllegalArgumentException("--keep-running keeps one federation up: use it with --privacy none, "
+                    + "record or client, not " + privacy);
         }
         switch (privacy) {
             case "none" -> reports.add(run(home, work, false, DemoRunner.Privacy.NONE));

@@ -3,7 +3,9 @@ package io.fedlora.deploy.cli;
 import io.fedlora.coordinator.store.AuditChain;
 import io.fedlora.coordinator.store.AuditRecord;
 import io.fedlora.proto.v1.AuditEntry;
+import io.fedlora.proto.v1.CreateDashboardLoginRequest;
 import io.fedlora.proto.v1.CreateEnrollmentTokenRequest;
+import io.fedlora.proto.v1.DashboardLogin;
 import io.fedlora.proto.v1.EnrollmentToken;
 import io.fedlora.proto.v1.IssuedCertificate;
 import io.fedlora.proto.v1.ListAuditLogRequest;
@@ -77,6 +79,35 @@ final class TrustCommands {
             err.printf("the client also needs the coordinator's CA certificate (DATA_DIR/pki/ca.crt), sha256 %s%n",
                     t.getCaSha256());
             err.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "dashboard-login", mixinStandardHelpOptions = true,
+            description = {"Create a one-time sign-in link for the coordinator's dashboard (admin only, audited).",
+                "The link alone goes to stdout, once: https://HOST:PORT/login#token=... (the token is in the fragment,"
+                    + " so it never reaches a server's access log). It signs in once, before it expires."})
+    static final class DashboardLoginLink extends Base {
+        @Option(names = "--name", required = true, description = "Who signs in (shown in the dashboard and the audit log).")
+        String name;
+
+        @Option(names = "--role", defaultValue = "viewer",
+                description = "viewer, operator or admin (default: ${DEFAULT-VALUE}).")
+        String role;
+
+        @Option(names = "--ttl", defaultValue = "15m", description = "How long the link stays usable: e.g. 15m, 2h"
+                + " (at most 24h; default: ${DEFAULT-VALUE}).")
+        String ttl;
+
+        @Override
+        Integer run(TrustAdminServiceGrpc.TrustAdminServiceBlockingStub trust) {
+            DashboardLogin l = trust.createDashboardLogin(CreateDashboardLoginRequest.newBuilder().setName(name)
+                    .setRole(role).setTtlSeconds(parseTtl(ttl).toSeconds()).build());
+            spec.commandLine().getOut().println(l.getUrl());
+            spec.commandLine().getOut().flush();
+            spec.commandLine().getErr().printf("one-time dashboard sign-in link for '%s' (%s), valid until %s; it is not"
+                    + " shown again.%n", l.getName(), l.getRole(), Instant.ofEpochMilli(l.getExpiresUnixMs()));
+            spec.commandLine().getErr().flush();
             return 0;
         }
     }

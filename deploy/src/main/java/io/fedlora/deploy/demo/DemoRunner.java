@@ -16,7 +16,9 @@ import io.fedlora.deploy.cli.CoordinatorAddress;
 import io.fedlora.deploy.jobs.AdapterDownload;
 import io.fedlora.deploy.local.LocalFederation;
 import io.fedlora.proto.v1.AdminServiceGrpc;
+import io.fedlora.proto.v1.CreateDashboardLoginRequest;
 import io.fedlora.proto.v1.CreateJobRequest;
+import io.fedlora.proto.v1.DashboardLogin;
 import io.fedlora.proto.v1.DownloadAdapterRequest;
 import io.fedlora.proto.v1.Job;
 import io.fedlora.proto.v1.JobConfig;
@@ -25,6 +27,8 @@ import io.fedlora.proto.v1.ListNodesRequest;
 import io.fedlora.proto.v1.RoundState;
 import io.fedlora.proto.v1.RoundSummary;
 import io.fedlora.proto.v1.Strategy;
+import io.fedlora.proto.v1.TrustAdminServiceGrpc;
+import io.fedlora.rounds.SecureRoundSetup;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -61,14 +65,16 @@ public final class DemoRunner {
      * @param baseQuantization how every client (and the scorer) holds the frozen base
      */
     public record Settings(Path home, Path workDir, int clients, int rounds, boolean privacySetup, Privacy privacy,
-            BaseQuantization baseQuantization) {
+            boolean keepRunning, BaseQuantization baseQuantization) {
         public Settings(Path home, Path workDir, int clients, int rounds, boolean privacySetup, Privacy privacy) {
-            this(home, workDir, clients, rounds, privacySetup, privacy, BaseQuantization.NONE);
+            this(home, workDir, clients, rounds, privacySetup, privacy, false, BaseQuantization.NONE);
         }
 
         public Settings {
-            if (clients < 2) {
-                throw new IllegalArgumentException("--clients must be at least 2, got " + clients);
+            if (clients < SecureRoundSetup.MIN_COHORT) {
+                throw new IllegalArgumentException("--clients must be at least " + SecureRoundSetup.MIN_COHORT
+                        + ": every demo round is securely aggregated, and secure aggregation needs cohorts of at least "
+                        + SecureRoundSetup.MIN_COHORT + ", got " + clients);
             }
             if (rounds < 1) {
                 throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
@@ -129,6 +135,7 @@ public final class DemoRunner {
             ManagedChannel channel = fed.openAdminChannel();
             try {
                 AdminServiceGrpc.AdminServiceBlockingStub admin = AdminServiceGrpc.newBlockingStub(channel);
+                printDashboard(channel);
                 awaitClients(admin);
                 double alpha = config.getLora().getAlpha();
                 FlatAdapter base = FlatAdapter.initial(config.getAdapterLayout(), config.getLora().getASeed());
@@ -185,11 +192,42 @@ public final class DemoRunner {
                         rounds.isEmpty() ? baseEval.exactMatch() : rounds.get(rounds.size() - 1).exactMatch(),
                         rounds, (System.nanoTime() - start) / 1e9, adapterDir);
                 report.print(out);
+                if (settings.keepRunning()) {
+                    keepRunning();
+                }
                 return report;
             } finally {
                 CoordinatorAddress.closeQuietly(channel);
             }
         }
+    }
+
+    /** How long the demo's sign-in link stays usable: long enough to read the first rounds' output first. */
+    static final java.time.Duration SIGN_IN_LINK_TTL = java.time.Duration.ofHours(1);
+
+    /**
+     * The dashboard's address and a one-time sign-in link (admin, as the person running the demo is the
+     * coordinator's local admin), so that the rounds can be watched in a browser as they run.
+     */
+    private void printDashboard(ManagedChannel channel) {
+        try {
+            DashboardLogin login = TrustAdminServiceGrpc.newBlockingStub(channel).createDashboardLogin(
+                    CreateDashboardLoginRequest.newBuilder().setName("demo").setRole("admin")
+                            .setTtlSeconds(SIGN_IN_LINK_TTL.toSeconds()).build());
+            String link = login.getUrl();
+            out.printf("dashboard at %s%n", link.substring(0, link.indexOf("login#")));
+            out.printf("sign in (once, within %d min; the certificate is the demo coordinator's own CA): %s%n",
+                    SIGN_IN_LINK_TTL.toMinutes(), link);
+        } catch (io.grpc.StatusRuntimeException e) {
+            out.printf("no dashboard: %s%n", e.getStatus().getDescription());
+        }
+    }
+
+    /** Leaves the coordinator, the clients and the dashboard up until Ctrl-C (which ends this JVM and them). */
+    private void keepRunning() throws InterruptedException {
+        out.println("the coordinator and the dashboard stay up (--keep-running): press Ctrl-C to stop");
+        out.flush();
+        new java.util.concurrent.CountDownLatch(1).await();
     }
 
     /** A 20-cell bar: the held-out metric at a glance, round after round. */
@@ -231,7 +269,7 @@ public final class DemoRunner {
     static final int RECORD_DP_BATCH = 64;
     static final double RECORD_DP_LEARNING_RATE = 2e-2;
 
-    private JobConfig jobConfig(LlamaConfig modelConfig, String sha) {
+    JobConfig jobConfig(LlamaConfig modelConfig, String sha) {
         io.fedlora.proto.v1.TrainingConfig.Builder training = DemoDefaults.training().toBuilder();
         if (settings.privacySetup()) {
             training.setBatchSize(RECORD_DP_BATCH).setLearningRate(RECORD_DP_LEARNING_RATE);
@@ -248,7 +286,7 @@ public final class DemoRunner {
                     + "epsilon <= %.1f at delta %.0e%n", q, sigma, RECORD_DP_CLIP, steps, RECORD_DP_EPSILON, RECORD_DP_DELTA);
         }
         io.fedlora.proto.v1.SecureAggregationConfig secure = secureAggregation(modelConfig);
-        int minClients = Math.max(1, settings.clients() - 1);
+        int minClients = minClients(settings.clients());
         if (settings.clientDp()) {
             // Every client must contribute, so the noise is calibrated for all of them (a round that loses one
             // aborts before anything is unmasked and is rerun: it costs no privacy). The dropout fraction is
@@ -289,11 +327,19 @@ public final class DemoRunner {
         var b = io.fedlora.proto.v1.SecureAggregationConfig.newBuilder().setCorruptFraction(0)
                 .setClipNorm(DEMO_SECAGG_CLIP).setMaxWeight(DEMO_SECAGG_MAX_WEIGHT).setDropoutFraction(0.25);
         long dim = LoraLayouts.totalElements(LoraLayouts.of(modelConfig.loraSites(), DemoDefaults.RANK, DemoDefaults.TARGETS));
-        int min = Math.max(1, settings.clients() - 1);
+        int min = minClients(settings.clients());
         if (io.fedlora.rounds.SecureRoundSetup.largestFeasibleCohort(b.build(), dim, settings.clients()) < min) {
             b.setDropoutFraction(0);
         }
         return b.build();
+    }
+
+    /**
+     * One client may drop out of a round where the cohort stays large enough for secure aggregation;
+     * with the smallest cohort every client must contribute.
+     */
+    static int minClients(int clients) {
+        return Math.max(SecureRoundSetup.MIN_COHORT, clients - 1);
     }
 
     /** Client-level DP target of the demo: epsilon 8 at delta 1e-5 per client over the whole job. */

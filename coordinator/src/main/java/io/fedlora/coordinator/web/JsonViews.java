@@ -1,0 +1,144 @@
+package io.fedlora.coordinator.web;
+
+import io.fedlora.coordinator.app.Action;
+import io.fedlora.coordinator.app.CoordinatorApp;
+import io.fedlora.coordinator.store.AdapterVersion;
+import io.fedlora.coordinator.store.AuditRecord;
+import io.fedlora.coordinator.store.JobRecord;
+import io.fedlora.proto.v1.AggregationMode;
+import io.fedlora.proto.v1.JobConfig;
+import io.fedlora.proto.v1.RoundState;
+import io.fedlora.proto.v1.RoundSummary;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** The API's JSON shapes (see openapi.json). Numbers that are not known are null, never NaN. */
+final class JsonViews {
+
+    private JsonViews() {}
+
+    static JsonObject job(JobRecord job, List<RoundSummary> rounds) {
+        JobConfig c = job.config();
+        RoundSummary lastDone = null;
+        Double epsilon = null;
+        for (RoundSummary r : rounds) {
+            if (r.getState() == RoundState.ROUND_STATE_COMPLETED) {
+                lastDone = r;
+                if (r.hasClientDp()) {
+                    epsilon = r.getClientDp().getCumulativeEpsilon();
+                }
+            }
+        }
+        boolean secure = c.hasSecureAggregation();
+        JsonObject secagg = new JsonObject().put("enabled", secure)
+                .put("k", lastDone != null && lastDone.getSecureAggregation() ? lastDone.getSecaggNeighbours() : null)
+                .put("t", lastDone != null && lastDone.getSecureAggregation() ? lastDone.getSecaggThreshold() : null)
+                .put("dropout", secure ? c.getSecureAggregation().getDropoutFraction() : null);
+        boolean dp = secure && c.getSecureAggregation().hasDistributedDp();
+        return new JsonObject()
+                .put("id", job.jobId())
+                .put("name", c.getName())
+                .put("state", label(job.state().name(), "JOB_STATE_"))
+                .put("roundsDone", job.completedRounds())
+                .put("rounds", c.getRounds())
+                .put("trainLoss", lastDone == null ? null : number(lastDone.getTrainLoss()))
+                .put("evalMetric", null)
+                .put("epsilonSpent", dp ? (epsilon == null ? 0.0 : epsilon) : null)
+                .put("epsilonBudget", dp ? c.getSecureAggregation().getDistributedDp().getTargetEpsilon() : null)
+                .put("secagg", secagg)
+                .put("aggregation", c.getLora().getAggregationMode() == AggregationMode.AGGREGATION_MODE_INEXACT_BOTH
+                        ? "inexact" : "exact")
+                .put("strategy", label(c.getStrategy().name(), "STRATEGY_").replace("unspecified", "fedavg"))
+                .put("latestVersion", job.latestVersion())
+                .put("latestSha256", job.latestSha256())
+                .put("createdAt", job.createdUnixMs())
+                .put("failureReason", job.failureReason().isEmpty() ? null : job.failureReason());
+    }
+
+    static JsonObject jobDetail(JobRecord job, List<RoundSummary> rounds, List<AdapterVersion> versions,
+            List<Action> allowed) {
+        JsonObject o = job(job, rounds);
+        JsonArray rs = new JsonArray();
+        rounds.forEach(r -> rs.add(round(r)));
+        JsonArray vs = new JsonArray();
+        versions.forEach(v -> vs.add(new JsonObject().put("version", v.version()).put("sha256", v.sha256())
+                .put("bytes", v.sizeBytes()).put("createdAt", v.createdUnixMs())));
+        JsonArray as = new JsonArray();
+        allowed.forEach(a -> as.add(actionLabel(a)));
+        return o.put("rounds", rs).put("versions", vs).put("actions", as).put("roundsTotal", job.config().getRounds());
+    }
+
+    static JsonObject round(RoundSummary r) {
+        Set<String> contributed = new HashSet<>(r.getContributingNodesList());
+        JsonArray dropped = new JsonArray();
+        if (r.getState() != RoundState.ROUND_STATE_RUNNING) {
+            for (String n : r.getSelectedNodesList()) {
+                if (!contributed.contains(n)) {
+                    dropped.add(new JsonObject().put("node", n).put("stage", null));
+                }
+            }
+        }
+        Long trainMs = r.getMeanTrainSeconds() > 0 ? Math.round(r.getMeanTrainSeconds() * 1000) : null;
+        Long totalMs = r.getEndedUnixMs() > 0 ? r.getEndedUnixMs() - r.getStartedUnixMs() : null;
+        return new JsonObject()
+                .put("round", r.getRound())
+                .put("state", label(r.getState().name(), "ROUND_STATE_"))
+                .put("startedAt", r.getStartedUnixMs())
+                .put("endedAt", r.getEndedUnixMs() > 0 ? r.getEndedUnixMs() : null)
+                .put("selected", new JsonArray(List.copyOf(r.getSelectedNodesList())))
+                .put("contributors", new JsonArray(List.copyOf(r.getContributingNodesList())))
+                .put("dropped", dropped)
+                .put("stageMs", new JsonObject())
+                .put("trainMs", trainMs)
+                .put("otherMs", totalMs == null ? null : Math.max(0, totalMs - (trainMs == null ? 0 : trainMs)))
+                .put("abortReason", r.getAbortReason().isEmpty() ? null : r.getAbortReason())
+                .put("adapterVersion", r.getAdapterVersion() > 0 ? r.getAdapterVersion() : null)
+                .put("sha256", r.getAdapterSha256().isEmpty() ? null : r.getAdapterSha256())
+                .put("trainLoss", number(r.getTrainLoss()))
+                .put("evalMetric", null)
+                .put("epsilon", r.hasClientDp() ? r.getClientDp().getRoundEpsilon() : null);
+    }
+
+    static JsonObject node(CoordinatorApp.NodeView v) {
+        return new JsonObject()
+                .put("id", v.node().nodeId())
+                .put("name", v.node().nodeName())
+                .put("connected", v.connected())
+                .put("lastSeen", v.lastSeenUnixMs() > 0 ? v.lastSeenUnixMs() : null)
+                .put("certificateExpiry", v.certificateExpiresUnixMs() > 0 ? v.certificateExpiresUnixMs() : null)
+                .put("baseModelSha256", new JsonArray(List.copyOf(v.node().baseModels())))
+                .put("device", v.node().device())
+                .put("revoked", v.revoked());
+    }
+
+    static JsonObject audit(AuditRecord a) {
+        return new JsonObject().put("seq", a.seq()).put("at", a.atUnixMs()).put("actor", a.actor())
+                .put("role", a.actorRole()).put("action", a.action()).put("target", a.target())
+                .put("outcome", a.outcome()).put("detail", a.detail()).put("hash", a.hash());
+    }
+
+    /** {@code PAUSE_JOB} as the API names it: {@code pause}. */
+    static String actionLabel(Action a) {
+        return switch (a) {
+            case START_JOB -> "start";
+            case PAUSE_JOB -> "pause";
+            case RESUME_JOB -> "resume";
+            case CANCEL_JOB -> "cancel";
+            case DOWNLOAD_ADAPTER -> "download";
+            default -> a.name().toLowerCase(Locale.ROOT);
+        };
+    }
+
+    private static String label(String enumName, String prefix) {
+        return enumName.startsWith(prefix) ? enumName.substring(prefix.length()).toLowerCase(Locale.ROOT)
+                : enumName.toLowerCase(Locale.ROOT);
+    }
+
+    private static Double number(double d) {
+        return Double.isNaN(d) || Double.isInfinite(d) ? null : d;
+    }
+}

@@ -1,0 +1,53 @@
+// The jobs list: one row per job, replaced whenever a `job` event arrives.
+
+import { api, seg } from './api.js';
+import { el, announce } from './dom.js';
+import { startPage } from './layout.js';
+import { subscribe, liveIndicator } from './live.js';
+import * as fmt from './format.js';
+
+const TERMINAL = new Set(['completed', 'cancelled', 'failed']);
+const MAX_STREAMS = 4;
+
+function row(job) {
+  return el('tr', { 'data-job': job.id },
+    el('th', { scope: 'row' }, el('a', { href: '/job/?id=' + seg(job.id) }, job.name || job.id),
+      el('br'), el('code', {}, job.id)),
+    el('td', { class: 'state state-' + job.state }, job.state),
+    el('td', { class: 'num' }, fmt.roundsText(job, ' / ')),
+    el('td', { class: 'num' }, fmt.num(job.trainLoss)),
+    el('td', { class: 'num' }, fmt.num(job.evalMetric)),
+    el('td', { class: 'num' }, fmt.epsilon(job.epsilonSpent) + ' / ' + fmt.epsilon(job.epsilonBudget)),
+    el('td', {}, fmt.secaggText(job.secagg)),
+    el('td', {}, job.aggregation || '–'),
+    el('td', {}, job.strategy || '–'));
+}
+
+function upsert(tbody, job) {
+  const fresh = row(job);
+  const old = tbody.querySelector('tr[data-job="' + CSS.escape(job.id) + '"]');
+  if (old) {
+    old.replaceWith(fresh);
+  } else {
+    tbody.append(fresh);
+  }
+}
+
+startPage('jobs', async () => {
+  document.getElementById('title').append(liveIndicator());
+  const tbody = document.querySelector('#jobs tbody');
+  const { jobs } = await api.get('/api/v1/jobs');
+  jobs.forEach((job) => upsert(tbody, job));
+  if (jobs.length === 0) {
+    announce('No jobs yet: create one with fedlora admin create-job.');
+  }
+  // One event stream per job still moving. A browser opens at most six HTTP/1.1 connections to a host,
+  // so the streams are capped to leave room for the page's own requests; the rest show on reload.
+  const moving = jobs.filter((job) => !TERMINAL.has(job.state)).slice(0, MAX_STREAMS);
+  const indicator = document.getElementById('live');
+  if (moving.length === 0) {
+    indicator.dataset.state = 'live';
+    indicator.textContent = 'live';
+  }
+  moving.forEach((job) => subscribe(job.id, { job: (j) => upsert(tbody, j) }, indicator));
+});

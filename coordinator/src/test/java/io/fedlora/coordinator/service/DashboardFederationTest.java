@@ -1,0 +1,163 @@
+package io.fedlora.coordinator.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fedlora.coordinator.CoordinatorConfig;
+import io.fedlora.coordinator.CoordinatorServer;
+import io.fedlora.coordinator.Fixtures;
+import io.fedlora.coordinator.round.RoundTiming;
+import io.fedlora.coordinator.web.DashboardClient;
+import io.fedlora.crypto.pki.CertificateRole;
+import io.fedlora.proto.v1.JobState;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The dashboard's API against a coordinator with real enrolled agents over mutual TLS: live events
+ * from the job feed (replay, then live), the node list, and an admin's revocation.
+ */
+class DashboardFederationTest {
+
+    @TempDir
+    Path dir;
+
+    private CoordinatorServer server;
+    private TlsTestClients clients;
+    private final List<GrpcTestAgent> agents = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        server = CoordinatorServer.start(CoordinatorConfig.builder(dir).port(0).insecurePlaintext(true)
+                .heartbeatInterval(Duration.ofMillis(200))
+                .roundTiming(new RoundTiming(Duration.ofMillis(20), Duration.ofMillis(20))).build());
+        clients = new TlsTestClients(server, dir);
+        for (String name : List.of("node-a", "node-b")) {
+            TlsTestClients.Enrolled e = clients.enrollAgent(name);
+            GrpcTestAgent a = new GrpcTestAgent(clients.channel(Optional.of(e.credentials())), name, 10, true);
+            a.identityKey = e.identity().publicKey().toBytes();
+            a.register();
+            a.connect();
+            agents.add(a);
+        }
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        agents.forEach(GrpcTestAgent::close);
+        clients.close();
+        server.close();
+    }
+
+    private DashboardClient signedIn(CertificateRole role) throws Exception {
+        DashboardClient c = new DashboardClient(server.dashboardUrl().orElseThrow(), server.caCertificateFile().orElseThrow());
+        assertEquals(200, c.signIn(server.dashboardLoginLink("pat", role, Duration.ofMinutes(5))).statusCode());
+        return c;
+    }
+
+    /** Reads server-sent events until the server ends the stream: (event, data) pairs. */
+    private static List<String[]> readEvents(HttpResponse<InputStream> r) throws Exception {
+        List<String[]> events = new ArrayList<>();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            String event = null;
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.startsWith("event: ")) {
+                    event = line.substring(7);
+                } else if (line.startsWith("data: ")) {
+                    events.add(new String[] {event, line.substring(6)});
+                }
+            }
+        }
+        return events;
+    }
+
+    private static List<Integer> rounds(List<String[]> events) {
+        return events.stream().filter(e -> e[0].equals("round")).map(e -> new JsonObject(e[1]).getInteger("round")).toList();
+    }
+
+    @Test
+    void eventsReplayEndedRoundsThenStreamLiveOnes() throws Exception {
+        DashboardClient viewer = signedIn(CertificateRole.VIEWER);
+        String done = server.jobs().create(Fixtures.config(2, 2, 2, 30)).jobId();
+        server.startJob(done);
+        assertEquals(JobState.JOB_STATE_COMPLETED, server.awaitJob(done, Duration.ofSeconds(60)).getState());
+
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            HttpResponse<InputStream> replay = viewer.stream("/api/v1/events?job=" + done);
+            assertEquals(200, replay.statusCode());
+            assertTrue(replay.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+            List<String[]> events = readEvents(replay);
+            assertEquals(List.of(1, 2), rounds(events));
+            JsonObject last = new JsonObject(events.get(events.size() - 1)[1]);
+            assertEquals("completed", last.getString("state"));
+            assertEquals(2, last.getInteger("roundsDone"));
+
+            String live = server.jobs().create(Fixtures.config(2, 2, 2, 30)).jobId();
+            HttpResponse<InputStream> stream = viewer.stream("/api/v1/events?job=" + live);
+            server.startJob(live);
+            List<String[]> liveEvents = readEvents(stream);
+            assertEquals(List.of(1, 2), rounds(liveEvents));
+            JsonObject round = liveEvents.stream().filter(e -> e[0].equals("round")).map(e -> new JsonObject(e[1]))
+                    .findFirst().orElseThrow();
+            assertEquals("completed", round.getString("state"));
+            assertEquals(2, round.getJsonArray("contributors").size());
+            assertEquals(64, round.getString("sha256").length());
+        });
+
+        HttpResponse<String> detail = viewer.get("/api/v1/jobs/" + done);
+        JsonObject job = new JsonObject(detail.body());
+        assertEquals(2, job.getJsonArray("rounds").size());
+        assertEquals(3, job.getJsonArray("versions").size());
+        HttpResponse<byte[]> zip = viewer.getBytes("/api/v1/jobs/" + done + "/adapters/2");
+        assertEquals(200, zip.statusCode());
+        assertEquals("application/zip", zip.headers().firstValue("content-type").orElseThrow());
+        assertEquals('P', zip.body()[0]);
+        assertEquals(404, viewer.get("/api/v1/events?job=no-such-job").statusCode());
+    }
+
+    @Test
+    void adminRevokesANodeAndItIsDisconnectedAndMarked() throws Exception {
+        DashboardClient viewer = signedIn(CertificateRole.VIEWER);
+        JsonArray nodes = new JsonObject(viewer.get("/api/v1/nodes").body()).getJsonArray("nodes");
+        assertEquals(2, nodes.size());
+        JsonObject a = nodes.getJsonObject(0);
+        assertTrue(a.getBoolean("connected"));
+        assertFalse(a.getBoolean("revoked"));
+        assertTrue(a.getLong("certificateExpiry") > System.currentTimeMillis());
+        assertEquals("cpu", a.getString("device"));
+        String nodeId = a.getString("id");
+
+        assertEquals(403, viewer.post("/api/v1/nodes/" + nodeId + "/revoke", "{\"reason\":\"lost laptop\"}").statusCode());
+        DashboardClient admin = signedIn(CertificateRole.ADMIN);
+        HttpResponse<String> r = admin.post("/api/v1/nodes/" + nodeId + "/revoke", "{\"reason\":\"lost laptop\"}");
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(new JsonObject(r.body()).getBoolean("wasConnected"));
+        Fixtures.await("the revoked node to show as revoked and disconnected", Duration.ofSeconds(10), () -> {
+            try {
+                JsonObject n = new JsonObject(admin.get("/api/v1/nodes").body()).getJsonArray("nodes").stream()
+                        .map(JsonObject.class::cast).filter(x -> x.getString("id").equals(nodeId)).findFirst().orElseThrow();
+                return n.getBoolean("revoked") && !n.getBoolean("connected");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertEquals(404, admin.post("/api/v1/nodes/nobody/revoke", null).statusCode());
+    }
+}
