@@ -268,6 +268,13 @@ public final class CoordinatorServer implements AutoCloseable {
         log.info("dashboard at {}", dashboard.url());
     }
 
+    /** Ids of the nodes connected now (for tests that must not race a disconnection). */
+    public java.util.Set<String> connectedNodeIds() {
+        java.util.Set<String> ids = new java.util.TreeSet<>();
+        nodes.connectedNodes().forEach(n -> ids.add(n.nodeId()));
+        return ids;
+    }
+
     /** Audit entries with {@code seq > afterSeq}, oldest first (for an embedding CLI or tests). */
     public List<io.fedlora.coordinator.store.AuditRecord> auditLog(long afterSeq, int limit) {
         return store.auditLog(afterSeq, limit);

@@ -186,6 +186,17 @@ class SecureAggregationTest {
         agents.get(0).close();
         agents.get(1).close();
         agents.get(2).close();
+        // Start only once the coordinator has seen the old nodes go and the new ones come: under load it
+        // could otherwise select closed nodes still listed as connected.
+        java.util.Set<String> freshIds = new java.util.TreeSet<>();
+        for (int i = 0; i < 4; i++) {
+            freshIds.add(nodeIdsByName.get("late-" + i));
+        }
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!server.connectedNodeIds().equals(freshIds) && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        assertEquals(freshIds, server.connectedNodeIds(), "connected nodes before the second job");
         server.startJob(second);
         awaitTraining("late-0");
         awaitTraining("late-1");
