@@ -3,6 +3,8 @@ package io.fedlora.coordinator;
 import io.fedlora.coordinator.app.CoordinatorApp;
 import io.fedlora.coordinator.app.DashboardLogins;
 import io.fedlora.coordinator.app.JobFeed;
+import io.fedlora.coordinator.app.JobLog;
+import io.fedlora.coordinator.app.JobLogAppender;
 import io.fedlora.coordinator.app.SubjectRevocation;
 import io.fedlora.coordinator.limits.CallRateLimiter;
 import io.fedlora.coordinator.limits.StreamLimiter;
@@ -91,6 +93,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private MetricsRoute metricsRoute;
     private Tracing tracing;
     private List<Consumer<Router>> dashboardRoutes = List.of();
+    private final JobLog jobLog = new JobLog();
     private volatile DashboardLogins dashboardLogins;
     private volatile DashboardServer dashboard;
     private boolean closed;
@@ -160,6 +163,7 @@ public final class CoordinatorServer implements AutoCloseable {
         events = new JobEvents(tracing.enabled()
                 ? RoundObserver.all(List.of(metrics.federation(), new RoundTracer(tracing.openTelemetry())))
                 : metrics.federation());
+        JobLogAppender.attach(jobLog).ifPresent(detach -> stops.push(b -> detach.close()));
         SecureRandom random = new SecureRandom();
         Revocations revocations = Revocations.load(store);
         AuditTrail audit = new AuditTrail(store, config.clock());
@@ -195,7 +199,7 @@ public final class CoordinatorServer implements AutoCloseable {
         Optional<CertificateRenewal> renewal = pki == null ? Optional.empty() : Optional.of(new CertificateRenewal(store,
                 pki, revocations::isRevoked, config.tls().clientCertificateValidity(), config.clock()));
         builder.addService(new AgentServiceImpl(store, jobs, nodes, scheduler, config.clock()))
-                .addService(new AdminServiceImpl(jobs, scheduler, events, store, nodes, config.clock()))
+                .addService(new AdminServiceImpl(jobs, scheduler, events, store, nodes, config.clock(), jobLog))
                 .addService(new EnrollmentServiceImpl(enrollment, renewal, caDer()))
                 .addService(new TrustAdminServiceImpl(tokens, revocations, nodes, store,
                         () -> pki == null ? "" : pki.caSha256(), config.clock(), () -> dashboard == null ? Optional.empty()
@@ -260,7 +264,7 @@ public final class CoordinatorServer implements AutoCloseable {
         }
         CoordinatorApp app = new CoordinatorApp(jobs, scheduler, store, nodes,
                 new SubjectRevocation(revocations, nodes, store, config.clock()), tokens, dashboardLogins, audit,
-                new JobFeed(jobs, events), config.clock());
+                new JobFeed(jobs, events), jobLog, config.clock());
         List<String> names = config.tls() == null ? List.of() : config.tls().serverNames();
         dashboard = DashboardServer.start(app, settings, config.host(), Optional.ofNullable(pki), names,
                 config.loadLimits(), config.clock(), withMetrics(dashboardRoutes));

@@ -223,7 +223,7 @@ class DashboardBrowserIT {
         browser.screenshot("audit");
         AxeCheck.assertNoSeriousViolations(browser, "audit");
         browser.open(url("/log/?job=" + job));
-        browser.await(By.id("log"));
+        browser.await(By.xpath("//*[@id='log']/li[contains(., 'round 1: selected')]"));
         browser.screenshot("log");
     }
 

@@ -84,6 +84,9 @@ class JobControlFederationTest {
 
         gate = new CountDownLatch(1);
         String job = admin.createJob(CreateJobRequest.newBuilder().setConfig(secureJob(3)).build()).getJobId();
+        // An operator follows the job's log from its start; the stream ends when the job does.
+        java.util.concurrent.CompletableFuture<CliRun> followed = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> run("admin", "logs", "--job", job, "--follow", "--coordinator", target, "--credentials", vera));
         admin.startJob(ref(job));
         awaitTraining(job, 1);
 
@@ -133,6 +136,14 @@ class JobControlFederationTest {
         StatusRuntimeException noV2 = assertThrows(StatusRuntimeException.class, () -> admin.downloadAdapter(
                 DownloadAdapterRequest.newBuilder().setJobId(job).setVersion(2).build()).hasNext());
         assertEquals(Status.Code.NOT_FOUND, noV2.getStatus().getCode());
+        CliRun log = followed.get(30, TimeUnit.SECONDS);
+        assertEquals(0, log.exit(), log.err());
+        for (String line : List.of("round 1: selected", "paused", "resumed", "round 2: selected", "cancelled by operator otto")) {
+            assertTrue(log.out().contains(line), "'" + line + "' in the followed log:\n" + log.out());
+        }
+        CliRun tail = run("admin", "logs", "--job", job, "--tail", "2", "--coordinator", target, "--credentials", vera);
+        assertEquals(2, tail.out().strip().lines().count(), tail.out());
+        assertTrue(tail.out().strip().endsWith("round 2 aborted: job cancelled by operator otto"), tail.out());
         CliRun resumeCancelled = run("admin", "resume-job", job, "--coordinator", target, "--credentials", otto);
         assertEquals(3, resumeCancelled.exit());
         assertTrue(resumeCancelled.err().contains("it is cancelled"), resumeCancelled.err());

@@ -45,11 +45,13 @@ public final class CoordinatorApp {
     private final AuditTrail audit;
     private final ActionGate gate;
     private final JobFeed feed;
+    private final JobLog jobLog;
     private final InstantSource clock;
 
     public CoordinatorApp(Jobs jobs, RoundScheduler scheduler, Store store, CohortTransport transport,
             SubjectRevocation revocation, EnrollmentTokens tokens, DashboardLogins logins, AuditTrail audit,
-            JobFeed feed, InstantSource clock) {
+            JobFeed feed, JobLog jobLog, InstantSource clock) {
+        this.jobLog = jobLog;
         this.jobs = jobs;
         this.scheduler = scheduler;
         this.store = store;
@@ -147,6 +149,22 @@ public final class CoordinatorApp {
             }
             return out;
         });
+    }
+
+    /** The job's last {@code limit} log lines, oldest first. */
+    public List<JobLog.Line> jobLog(Principal p, String jobId, int limit) {
+        return gate.perform(p, Action.READ_JOB_LOG, "job_id=" + jobId, () -> {
+            jobs.get(jobId);
+            if (limit < 1 || limit > JobLog.LINES_PER_JOB) {
+                throw new InvalidArgument("limit: 1.." + JobLog.LINES_PER_JOB + ", got " + limit);
+            }
+            return jobLog.recent(jobId, limit);
+        });
+    }
+
+    /** Follows the job's new log lines (after a gated read of the job); close the result to stop. */
+    public AutoCloseable followJobLog(String jobId, java.util.function.Consumer<JobLog.Line> follower) {
+        return jobLog.follow(jobId, follower);
     }
 
     public List<NodeView> nodes(Principal p) {

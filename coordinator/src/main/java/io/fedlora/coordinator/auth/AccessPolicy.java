@@ -50,6 +50,7 @@ public final class AccessPolicy {
         put(m, AdminServiceGrpc.getPauseJobMethod(), Action.PAUSE_JOB);
         put(m, AdminServiceGrpc.getResumeJobMethod(), Action.RESUME_JOB);
         put(m, AdminServiceGrpc.getCancelJobMethod(), Action.CANCEL_JOB);
+        put(m, AdminServiceGrpc.getWatchJobLogMethod(), Action.READ_JOB_LOG);
         put(m, TrustAdminServiceGrpc.getCreateEnrollmentTokenMethod(), Action.CREATE_ENROLLMENT_TOKEN);
         put(m, TrustAdminServiceGrpc.getRevokeMethod(), Action.REVOKE_NODE);
         put(m, TrustAdminServiceGrpc.getListCertificatesMethod(), Action.LIST_CERTIFICATES);

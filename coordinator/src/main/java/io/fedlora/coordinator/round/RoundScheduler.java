@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Runs every RUNNING job's round loop and routes what nodes send back to it. Both the gRPC
@@ -137,7 +138,9 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
             }
             throw e;
         }
-        log.info("job {} paused; the round in progress, if any, ends as usual", jobId);
+        try (var tag = jobTag(jobId)) {
+            log.info("job {} paused; the round in progress, if any, ends as usual", jobId);
+        }
         return store.job(jobId).orElseThrow();
     }
 
@@ -155,7 +158,7 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
         } else {
             launch(running);
         }
-        log.info("job {} resumed", jobId);
+        log.info("job {} resumed", jobId); // untagged: the job's round loop logs it to the job's log
         return running;
     }
 
@@ -172,6 +175,9 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
             JobRecord j = requireJob(jobId);
             transition(j, EnumSet.of(JobState.JOB_STATE_CREATED, JobState.JOB_STATE_RUNNING, JobState.JOB_STATE_PAUSED),
                     JobState.JOB_STATE_CANCELLED, "cancelled by " + by, "be cancelled");
+            try (var tag = jobTag(jobId)) {
+                log.info("job {} cancelled by {}", jobId, by);
+            }
             run = runs.remove(jobId);
             if (run != null) {
                 run.cancel();
@@ -180,15 +186,16 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
         if (run != null) {
             try {
                 if (!run.awaitEnd(CANCEL_WAIT)) {
-                    log.warn("job {}: the round loop did not end within {} s of the cancel; it publishes nothing more",
-                            jobId, CANCEL_WAIT.toSeconds());
+                    try (var tag = jobTag(jobId)) {
+                        log.warn("job {}: the round loop did not end within {} s of the cancel; it publishes nothing more",
+                                jobId, CANCEL_WAIT.toSeconds());
+                    }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
         JobRecord cancelled = store.job(jobId).orElseThrow();
-        log.info("job {} cancelled by {}", jobId, by);
         events.jobEnded(cancelled);
         return cancelled;
     }
@@ -408,5 +415,10 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
     @Override
     public void close() {
         close(Duration.ofSeconds(10));
+    }
+
+    /** Tags an operator action's log line with its job, so the job's log (dashboard, admin logs) shows it. */
+    private static MDC.MDCCloseable jobTag(String jobId) {
+        return MDC.putCloseable("job", jobId);
     }
 }

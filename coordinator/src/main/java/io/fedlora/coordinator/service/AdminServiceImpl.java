@@ -4,6 +4,7 @@ import io.fedlora.coordinator.CoordinatorException.InvalidArgument;
 import io.fedlora.coordinator.Jobs;
 import io.fedlora.coordinator.app.AppError;
 import io.fedlora.coordinator.app.JobFeed;
+import io.fedlora.coordinator.app.JobLog;
 import io.fedlora.coordinator.auth.Caller;
 import io.fedlora.coordinator.round.CohortTransport;
 import io.fedlora.coordinator.round.JobEvents;
@@ -16,6 +17,8 @@ import io.fedlora.proto.v1.Chunk;
 import io.fedlora.proto.v1.CreateJobRequest;
 import io.fedlora.proto.v1.DownloadAdapterRequest;
 import io.fedlora.proto.v1.Job;
+import io.fedlora.proto.v1.JobLogLine;
+import io.fedlora.proto.v1.WatchJobLogRequest;
 import io.fedlora.proto.v1.JobRef;
 import io.fedlora.proto.v1.ListJobsRequest;
 import io.fedlora.proto.v1.ListJobsResponse;
@@ -34,12 +37,21 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     private final Jobs jobs;
     private final RoundScheduler scheduler;
     private final JobFeed feed;
+    private final JobLog jobLog;
+    private final JobEvents events;
     private final Store store;
     private final CohortTransport transport;
     private final InstantSource clock;
 
     public AdminServiceImpl(Jobs jobs, RoundScheduler scheduler, JobEvents events, Store store,
             CohortTransport transport, InstantSource clock) {
+        this(jobs, scheduler, events, store, transport, clock, new JobLog());
+    }
+
+    public AdminServiceImpl(Jobs jobs, RoundScheduler scheduler, JobEvents events, Store store,
+            CohortTransport transport, InstantSource clock, JobLog jobLog) {
+        this.jobLog = jobLog;
+        this.events = events;
         this.jobs = jobs;
         this.scheduler = scheduler;
         this.feed = new JobFeed(jobs, events);
@@ -129,13 +141,93 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
                 obs.onError(error.grpcStatus().asRuntimeException());
             }
         });
-        obs.setOnCancelHandler(() -> {
-            try {
-                feed.close();
-            } catch (Exception ignored) {
-                // Unsubscribing cannot fail in a way the caller could act on.
+        obs.setOnCancelHandler(() -> closeQuietly(feed));
+    }
+
+    /** Recent lines, then (with follow) new ones until the job ends; lines come from the job's MDC-tagged log. */
+    @Override
+    public void watchJobLog(WatchJobLogRequest req, StreamObserver<JobLogLine> responses) {
+        ServerCallStreamObserver<JobLogLine> obs = (ServerCallStreamObserver<JobLogLine>) responses;
+        JobRecord job;
+        try {
+            job = jobs.get(req.getJobId());
+            if (req.getTail() < 0 || req.getTail() > JobLog.LINES_PER_JOB) {
+                throw new InvalidArgument("tail: 0.." + JobLog.LINES_PER_JOB + ", got " + req.getTail());
+            }
+        } catch (RuntimeException e) {
+            obs.onError(StatusMapper.toStatus(e));
+            return;
+        }
+        Object lock = new Object();
+        boolean[] done = {false};
+        java.util.function.Consumer<JobLog.Line> send = l -> {
+            synchronized (lock) {
+                if (!done[0]) {
+                    obs.onNext(JobLogLine.newBuilder().setUnixMs(l.unixMs()).setLevel(l.level())
+                            .setMessage(l.message()).build());
+                }
+            }
+        };
+        Runnable finish = () -> {
+            synchronized (lock) {
+                if (!done[0]) {
+                    done[0] = true;
+                    obs.onCompleted();
+                }
+            }
+        };
+        if (!req.getFollow() || job.isTerminal()) {
+            jobLog.recent(req.getJobId(), req.getTail() == 0 ? 200 : req.getTail()).forEach(send);
+            finish.run();
+            return;
+        }
+        // Follow first, then send the backlog: a line may come twice at the seam, never be lost.
+        java.util.List<JobLog.Line> live = new java.util.ArrayList<>();
+        boolean[] backlogSent = {false};
+        AutoCloseable following = jobLog.follow(req.getJobId(), l -> {
+            synchronized (lock) {
+                if (backlogSent[0]) {
+                    send.accept(l);
+                } else {
+                    live.add(l);
+                }
             }
         });
+        AutoCloseable ends = events.subscribe(req.getJobId(), new io.fedlora.coordinator.round.JobListener() {
+            @Override
+            public void onRoundEnded(RoundSummary summary) {}
+
+            @Override
+            public void onJobEnded(JobRecord j) {
+                finish.run();
+                closeQuietly(following);
+            }
+        });
+        obs.setOnCancelHandler(() -> {
+            synchronized (lock) {
+                done[0] = true;
+            }
+            closeQuietly(following);
+            closeQuietly(ends);
+        });
+        synchronized (lock) {
+            jobLog.recent(req.getJobId(), req.getTail() == 0 ? 200 : req.getTail()).forEach(send);
+            live.forEach(send);
+            backlogSent[0] = true;
+        }
+        if (jobs.get(req.getJobId()).isTerminal()) { // it ended before the subscription took
+            finish.run();
+            closeQuietly(following);
+            closeQuietly(ends);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // Unsubscribing cannot fail in a way the caller could act on.
+        }
     }
 
     @Override

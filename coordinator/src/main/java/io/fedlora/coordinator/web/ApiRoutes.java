@@ -66,6 +66,7 @@ final class ApiRoutes {
         r.post(P + "/jobs/:id/cancel").handler(ctx -> control(ctx, Action.CANCEL_JOB));
         r.get(P + "/jobs/:id/adapters/:version").handler(this::adapter);
         r.get(P + "/jobs/:id/privacy").handler(this::privacy);
+        r.get(P + "/jobs/:id/log").handler(this::jobLog);
         r.get(P + "/nodes").handler(this::nodes);
         r.post(P + "/nodes/:id/revoke").handler(this::revoke);
         r.post(P + "/enrollment-tokens").handler(this::enrollmentToken);
@@ -214,6 +215,23 @@ final class ApiRoutes {
             JsonObject job = JsonViews.job(app.job(p, id), app.rounds(p, id));
             return new JsonObject().put("jobId", id).put("epsilonSpent", job.getValue("epsilonSpent"))
                     .put("epsilonBudget", job.getValue("epsilonBudget")).put("nodes", nodes);
+        }).onSuccess(o -> json(ctx, 200, o));
+    }
+
+    private void jobLog(RoutingContext ctx) {
+        Principal p = principal(ctx);
+        String id = ctx.pathParam("id");
+        int limit;
+        try {
+            limit = intParam(ctx, "limit", 200);
+        } catch (AppError e) {
+            HttpErrors.send(ctx, e);
+            return;
+        }
+        blocking(ctx, () -> {
+            JsonArray lines = new JsonArray();
+            app.jobLog(p, id, limit).forEach(l -> lines.add(JsonViews.logLine(l)));
+            return new JsonObject().put("lines", lines);
         }).onSuccess(o -> json(ctx, 200, o));
     }
 

@@ -14,7 +14,8 @@ import java.time.Duration;
 
 /**
  * {@code GET /api/v1/events?job=ID}: server-sent events from the {@link JobFeed} (replay, then live):
- * {@code round} per ended round, {@code job} after each round and at the end, and a keep-alive
+ * {@code round} per ended round, {@code job} after each round and at the end, {@code log} per new
+ * coordinator log line of the job ({@code {"time","level","message"}}), and a keep-alive
  * comment every so often so that proxies keep the connection open.
  */
 final class JobEventStream {
@@ -70,21 +71,33 @@ final class JobEventStream {
                 });
             }
         };
+        // Log lines from now on; the page fetches the backlog from /jobs/{id}/log.
+        AutoCloseable logs = app.followJobLog(jobId, line -> {
+            JsonObject l = JsonViews.logLine(line);
+            loop.runOnContext(v -> send(res, "log", l));
+        });
+        res.closeHandler(v -> closeQuietly(logs));
         ctx.vertx().executeBlocking(() -> app.feed().open(jobId, sink), false).onComplete(opened -> {
             if (opened.failed()) {
+                closeQuietly(logs);
                 end(res);
                 return;
             }
             res.closeHandler(v -> {
                 ctx.vertx().cancelTimer(timer);
+                closeQuietly(logs);
                 closeQuietly(opened.result());
             });
             if (res.closed()) {
                 ctx.vertx().cancelTimer(timer);
+                closeQuietly(logs);
                 closeQuietly(opened.result());
             }
         });
-        res.endHandler(v -> ctx.vertx().cancelTimer(timer));
+        res.endHandler(v -> {
+            ctx.vertx().cancelTimer(timer);
+            closeQuietly(logs);
+        });
     }
 
     /** Reads the job off the caller's thread (the round loop must not block), then sends it. */

@@ -121,6 +121,11 @@ final class JsonViews {
                 .put("outcome", a.outcome()).put("detail", a.detail()).put("hash", a.hash());
     }
 
+    static JsonObject logLine(io.fedlora.coordinator.app.JobLog.Line l) {
+        return new JsonObject().put("time", java.time.Instant.ofEpochMilli(l.unixMs()).toString())
+                .put("level", l.level()).put("message", l.message());
+    }
+
     /** {@code PAUSE_JOB} as the API names it: {@code pause}. */
     static String actionLabel(Action a) {
         return switch (a) {

@@ -11,7 +11,10 @@ import io.fedlora.coordinator.Fixtures;
 import io.fedlora.coordinator.round.RoundTiming;
 import io.fedlora.coordinator.web.DashboardClient;
 import io.fedlora.crypto.pki.CertificateRole;
+import io.fedlora.proto.v1.AdminServiceGrpc;
+import io.fedlora.proto.v1.JobLogLine;
 import io.fedlora.proto.v1.JobState;
+import io.fedlora.proto.v1.WatchJobLogRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
@@ -24,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,9 +45,13 @@ class DashboardFederationTest {
     private CoordinatorServer server;
     private TlsTestClients clients;
     private final List<GrpcTestAgent> agents = new ArrayList<>();
+    // The job log holds what the coordinator logs at its level; the tests' logback config says WARN.
+    private final ch.qos.logback.classic.Logger roundLog =
+            (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.fedlora.coordinator.round");
 
     @BeforeEach
     void start() throws Exception {
+        roundLog.setLevel(ch.qos.logback.classic.Level.INFO);
         server = CoordinatorServer.start(CoordinatorConfig.builder(dir).port(0).insecurePlaintext(true)
                 .heartbeatInterval(Duration.ofMillis(200))
                 .roundTiming(new RoundTiming(Duration.ofMillis(20), Duration.ofMillis(20))).build());
@@ -63,6 +71,7 @@ class DashboardFederationTest {
         agents.forEach(GrpcTestAgent::close);
         clients.close();
         server.close();
+        roundLog.setLevel(null);
     }
 
     private DashboardClient signedIn(CertificateRole role) throws Exception {
@@ -114,6 +123,8 @@ class DashboardFederationTest {
             server.startJob(live);
             List<String[]> liveEvents = readEvents(stream);
             assertEquals(List.of(1, 2), rounds(liveEvents));
+            assertTrue(liveEvents.stream().anyMatch(e -> e[0].equals("log")
+                    && new JsonObject(e[1]).getString("message").contains("round 2: selected")));
             JsonObject round = liveEvents.stream().filter(e -> e[0].equals("round")).map(e -> new JsonObject(e[1]))
                     .findFirst().orElseThrow();
             assertEquals("completed", round.getString("state"));
@@ -130,6 +141,16 @@ class DashboardFederationTest {
         assertEquals("application/zip", zip.headers().firstValue("content-type").orElseThrow());
         assertEquals('P', zip.body()[0]);
         assertEquals(404, viewer.get("/api/v1/events?job=no-such-job").statusCode());
+
+        JsonArray lines = new JsonObject(viewer.get("/api/v1/jobs/" + done + "/log").body()).getJsonArray("lines");
+        assertTrue(lines.stream().map(JsonObject.class::cast).anyMatch(l -> l.getString("message").contains("completed")),
+                lines::encodePrettily);
+        var grpcLines = new ArrayList<JobLogLine>();
+        AdminServiceGrpc.newBlockingStub(clients.adminChannel()).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .watchJobLog(WatchJobLogRequest.newBuilder().setJobId(done).setFollow(true).build())
+                .forEachRemaining(grpcLines::add);
+        assertEquals(lines.size(), grpcLines.size());
+        assertEquals(lines.getJsonObject(0).getString("message"), grpcLines.get(0).getMessage());
     }
 
     @Test

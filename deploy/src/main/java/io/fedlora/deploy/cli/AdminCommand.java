@@ -9,7 +9,9 @@ import io.fedlora.proto.v1.AdminServiceGrpc;
 import io.fedlora.proto.v1.CreateJobRequest;
 import io.fedlora.proto.v1.DownloadAdapterRequest;
 import io.fedlora.proto.v1.Job;
+import io.fedlora.proto.v1.JobLogLine;
 import io.fedlora.proto.v1.JobRef;
+import io.fedlora.proto.v1.WatchJobLogRequest;
 import io.fedlora.proto.v1.ListNodesRequest;
 import io.fedlora.proto.v1.RoundSummary;
 import io.grpc.ManagedChannel;
@@ -30,7 +32,7 @@ import picocli.CommandLine.Spec;
                 + " cancel jobs), admin (all)."},
         subcommands = {AdminCommand.CreateJob.class, AdminCommand.StartJob.class, AdminCommand.PauseJob.class,
             AdminCommand.ResumeJob.class, AdminCommand.CancelJob.class, AdminCommand.ShowJob.class,
-            AdminCommand.Rounds.class, AdminCommand.Nodes.class, AdminCommand.Download.class,
+            AdminCommand.Rounds.class, AdminCommand.Logs.class, AdminCommand.Nodes.class, AdminCommand.Download.class,
             TrustCommands.EnrollToken.class, TrustCommands.DashboardLoginLink.class, TrustCommands.Revoke.class, TrustCommands.Certificates.class,
             TrustCommands.Audit.class})
 public final class AdminCommand {
@@ -170,6 +172,35 @@ public final class AdminCommand {
                         r.getState().name().replace("ROUND_STATE_", ""), r.getContributingNodesCount(),
                         r.getTotalExamples(), r.getTrainLoss(), r.getAdapterVersion(),
                         r.getAbortReason().isEmpty() ? "" : "  " + r.getAbortReason());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "logs", mixinStandardHelpOptions = true,
+            description = "Print the coordinator's log lines for a job (its rounds, stages, dropouts, aborts).")
+    static final class Logs extends Base {
+        @Option(names = "--job", required = true, description = "Job id.")
+        String jobId;
+
+        @Option(names = {"-f", "--follow"}, description = "Keep printing new lines until the job ends (or Ctrl-C).")
+        boolean follow;
+
+        @Option(names = "--tail", defaultValue = "200", description = "Recent lines to print first, 1..2000 (default: ${DEFAULT-VALUE}).")
+        int tail;
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        Integer run(AdminServiceGrpc.AdminServiceBlockingStub admin) {
+            var lines = admin.watchJobLog(WatchJobLogRequest.newBuilder().setJobId(jobId).setFollow(follow)
+                    .setTail(tail).build());
+            java.io.PrintWriter out = spec.commandLine().getOut();
+            while (lines.hasNext()) {
+                JobLogLine l = lines.next();
+                out.printf("%s %-5s %s%n", java.time.Instant.ofEpochMilli(l.getUnixMs()), l.getLevel(), l.getMessage());
+                out.flush();
             }
             return 0;
         }
