@@ -246,13 +246,7 @@ class DashboardBrowserIT {
     }
 
     private static void await(String what, BooleanSupplier cond) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(100);
-        }
+        Await.until(what, Duration.ofSeconds(60), cond);
     }
 
     /** Trains in about a second: rounds come steadily, so the page can be watched. */

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fedlora.client.train.LocalTrainer;
-import io.fedlora.client.train.TrainOutcome;
-import io.fedlora.client.train.TrainRequest;
 import io.fedlora.coordinator.CoordinatorServer;
 import io.fedlora.proto.v1.AdminServiceGrpc;
 import io.fedlora.proto.v1.AuditEntry;
@@ -185,13 +182,7 @@ class JobControlFederationTest {
     }
 
     private static void await(String what, BooleanSupplier cond) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
+        Await.until(what, Duration.ofSeconds(60), cond);
     }
 
     private static JobRef ref(String job) {
@@ -210,27 +201,7 @@ class JobControlFederationTest {
 
     private void startAgent(String name) throws Exception {
         String token = federation.enrollmentToken(name, "agent");
-        federation.startAgent(federation.enrolledAgent(name, token).build(), new GatedTrainer(name));
-    }
-
-    /** A fast deterministic trainer that records each training and waits at the test's gate. */
-    private final class GatedTrainer implements LocalTrainer {
-        private final String name;
-
-        GatedTrainer(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public TrainOutcome train(TrainRequest req) {
-            training.add(req.jobId() + "/" + req.round() + "/" + name);
-            try {
-                gate.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return new TrainOutcome(TinyFederation.delta(req), 20, 0.5, 1, 0.01);
-        }
+        federation.startAgent(federation.enrolledAgent(name, token).build(), new GatedTrainer(name, training, () -> gate));
     }
 
     /** Longer deadlines than the tiny job's own: a round is held at the gate while the operators act. */

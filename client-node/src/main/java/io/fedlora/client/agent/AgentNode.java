@@ -346,8 +346,28 @@ public final class AgentNode implements AutoCloseable {
         connected = false;
         if (!closed) {
             log.warn("connection to coordinator lost{}: {}", wasConnected ? "" : " before it was established", status);
+            abandonUnmaskedRounds();
         }
         return established.get();
+    }
+
+    /**
+     * The coordinator counts a node whose stream ended as dropped from every round it has not yet sent
+     * its masked input to, and the stage messages sent meanwhile are gone: those rounds cannot complete
+     * here. End them now, so the worker is not held in {@link SecureSession#mask} until the round's
+     * deadline while the next round's task waits behind it.
+     */
+    private void abandonUnmaskedRounds() {
+        for (var e : sessions.entrySet()) {
+            SecureSession s = e.getValue();
+            if (s.stage().ordinal() < io.fedlora.crypto.secagg.ClientStage.MASKED.ordinal()
+                    && sessions.remove(e.getKey(), s)) {
+                cancelledTasks.add(e.getKey());
+                s.end();
+                log.info("round {}: abandoned, the connection was lost before this node's masked input went in",
+                        e.getKey());
+            }
+        }
     }
 
     // ---- tasks ----
