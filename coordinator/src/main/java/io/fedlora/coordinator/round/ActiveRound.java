@@ -19,9 +19,11 @@ final class ActiveRound {
     final long startedMs;
     /** The SecAgg+ state; null in a plaintext round (--insecure-plaintext only). */
     final SecureRound secure;
+    final RoundStages stages;
 
     ActiveRound(int round, TrainTask task, Set<String> selected, Instant deadline, long startedMs,
-            SecureRound secure) {
+            SecureRound secure, RoundStages stages) {
+        this.stages = stages;
         this.round = round;
         this.task = task;
         this.selected = selected;

@@ -568,7 +568,8 @@ final class JobRun implements RoundHost {
         TrainTask task = taskBuilder.build();
         Set<String> selected = new LinkedHashSet<>();
         cohort.forEach(c -> selected.add(c.nodeId()));
-        ActiveRound r = new ActiveRound(round, task, selected, deadline, now.toEpochMilli(), secure);
+        ActiveRound r = new ActiveRound(round, task, selected, deadline, now.toEpochMilli(), secure,
+                new RoundStages(events, jobId, round));
         store.insertRound(ledger.summary(r, RoundState.ROUND_STATE_RUNNING).build());
         lock.lock();
         try {

@@ -105,8 +105,7 @@ final class PlaintextCollection {
             lock.unlock();
         }
         long endedMs = clock.millis();
-        host.events().stageClosed(jobId, r.round, RoundObserver.COLLECT, Duration.ofNanos(System.nanoTime() - collectStart),
-                missing.size());
+        r.stages.closedSince(RoundObserver.COLLECT, collectStart, missing);
         if (h == Halt.SHUTDOWN) {
             RoundSummary s = ledger.summary(r, RoundState.ROUND_STATE_ABORTED).setEndedUnixMs(endedMs)
                     .setAbortReason("coordinator shutting down").build();
@@ -135,7 +134,7 @@ final class PlaintextCollection {
     private FlatAdapter publish(List<ClientUpdate> updates, FlatAdapter global) {
         long t0 = System.nanoTime();
         float[] values = strategy.aggregate(global, updates);
-        host.events().stageClosed(jobId, r.round, RoundObserver.AGGREGATE, Duration.ofNanos(System.nanoTime() - t0), 0);
+        r.stages.closedSince(RoundObserver.AGGREGATE, t0, List.of());
         long examples = 0;
         double lossSum = 0;
         double secondsSum = 0;

@@ -135,7 +135,8 @@ final class RoundLedger {
                 .setRound(r.round)
                 .setState(state)
                 .addAllSelectedNodes(r.selected)
-                .setStartedUnixMs(r.startedMs);
+                .setStartedUnixMs(r.startedMs)
+                .addAllStages(r.stages.timings());
         lock.lock();
         try {
             b.addAllContributingNodes(r.updates.keySet());

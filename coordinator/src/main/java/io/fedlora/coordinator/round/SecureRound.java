@@ -24,7 +24,9 @@ import io.fedlora.proto.v1.SecAggSetup;
 import io.fedlora.rounds.SecureRoundSetup;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -102,14 +104,14 @@ final class SecureRound {
     }
 
     /** Nodes asked in the current stage that have not answered it (yet): at a stage's close, its dropouts. */
-    int unanswered() {
-        int n = 0;
+    List<String> unanswered() {
+        List<String> out = new ArrayList<>();
         for (String id : asked) {
             if (!answered.contains(id)) {
-                n++;
+                out.add(id);
             }
         }
-        return n;
+        return out;
     }
 
     /** Whether {@code nodeId} may still answer in this stage (it was asked and has not yet). */

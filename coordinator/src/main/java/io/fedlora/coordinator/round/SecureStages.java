@@ -114,7 +114,7 @@ final class SecureStages {
                     return stopped();
                 }
                 Map<String, byte[]> out;
-                int dropped;
+                List<String> dropped;
                 lock.lock();
                 try {
                     dropped = s.unanswered();
@@ -122,16 +122,14 @@ final class SecureStages {
                     if (inputs >= 0 && inputs < cfg.getMinClients()) {
                         abort = String.format("only %d of %d selected nodes sent a masked input (min_clients %d)",
                                 inputs, r.selected.size(), cfg.getMinClients());
-                        host.events().stageClosed(jobId, r.round, STAGE_TAGS.get(stage),
-                                Duration.ofNanos(System.nanoTime() - stageStart), dropped);
+                        r.stages.closedSince(STAGE_TAGS.get(stage), stageStart, dropped);
                         break;
                     }
                     out = s.advance();
                 } finally {
                     lock.unlock();
                 }
-                host.events().stageClosed(jobId, r.round, STAGE_TAGS.get(stage),
-                        Duration.ofNanos(System.nanoTime() - stageStart), dropped);
+                r.stages.closedSince(STAGE_TAGS.get(stage), stageStart, dropped);
                 log.info("job {} round {}: secagg {} stage closed; {} node(s) go on", jobId, r.round, stage, out.size());
                 push(out);
             }
@@ -141,7 +139,7 @@ final class SecureStages {
                     return stopped();
                 }
                 long t0 = System.nanoTime();
-                int dropped = 0;
+                List<String> dropped = List.of();
                 lock.lock();
                 try {
                     dropped = s.unanswered();
@@ -149,8 +147,7 @@ final class SecureStages {
                 } finally {
                     lock.unlock();
                     // Closed whether or not the sum could be rebuilt: an abort here is the unmask stage's.
-                    host.events().stageClosed(jobId, r.round, RoundObserver.UNMASK,
-                            Duration.ofNanos(System.nanoTime() - unmaskStart), dropped);
+                    r.stages.closedSince(RoundObserver.UNMASK, unmaskStart, dropped);
                 }
                 return publishSecure(result, global, t0);
             }
@@ -202,7 +199,7 @@ final class SecureStages {
                     String.format("%.4g", privacy.getClientNoiseStddev()));
         }
         float[] values = strategy.applyMean(global, res.aggregate().meanUpdate());
-        host.events().stageClosed(jobId, r.round, RoundObserver.AGGREGATE, Duration.ofNanos(System.nanoTime() - t0), 0);
+        r.stages.closedSince(RoundObserver.AGGREGATE, t0, List.of());
         Set<String> missing = new LinkedHashSet<>(r.selected);
         missing.removeAll(res.contributors());
         ledger.cancel(missing, r.round, "round " + r.round + " has ended");

@@ -74,11 +74,17 @@ final class JsonViews {
 
     static JsonObject round(RoundSummary r) {
         Set<String> contributed = new HashSet<>(r.getContributingNodesList());
+        java.util.Map<String, String> droppedAt = new java.util.HashMap<>();
+        JsonObject stageMs = new JsonObject();
+        for (var st : r.getStagesList()) {
+            stageMs.put(st.getStage(), st.getDurationMs());
+            st.getDroppedNodesList().forEach(n -> droppedAt.putIfAbsent(n, st.getStage()));
+        }
         JsonArray dropped = new JsonArray();
         if (r.getState() != RoundState.ROUND_STATE_RUNNING) {
             for (String n : r.getSelectedNodesList()) {
                 if (!contributed.contains(n)) {
-                    dropped.add(new JsonObject().put("node", n).put("stage", null));
+                    dropped.add(new JsonObject().put("node", n).put("stage", droppedAt.get(n)));
                 }
             }
         }
@@ -92,7 +98,7 @@ final class JsonViews {
                 .put("selected", new JsonArray(List.copyOf(r.getSelectedNodesList())))
                 .put("contributors", new JsonArray(List.copyOf(r.getContributingNodesList())))
                 .put("dropped", dropped)
-                .put("stageMs", new JsonObject())
+                .put("stageMs", stageMs)
                 .put("trainMs", trainMs)
                 .put("otherMs", totalMs == null ? null : Math.max(0, totalMs - (trainMs == null ? 0 : trainMs)))
                 .put("abortReason", r.getAbortReason().isEmpty() ? null : r.getAbortReason())

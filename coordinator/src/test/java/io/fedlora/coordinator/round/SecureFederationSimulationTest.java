@@ -110,6 +110,18 @@ class SecureFederationSimulationTest {
             };
             assertEquals(expectedIn, in, c.node.nodeName() + " (" + c.behaviour + ") contributed?");
         }
+        // Where the round spent its time and who dropped where, as the dashboard shows it.
+        assertEquals(List.of("advertise_keys", "share_keys", "masked_input", "unmask", "aggregate"),
+                round.getStagesList().stream().map(io.fedlora.proto.v1.StageTiming::getStage).toList());
+        List<Behaviour> dropAt = List.of(Behaviour.DROP_AT_1, Behaviour.DROP_AT_2, Behaviour.DROP_AT_3, Behaviour.DROP_AT_4);
+        for (SecureSimulatedClient c : clients) {
+            int stage = dropAt.indexOf(c.behaviour);
+            if (stage >= 0) {
+                assertTrue(round.getStages(stage).getDroppedNodesList().contains(c.node.nodeId()),
+                        c.node.nodeName() + " (" + c.behaviour + ") dropped at " + round.getStages(stage).getStage());
+            }
+        }
+        assertTrue(round.getStagesList().stream().allMatch(st -> st.getDurationMs() >= 0));
         assertRefused(Behaviour.FORGED_SIGNATURE, CoordinatorException.InvalidArgument.class, "BAD_SIGNATURE");
         assertRefused(Behaviour.REPLAYED_FROM_ANOTHER_ROUND, CoordinatorException.FailedPrecondition.class, "WRONG_ROUND");
         assertRefused(Behaviour.IMPERSONATES_THEN_HONEST, CoordinatorException.InvalidArgument.class,

@@ -130,6 +130,7 @@ class DashboardFederationTest {
             assertEquals("completed", round.getString("state"));
             assertEquals(2, round.getJsonArray("contributors").size());
             assertEquals(64, round.getString("sha256").length());
+            assertEquals(java.util.Set.of("collect", "aggregate"), round.getJsonObject("stageMs").fieldNames());
         });
 
         HttpResponse<String> detail = viewer.get("/api/v1/jobs/" + done);
