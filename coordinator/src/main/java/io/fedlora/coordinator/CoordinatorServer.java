@@ -38,7 +38,7 @@ import io.fedlora.coordinator.metrics.MetricsRoute;
 import io.fedlora.coordinator.round.RoundObserver;
 import io.fedlora.coordinator.service.StoreHealth;
 import io.fedlora.coordinator.tracing.RoundTracer;
-import io.fedlora.coordinator.tracing.Tracing;
+import io.fedlora.tracing.Tracing;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.util.List;
 import io.grpc.InsecureServerCredentials;

@@ -34,13 +34,16 @@ import java.util.regex.Pattern;
  * @param insecureTransport development only: plaintext gRPC to a coordinator run with
  *     {@code --insecure-transport}; no certificate, no enrollment
  * @param renewal when the node renews its certificate (see {@link RenewalPolicy})
+ * @param openTelemetry where the node's task spans go (each links to its round's span on the
+ *     coordinator); {@code OpenTelemetry.noop()} when tracing is off
  */
 public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeName, String baseModelSha256,
         long numExamples, String device, Duration initialBackoff, Duration maxBackoff, Duration heartbeatTimeout,
         Duration callTimeout, io.fedlora.client.privacy.PrivacyBudget privacyBudget, boolean insecurePlaintext,
         int minSecureCohort, EncodedUpdateListener encodedUpdateListener,
         java.util.Optional<io.fedlora.client.tls.EnrollmentToken> enrollmentToken,
-        java.util.Optional<Path> caCertificateFile, boolean insecureTransport, RenewalPolicy renewal) {
+        java.util.Optional<Path> caCertificateFile, boolean insecureTransport, RenewalPolicy renewal,
+        io.opentelemetry.api.OpenTelemetry openTelemetry) {
 
     /** Test hook: an encoded update before masking. */
     @FunctionalInterface
@@ -85,6 +88,9 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
         if (enrollmentToken == null || caCertificateFile == null) {
             p.add("enrollmentToken, caCertificateFile: use Optional.empty() when absent");
         }
+        if (openTelemetry == null) {
+            p.add("openTelemetry: required (OpenTelemetry.noop() for none)");
+        }
         if (renewal == null) {
             p.add("renewal: required (RenewalPolicy.defaults())");
         }
@@ -123,6 +129,7 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
         private java.util.Optional<Path> caCertificateFile = java.util.Optional.empty();
         private boolean insecureTransport;
         private RenewalPolicy renewal = RenewalPolicy.defaults();
+        private io.opentelemetry.api.OpenTelemetry openTelemetry = io.opentelemetry.api.OpenTelemetry.noop();
 
         private Builder(String target, Path stateDir, String nodeName, String model) {
             this.target = target;
@@ -197,10 +204,15 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
             return this;
         }
 
+        public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry v) {
+            openTelemetry = v;
+            return this;
+        }
+
         public AgentConfig build() {
             return new AgentConfig(target, stateDir, nodeName, model, numExamples, device, initialBackoff, maxBackoff,
                     heartbeatTimeout, callTimeout, privacyBudget, insecurePlaintext, minSecureCohort,
-                    encodedUpdateListener, enrollmentToken, caCertificateFile, insecureTransport, renewal);
+                    encodedUpdateListener, enrollmentToken, caCertificateFile, insecureTransport, renewal, openTelemetry);
         }
     }
 }

@@ -51,6 +51,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -107,6 +109,7 @@ public final class AgentNode implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     /** Open secure rounds by job/round; stage messages are handled on {@link #secagg}. */
     private final Map<String, SecureSession> sessions = new java.util.concurrent.ConcurrentHashMap<>();
+    private final TaskSpans taskSpans;
     private final ExecutorService secagg;
     /** Certificate renewal checks (mutual TLS only): at start, then every {@link RenewalPolicy#checkInterval()}. */
     private final java.util.concurrent.ScheduledExecutorService renewals;
@@ -133,6 +136,7 @@ public final class AgentNode implements AutoCloseable {
         this.nodeIdFile = config.stateDir().resolve("node-id");
         this.nodeId = Files.exists(nodeIdFile) ? Files.readString(nodeIdFile, StandardCharsets.UTF_8).trim() : "";
         this.backoff = new Backoff(config.initialBackoff(), config.maxBackoff(), RandomGenerator.of("L64X128MixRandom"));
+        this.taskSpans = new TaskSpans(config.openTelemetry());
         this.worker = Executors.newSingleThreadExecutor(r -> daemon(r, "agent-worker-" + config.nodeName()));
         this.secagg = Executors.newSingleThreadExecutor(r -> daemon(r, "agent-secagg-" + config.nodeName()));
         this.control = daemon(this::controlLoop, "agent-control-" + config.nodeName());
@@ -401,6 +405,21 @@ public final class AgentNode implements AutoCloseable {
     }
 
     private void runTask(TrainTask t) {
+        Span span = taskSpans.start(t, nodeId);
+        String outcome = "failed";
+        try {
+            outcome = runTask(t, span);
+        } finally {
+            span.setAttribute(TaskSpans.OUTCOME, outcome);
+            if (outcome.equals("failed")) {
+                span.setStatus(StatusCode.ERROR);
+            }
+            span.end();
+        }
+    }
+
+    /** Runs one task; returns its outcome for the task's span: contributed, declined, skipped or failed. */
+    private String runTask(TrainTask t, Span span) {
         MDC.put("node", nodeId);
         MDC.put("job", t.getJobId());
         MDC.put("round", Integer.toString(t.getRound()));
@@ -411,12 +430,12 @@ public final class AgentNode implements AutoCloseable {
                         t.getRound(), t.getBaseModelSha256(), config.baseModelSha256());
                 decline(t, new PrivacyGate.Refusal(DeclineReason.DECLINE_REASON_BASE_MODEL_MISMATCH,
                         "this node has base model " + config.baseModelSha256()));
-                return;
+                return "declined";
             }
             if (t.getTraining().hasDp() && !trainer.supportsDp()) {
                 decline(t, new PrivacyGate.Refusal(DeclineReason.DECLINE_REASON_UNACCEPTABLE_PARAMETERS,
                         "the task asks for DP-SGD, which this node's trainer does not implement"));
-                return;
+                return "declined";
             }
             SecureSession session = null;
             if (!t.hasSecagg() && !config.insecurePlaintext()) {
@@ -424,7 +443,7 @@ public final class AgentNode implements AutoCloseable {
                         t.getRound());
                 decline(t, new PrivacyGate.Refusal(DeclineReason.DECLINE_REASON_UNACCEPTABLE_PARAMETERS,
                         "the round has no secure aggregation; this node sends its update only through SecAgg+"));
-                return;
+                return "declined";
             }
             if (t.hasSecagg()) {
                 try {
@@ -433,30 +452,41 @@ public final class AgentNode implements AutoCloseable {
                     log.warn("declining job {} round {}: {}", t.getJobId(), t.getRound(), e.getMessage());
                     decline(t, new PrivacyGate.Refusal(DeclineReason.DECLINE_REASON_UNACCEPTABLE_PARAMETERS,
                             e.getMessage()));
-                    return;
+                    return "declined";
                 }
             }
             Object admitted = privacyGate.admit(t);
             if (admitted instanceof PrivacyGate.Refusal refusal) {
                 log.warn("declining job {} round {}: {}", t.getJobId(), t.getRound(), refusal.detail());
                 decline(t, refusal);
-                return;
+                return "declined";
             }
             Map<String, Double> privacyMetrics = ((PrivacyGate.Allowance) admitted).metrics();
             if (isCancelled(t) || pastDeadline(t)) {
                 log.info("skipping job {} round {}: cancelled or past its deadline", t.getJobId(), t.getRound());
-                return;
+                return "skipped";
             }
             if (session != null) {
                 // Keys go out before training, so the exchange overlaps it.
                 sessions.put(key(t.getJobId(), t.getRound()), session);
                 sendSecAgg(t, session.advertise());
             }
-            FlatAdapter start = FlatAdapter.fromSafetensors(t.getAdapterLayout(), adapter(t));
+            Span fetch = taskSpans.step(span, "fetch");
+            FlatAdapter start;
+            try {
+                start = FlatAdapter.fromSafetensors(t.getAdapterLayout(), adapter(t));
+            } finally {
+                fetch.end();
+            }
             log.info("job {} round {}: training from adapter version {}", t.getJobId(), t.getRound(),
                     t.getAdapterVersion());
-            TrainOutcome out = trainer.train(new TrainRequest(t.getJobId(), t.getRound(), start, t.getLora(),
-                    t.getTraining()));
+            Span training = taskSpans.step(span, "train");
+            TrainOutcome out;
+            try {
+                out = trainer.train(new TrainRequest(t.getJobId(), t.getRound(), start, t.getLora(), t.getTraining()));
+            } finally {
+                training.end();
+            }
             if (out.delta().length != start.values().length) {
                 throw new IllegalStateException("trainer returned " + out.delta().length + " values, adapter has "
                         + start.values().length);
@@ -464,14 +494,19 @@ public final class AgentNode implements AutoCloseable {
             if (isCancelled(t) || pastDeadline(t)) {
                 log.warn("job {} round {}: trained in {} s but the round is over; not uploading", t.getJobId(),
                         t.getRound(), String.format("%.1f", out.trainSeconds()));
-                return;
+                return "skipped";
             }
-            if (session != null) {
-                if (!submitMasked(t, out, session)) {
-                    return;
+            Span upload = taskSpans.step(span, "upload");
+            try {
+                if (session != null) {
+                    if (!submitMasked(t, out, session)) {
+                        return "skipped";
+                    }
+                } else {
+                    submit(t, out);
                 }
-            } else {
-                submit(t, out);
+            } finally {
+                upload.end();
             }
             if (!privacyMetrics.isEmpty()) {
                 blocking.withDeadlineAfter(config.callTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
@@ -481,6 +516,7 @@ public final class AgentNode implements AutoCloseable {
             log.info("job {} round {}: update accepted (loss {}, {} steps, {} examples, {} s training)", t.getJobId(),
                     t.getRound(), String.format("%.4f", out.meanLoss()), out.steps(), out.numExamples(),
                     String.format("%.2f", out.trainSeconds()));
+            return "contributed";
         } catch (StatusRuntimeException e) {
             log.warn("job {} round {}: coordinator refused or failed: {}", t.getJobId(), t.getRound(), e.getStatus());
         } catch (InterruptedException e) {
@@ -498,6 +534,7 @@ public final class AgentNode implements AutoCloseable {
             });
             MDC.clear();
         }
+        return "failed";
     }
 
     // ---- secure aggregation ----

@@ -100,7 +100,12 @@ class AgentNodeTest {
     }
 
     private AgentNode startAgent(io.fedlora.client.privacy.PrivacyBudget budget) throws Exception {
-        AgentConfig cfg = AgentConfig.builder("in-process", stateDir, "node-a", MODEL).numExamples(42)
+        return startAgent(budget, io.opentelemetry.api.OpenTelemetry.noop());
+    }
+
+    private AgentNode startAgent(io.fedlora.client.privacy.PrivacyBudget budget, io.opentelemetry.api.OpenTelemetry otel)
+            throws Exception {
+        AgentConfig cfg = AgentConfig.builder("in-process", stateDir, "node-a", MODEL).numExamples(42).openTelemetry(otel)
                 .backoff(Duration.ofMillis(20), Duration.ofMillis(200)).heartbeatTimeout(Duration.ofSeconds(30))
                 .callTimeout(Duration.ofSeconds(10)).privacyBudget(budget)
                 .insecurePlaintext(true) // this fake coordinator hands out plaintext tasks; secure rounds: deploy's SecureAggregationTest
@@ -165,6 +170,42 @@ class AgentNodeTest {
         push(t);
         Thread.sleep(200);
         assertEquals(1, trainer.requests.size());
+    }
+
+    @Test
+    void eachTaskHasASpanLinkedToItsRoundWithAChildPerStep() throws Exception {
+        var exporter = io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter.create();
+        var provider = io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+                .addSpanProcessor(io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(exporter)).build();
+        try {
+            agent = startAgent(null, io.opentelemetry.sdk.OpenTelemetrySdk.builder().setTracerProvider(provider).build());
+            String roundTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
+            String roundSpan = "00f067aa0ba902b7";
+            push(task(1, MODEL).toBuilder().setTraceparent("00-" + roundTrace + "-" + roundSpan + "-01").build());
+            await("task span", () -> exporter.getFinishedSpanItems().stream().anyMatch(sp -> sp.getName().equals("fedlora.task")));
+
+            var spans = exporter.getFinishedSpanItems();
+            var task = spans.stream().filter(sp -> sp.getName().equals("fedlora.task")).findFirst().orElseThrow();
+            assertEquals(1, task.getLinks().size());
+            assertEquals(roundTrace, task.getLinks().get(0).getSpanContext().getTraceId());
+            assertEquals(roundSpan, task.getLinks().get(0).getSpanContext().getSpanId());
+            assertEquals("job", task.getAttributes().get(io.fedlora.tracing.TraceContext.JOB));
+            assertEquals(1L, task.getAttributes().get(io.fedlora.tracing.TraceContext.ROUND));
+            assertEquals(agent.nodeId(), task.getAttributes().get(TaskSpans.NODE));
+            assertEquals("contributed", task.getAttributes().get(TaskSpans.OUTCOME));
+            assertEquals(List.of("fedlora.fetch", "fedlora.train", "fedlora.upload"), spans.stream()
+                    .filter(sp -> sp.getParentSpanId().equals(task.getSpanId())).map(sp -> sp.getName()).toList());
+
+            // A task for another model is declined, and says so on its span; a bad traceparent is no link.
+            push(task(2, "f".repeat(64)).toBuilder().setTraceparent("not-a-traceparent").build());
+            await("declined span", () -> exporter.getFinishedSpanItems().stream().anyMatch(sp ->
+                    "declined".equals(sp.getAttributes().get(TaskSpans.OUTCOME))));
+            var declined = exporter.getFinishedSpanItems().stream()
+                    .filter(sp -> "declined".equals(sp.getAttributes().get(TaskSpans.OUTCOME))).findFirst().orElseThrow();
+            assertEquals(List.of(), declined.getLinks());
+        } finally {
+            provider.close();
+        }
     }
 
     @Test

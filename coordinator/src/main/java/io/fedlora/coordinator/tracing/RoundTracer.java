@@ -3,16 +3,15 @@ package io.fedlora.coordinator.tracing;
 import io.fedlora.coordinator.round.RoundObserver;
 import io.fedlora.proto.v1.RoundState;
 import io.fedlora.proto.v1.RoundSummary;
+import io.fedlora.tracing.TraceContext;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +24,8 @@ import java.util.concurrent.TimeUnit;
 public final class RoundTracer implements RoundObserver {
 
     public static final String INSTRUMENTATION = "io.fedlora.coordinator";
-    public static final AttributeKey<String> JOB = AttributeKey.stringKey("fedlora.job");
-    public static final AttributeKey<Long> ROUND = AttributeKey.longKey("fedlora.round");
+    public static final AttributeKey<String> JOB = TraceContext.JOB;
+    public static final AttributeKey<Long> ROUND = TraceContext.ROUND;
     public static final AttributeKey<Long> COHORT_SIZE = AttributeKey.longKey("fedlora.cohort_size");
     public static final AttributeKey<Long> DROPOUTS = AttributeKey.longKey("fedlora.dropouts");
     public static final AttributeKey<Long> CONTRIBUTORS = AttributeKey.longKey("fedlora.contributors");
@@ -56,9 +55,7 @@ public final class RoundTracer implements RoundObserver {
         if (previous != null) {
             previous.span().end();
         }
-        Map<String, String> carrier = new HashMap<>();
-        W3CTraceContextPropagator.getInstance().inject(Context.root().with(span), carrier, Map::put);
-        return carrier.getOrDefault("traceparent", "");
+        return TraceContext.traceparent(span);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.fedlora.coordinator.tracing;
 
+import io.fedlora.tracing.Tracing;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

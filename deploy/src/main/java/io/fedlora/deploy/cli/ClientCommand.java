@@ -11,6 +11,7 @@ import io.fedlora.client.tls.EnrollmentToken;
 import io.fedlora.client.train.DjlLoraTrainer;
 import io.fedlora.client.train.LocalTrainer;
 import io.fedlora.deploy.local.RecordingTrainer;
+import io.fedlora.tracing.Tracing;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -104,6 +105,12 @@ public final class ClientCommand implements Callable<Integer> {
         return new RenewalPolicy(0, TrustCommands.parseTtl(v), hourly);
     }
 
+    @Option(names = "--otlp-endpoint", paramLabel = "URL",
+            description = "Send OpenTelemetry traces (a span per task, linked to the coordinator's round span, with a"
+                    + " child per fetch, train and upload) to this OTLP/HTTP collector, e.g. http://collector:4318"
+                    + " (default: no traces are sent).")
+    java.net.URI otlpEndpoint;
+
     private PrivacyBudget budget() {
         if (privacyBudget == null || privacyBudget.isEmpty()) {
             return null;
@@ -128,6 +135,8 @@ public final class ClientCommand implements Callable<Integer> {
                 .privacyBudget(budget())
                 .insecurePlaintext(insecurePlaintext).minSecureCohort(minSecureCohort)
                 .insecureTransport(insecureTransport).renewal(renewalPolicy(renewBefore));
+        Tracing tracing = Tracing.of("fedlora-agent", java.util.Optional.ofNullable(otlpEndpoint));
+        builder.openTelemetry(tracing.openTelemetry());
         if (enrollToken != null || enrollTokenFile != null) {
             if (enrollToken != null && enrollTokenFile != null) {
                 throw new IllegalArgumentException("give --enroll-token or --enroll-token-file, not both");
@@ -149,6 +158,7 @@ public final class ClientCommand implements Callable<Integer> {
             try {
                 node.close();
                 owned.close();
+                tracing.close(); // sends the spans still batched
             } catch (Exception e) {
                 System.err.println("client: shutdown: " + e.getMessage());
             } finally {

@@ -1,4 +1,4 @@
-package io.fedlora.coordinator.tracing;
+package io.fedlora.tracing;
 
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.Attributes;
