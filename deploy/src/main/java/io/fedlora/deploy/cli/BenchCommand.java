@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 /** Benchmarks; each prints one JSON object with {@code --json}. Results go in docs/benchmarks.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (see docs/benchmarks.md).",
         subcommands = {BenchCommand.Train.class, BenchCommand.Model.class, BenchCommand.SecAgg.class, BenchCommand.Tls.class, BenchCommand.Jmh.class,
-                BenchCommand.Strategies.class})
+                BenchCommand.Strategies.class, BenchCommand.Dashboard.class})
 public final class BenchCommand {
 
     @Command(name = "train", mixinStandardHelpOptions = true,
@@ -310,6 +310,37 @@ public final class BenchCommand {
             io.fedlora.deploy.bench.StrategyBenchmark.printTable(runs, s, System.out);
             if (json) {
                 System.out.println(io.fedlora.deploy.bench.StrategyBenchmark.toJson(runs, s));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "dashboard", mixinStandardHelpOptions = true,
+            description = "Dashboard API latency (GET /metrics, the job page's call, the node list) against GET /healthz,"
+                    + " on a real coordinator holding many registered nodes and a long job history.")
+    static final class Dashboard implements Callable<Integer> {
+        @Option(names = "--nodes", defaultValue = "1000", description = "Registered nodes (default: ${DEFAULT-VALUE}).")
+        int nodes;
+
+        @Option(names = "--rounds", defaultValue = "100", description = "Completed rounds of the job (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--warmup", defaultValue = "100", description = "Untimed requests per endpoint first (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--requests", defaultValue = "200", description = "Timed requests per endpoint (default: ${DEFAULT-VALUE}).")
+        int requests;
+
+        @Option(names = "--json", description = "Also print one JSON object at the end.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            var s = new io.fedlora.deploy.bench.DashboardBenchmark.Settings(nodes, rounds, warmup, requests);
+            var results = io.fedlora.deploy.bench.DashboardBenchmark.run(s, System.err);
+            io.fedlora.deploy.bench.DashboardBenchmark.printTable(results, s, System.out);
+            if (json) {
+                System.out.println(io.fedlora.deploy.bench.DashboardBenchmark.toJson(results, s));
             }
             return 0;
         }

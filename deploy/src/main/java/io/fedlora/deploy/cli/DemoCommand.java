@@ -60,12 +60,17 @@ public final class DemoCommand implements Callable<Integer> {
             description = "After the last round, leave the coordinator and its dashboard up until Ctrl-C.")
     boolean keepRunning;
 
+    @Option(names = "--watch-dashboard",
+            description = "Keep a signed-in dashboard client subscribed to the job's live events throughout, as an"
+                    + " open job page would be (to measure what that costs the rounds).")
+    boolean watchDashboard;
+
     @Option(names = "--json-out", paramLabel = "FILE", description = "Also write the summary as JSON (for docs/benchmarks.md).")
     Path jsonOut;
 
     private DemoReport run(Path home, Path work, boolean privacySetup, DemoRunner.Privacy p) throws Exception {
         return new DemoRunner(new DemoRunner.Settings(home, work, clients, rounds, privacySetup, p, keepRunning,
-                quantization.value), System.out).run();
+                quantization.value, watchDashboard), System.out).run();
     }
 
     /**

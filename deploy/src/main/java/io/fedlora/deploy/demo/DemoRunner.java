@@ -63,11 +63,13 @@ public final class DemoRunner {
      *     and by the non-private run they are compared with, so only the noise differs)
      * @param privacy the run's privacy (RECORD and CLIENT imply privacySetup)
      * @param baseQuantization how every client (and the scorer) holds the frozen base
+     * @param watchDashboard keep a signed-in dashboard client subscribed to the job's live events
+     *     throughout, as an open job page would be (to measure what that costs the rounds)
      */
     public record Settings(Path home, Path workDir, int clients, int rounds, boolean privacySetup, Privacy privacy,
-            boolean keepRunning, BaseQuantization baseQuantization) {
+            boolean keepRunning, BaseQuantization baseQuantization, boolean watchDashboard) {
         public Settings(Path home, Path workDir, int clients, int rounds, boolean privacySetup, Privacy privacy) {
-            this(home, workDir, clients, rounds, privacySetup, privacy, false, BaseQuantization.NONE);
+            this(home, workDir, clients, rounds, privacySetup, privacy, false, BaseQuantization.NONE, false);
         }
 
         public Settings {
@@ -153,6 +155,10 @@ public final class DemoRunner {
                     printClientDp(config);
                 }
                 JobRef ref = JobRef.newBuilder().setJobId(job.getJobId()).build();
+                DashboardWatcher watcher = settings.watchDashboard()
+                        ? DashboardWatcher.start(dashboardLogin(channel, "demo-watcher", "viewer"), fed.caCertificate(),
+                                job.getJobId())
+                        : null;
                 admin.startJob(ref);
                 long fedStart = System.nanoTime();
                 List<DemoReport.Round> rounds = new ArrayList<>();
@@ -180,6 +186,9 @@ public final class DemoRunner {
                                     : String.format(" / %.2f", row.epsilon())), row.seconds(), row.trainSeconds(),
                             row.seconds() - row.trainSeconds(), rounds.size() == settings.rounds() ? "done"
                                     : String.format("%.0f s", eta), bar(row.exactMatch()));
+                }
+                if (watcher != null) {
+                    out.printf("dashboard subscriber: received %s live while the job ran%n", watcher.awaitEnd(30));
                 }
                 Path adapterDir = work.resolve("adapter");
                 PeftAdapterDir.write(adapterDir, latest, config.getLora(), config.getBaseModelId());
@@ -211,16 +220,20 @@ public final class DemoRunner {
      */
     private void printDashboard(ManagedChannel channel) {
         try {
-            DashboardLogin login = TrustAdminServiceGrpc.newBlockingStub(channel).createDashboardLogin(
-                    CreateDashboardLoginRequest.newBuilder().setName("demo").setRole("admin")
-                            .setTtlSeconds(SIGN_IN_LINK_TTL.toSeconds()).build());
-            String link = login.getUrl();
+            String link = dashboardLogin(channel, "demo", "admin");
             out.printf("dashboard at %s%n", link.substring(0, link.indexOf("login#")));
             out.printf("sign in (once, within %d min; the certificate is the demo coordinator's own CA): %s%n",
                     SIGN_IN_LINK_TTL.toMinutes(), link);
         } catch (io.grpc.StatusRuntimeException e) {
             out.printf("no dashboard: %s%n", e.getStatus().getDescription());
         }
+    }
+
+    private static String dashboardLogin(ManagedChannel channel, String name, String role) {
+        DashboardLogin login = TrustAdminServiceGrpc.newBlockingStub(channel).createDashboardLogin(
+                CreateDashboardLoginRequest.newBuilder().setName(name).setRole(role)
+                        .setTtlSeconds(SIGN_IN_LINK_TTL.toSeconds()).build());
+        return login.getUrl();
     }
 
     /** Leaves the coordinator, the clients and the dashboard up until Ctrl-C (which ends this JVM and them). */

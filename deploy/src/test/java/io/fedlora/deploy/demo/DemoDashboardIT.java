@@ -24,12 +24,14 @@ class DemoDashboardIT {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         DemoReport report = new DemoRunner(new DemoRunner.Settings(home, home.resolve("target/demo-dashboard-it"), 3, 2,
-                false, DemoRunner.Privacy.NONE), out).run();
+                false, DemoRunner.Privacy.NONE, false, io.fedlora.client.model.BaseQuantization.NONE, true), out).run();
         String printed = bytes.toString(StandardCharsets.UTF_8);
         assertEquals(2, report.roundRows().size(), printed);
         int dashboard = printed.indexOf("dashboard at https://127.0.0.1:");
         int link = printed.indexOf("/login#token=");
         int firstRound = printed.indexOf("1/2 ");
         assertTrue(dashboard >= 0 && link > dashboard && firstRound > link, printed);
+        // A page's live subscription held through the run got each round as it ended.
+        assertTrue(printed.contains("dashboard subscriber: received {") && printed.contains("round="), printed);
     }
 }

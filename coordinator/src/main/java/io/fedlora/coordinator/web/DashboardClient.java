@@ -17,8 +17,9 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * A test's browser stand-in: the JDK's HTTP client over TLS trusting only the coordinator's CA,
- * holding the session cookie and CSRF token after {@link #signIn(String)}.
+ * A client of the dashboard's REST API, as a browser holds it: the JDK's HTTP client over TLS
+ * trusting only the coordinator's CA, with the session cookie and CSRF token after
+ * {@link #signIn(String)}. Tests and {@code fedlora bench dashboard} use it.
  */
 public final class DashboardClient {
 
