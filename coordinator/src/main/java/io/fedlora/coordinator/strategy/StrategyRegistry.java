@@ -1,5 +1,6 @@
 package io.fedlora.coordinator.strategy;
 
+import com.google.protobuf.DoubleValue;
 import io.fedlora.proto.v1.JobConfig;
 import io.fedlora.proto.v1.StrategyOptions;
 import java.util.ArrayList;
@@ -18,20 +19,26 @@ import java.util.stream.Collectors;
 public enum StrategyRegistry {
 
     FEDAVG("fedavg", io.fedlora.proto.v1.Strategy.STRATEGY_FEDAVG,
-            StrategyOptions.newBuilder().setServerLr(1.0).build(),
-            o -> new FedAvg(o.getServerLr(), o.getFedproxMu())),
+            StrategyOptions.newBuilder().setServerLr(v(1.0)).build(),
+            o -> new FedAvg(o.getServerLr().getValue(), o.getFedproxMu().getValue())),
     FEDAVGM("fedavgm", io.fedlora.proto.v1.Strategy.STRATEGY_FEDAVGM,
-            StrategyOptions.newBuilder().setServerLr(1.0).setServerMomentum(0.9).build(),
-            o -> new FedAvgM(o.getServerLr(), o.getServerMomentum(), o.getFedproxMu())),
+            StrategyOptions.newBuilder().setServerLr(v(1.0)).setServerMomentum(v(0.9)).build(),
+            o -> new FedAvgM(o.getServerLr().getValue(), o.getServerMomentum().getValue(),
+                    o.getFedproxMu().getValue())),
     FEDADAGRAD("fedadagrad", io.fedlora.proto.v1.Strategy.STRATEGY_FEDADAGRAD,
-            StrategyOptions.newBuilder().setServerLr(Defaults.ADAPTIVE_LR).setBeta1(0.9).setTau(1e-3).build(),
-            o -> new FedAdagrad(o.getServerLr(), o.getBeta1(), o.getTau(), o.getFedproxMu())),
+            StrategyOptions.newBuilder().setServerLr(v(Defaults.ADAPTIVE_LR)).setBeta1(v(0.9)).setTau(v(1e-3)).build(),
+            o -> new FedAdagrad(o.getServerLr().getValue(), o.getBeta1().getValue(), o.getTau().getValue(),
+                    o.getFedproxMu().getValue())),
     FEDADAM("fedadam", io.fedlora.proto.v1.Strategy.STRATEGY_FEDADAM,
-            StrategyOptions.newBuilder().setServerLr(Defaults.ADAPTIVE_LR).setBeta1(0.9).setBeta2(0.99).setTau(1e-3).build(),
-            o -> new FedAdam(o.getServerLr(), o.getBeta1(), o.getBeta2(), o.getTau(), o.getFedproxMu())),
+            StrategyOptions.newBuilder().setServerLr(v(Defaults.ADAPTIVE_LR)).setBeta1(v(0.9)).setBeta2(v(0.99))
+                    .setTau(v(1e-3)).build(),
+            o -> new FedAdam(o.getServerLr().getValue(), o.getBeta1().getValue(), o.getBeta2().getValue(),
+                    o.getTau().getValue(), o.getFedproxMu().getValue())),
     FEDYOGI("fedyogi", io.fedlora.proto.v1.Strategy.STRATEGY_FEDYOGI,
-            StrategyOptions.newBuilder().setServerLr(Defaults.ADAPTIVE_LR).setBeta1(0.9).setBeta2(0.99).setTau(1e-3).build(),
-            o -> new FedYogi(o.getServerLr(), o.getBeta1(), o.getBeta2(), o.getTau(), o.getFedproxMu()));
+            StrategyOptions.newBuilder().setServerLr(v(Defaults.ADAPTIVE_LR)).setBeta1(v(0.9)).setBeta2(v(0.99))
+                    .setTau(v(1e-3)).build(),
+            o -> new FedYogi(o.getServerLr().getValue(), o.getBeta1().getValue(), o.getBeta2().getValue(),
+                    o.getTau().getValue(), o.getFedproxMu().getValue()));
 
     private final String strategyName;
     private final io.fedlora.proto.v1.Strategy proto;
@@ -43,8 +50,12 @@ public enum StrategyRegistry {
             Function<StrategyOptions, Strategy> factory) {
         this.strategyName = strategyName;
         this.proto = proto;
-        this.defaults = defaults.toBuilder().setFedproxMu(0).build();
+        this.defaults = defaults.toBuilder().setFedproxMu(v(0)).build();
         this.factory = factory;
+    }
+
+    private static DoubleValue v(double value) {
+        return DoubleValue.of(value);
     }
 
     /** Defaults shared by several entries (a nested class: enum constants cannot forward-reference fields). */
@@ -90,7 +101,10 @@ public enum StrategyRegistry {
 
     /** {@code given} with this strategy's defaults filled in where a field is absent. */
     public StrategyOptions withDefaults(StrategyOptions given) {
-        return defaults.toBuilder().mergeFrom(given).build();
+        // Field by field: a merge would combine wrapper messages, and a given 0 would not replace a default.
+        StrategyOptions.Builder b = defaults.toBuilder();
+        given.getAllFields().forEach(b::setField);
+        return b.build();
     }
 
     /** A fresh strategy (initial state) for a job whose config passed {@link #problems}. */
@@ -115,17 +129,17 @@ public enum StrategyRegistry {
         o.getAllFields().keySet().stream().map(f -> f.getName()).filter(f -> !used.contains(f)).sorted()
                 .forEach(f -> p.add("strategy_options." + f + ": not used by " + e.strategyName + " (it reads "
                         + used.stream().sorted().collect(Collectors.joining(", ")) + ")"));
-        if (o.hasServerLr() && !(o.getServerLr() > 0 && Double.isFinite(o.getServerLr()))) {
-            p.add("strategy_options.server_lr: must be a finite number > 0, got " + o.getServerLr());
+        if (o.hasServerLr() && !(o.getServerLr().getValue() > 0 && Double.isFinite(o.getServerLr().getValue()))) {
+            p.add("strategy_options.server_lr: must be a finite number > 0, got " + o.getServerLr().getValue());
         }
-        unit(p, "server_momentum", o.hasServerMomentum(), o.getServerMomentum());
-        unit(p, "beta1", o.hasBeta1(), o.getBeta1());
-        unit(p, "beta2", o.hasBeta2(), o.getBeta2());
-        if (o.hasTau() && !(o.getTau() > 0 && Double.isFinite(o.getTau()))) {
-            p.add("strategy_options.tau: must be a finite number > 0, got " + o.getTau());
+        unit(p, "server_momentum", o.hasServerMomentum(), o.getServerMomentum().getValue());
+        unit(p, "beta1", o.hasBeta1(), o.getBeta1().getValue());
+        unit(p, "beta2", o.hasBeta2(), o.getBeta2().getValue());
+        if (o.hasTau() && !(o.getTau().getValue() > 0 && Double.isFinite(o.getTau().getValue()))) {
+            p.add("strategy_options.tau: must be a finite number > 0, got " + o.getTau().getValue());
         }
-        if (o.hasFedproxMu() && !(o.getFedproxMu() >= 0 && Double.isFinite(o.getFedproxMu()))) {
-            p.add("strategy_options.fedprox_mu: must be a finite number >= 0, got " + o.getFedproxMu());
+        if (o.hasFedproxMu() && !(o.getFedproxMu().getValue() >= 0 && Double.isFinite(o.getFedproxMu().getValue()))) {
+            p.add("strategy_options.fedprox_mu: must be a finite number >= 0, got " + o.getFedproxMu().getValue());
         }
         if (cfg.getTraining().getProximalMu() != 0) {
             p.add("training.proximal_mu: set by the strategy; give strategy_options.fedprox_mu instead");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.DoubleValue;
 import io.fedlora.coordinator.Fixtures;
 import io.fedlora.coordinator.Jobs;
 import io.fedlora.coordinator.round.SimulatedClient.Behaviour;
@@ -101,7 +102,7 @@ class StrategyStateRestartTest {
 
     private static JobConfig fedAdamJob() {
         return Fixtures.config(3, 2, 2, 600).toBuilder().setStrategy(Strategy.STRATEGY_FEDADAM)
-                .setStrategyOptions(StrategyOptions.newBuilder().setServerLr(0.05).setTau(1e-3)).build();
+                .setStrategyOptions(StrategyOptions.newBuilder().setServerLr(DoubleValue.of(0.05)).setTau(DoubleValue.of(1e-3))).build();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.fedlora.deploy.bench;
 
 import ai.djl.ndarray.NDManager;
+import com.google.protobuf.DoubleValue;
 import io.fedlora.adapter.FlatAdapter;
 import io.fedlora.client.data.InstructionExample;
 import io.fedlora.client.data.PromptTokenizer;
@@ -64,7 +65,7 @@ public final class StrategyBenchmark {
             AdapterLayout layout = evaluator.layoutFor(lora);
             double base = evaluator.evaluate(null, lora.getAlpha(), heldOut, DemoDefaults.MAX_SEQ_LEN).exactMatch();
             for (StrategyRegistry entry : s.strategies()) {
-                StrategyOptions options = entry.withDefaults(StrategyOptions.newBuilder().setFedproxMu(s.fedproxMu())
+                StrategyOptions options = entry.withDefaults(StrategyOptions.newBuilder().setFedproxMu(DoubleValue.of(s.fedproxMu()))
                         .build());
                 Strategy strategy = StrategyRegistry.create(JobConfig.newBuilder().setStrategy(entry.proto())
                         .setStrategyOptions(options).build());

@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
                 + " ca.crt); a coordinator writes its local admin's to DATA_DIR/pki/admin at first start. What a call"
                 + " may do follows the certificate's role: viewer (read), operator (also start, pause, resume and"
                 + " cancel jobs), admin (all)."},
-        subcommands = {AdminCommand.CreateJob.class, AdminCommand.StartJob.class, AdminCommand.PauseJob.class,
+        subcommands = {AdminCommand.CreateJob.class, AdminCommand.JobConfigJson.class, AdminCommand.StartJob.class, AdminCommand.PauseJob.class,
             AdminCommand.ResumeJob.class, AdminCommand.CancelJob.class, AdminCommand.ShowJob.class,
             AdminCommand.Rounds.class, AdminCommand.Logs.class, AdminCommand.Nodes.class, AdminCommand.Download.class,
             TrustCommands.EnrollToken.class, TrustCommands.DashboardLoginLink.class, TrustCommands.Revoke.class, TrustCommands.Certificates.class,
@@ -81,6 +81,25 @@ public final class AdminCommand {
                 created = admin.startJob(JobRef.newBuilder().setJobId(created.getJobId()).build());
             }
             System.out.println(created.getJobId());
+            return 0;
+        }
+    }
+
+    @Command(name = "job-config", mixinStandardHelpOptions = true,
+            description = "Print the job configuration that create-job would send, as fedlora.v1.JobConfig in the"
+                    + " protobuf JSON mapping, without contacting a coordinator: pipelines keep it, adjust fields and"
+                    + " send it with their own client (docs/integrations.md). The adapter layout comes from --model.")
+    static final class JobConfigJson implements Callable<Integer> {
+        @Mixin
+        JobOptions job;
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            spec.commandLine().getOut().println(JsonFormat.printer().print(job.toConfig()));
+            spec.commandLine().getOut().flush();
             return 0;
         }
     }

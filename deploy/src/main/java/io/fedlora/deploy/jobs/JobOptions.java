@@ -1,5 +1,6 @@
 package io.fedlora.deploy.jobs;
 
+import com.google.protobuf.DoubleValue;
 import io.fedlora.adapter.CheckpointFiles;
 import io.fedlora.adapter.LoraLayouts;
 import io.fedlora.client.model.LlamaConfig;
@@ -182,22 +183,22 @@ public final class JobOptions {
     public StrategyOptions strategyOptions() {
         StrategyOptions.Builder o = StrategyOptions.newBuilder();
         if (serverLr != null) {
-            o.setServerLr(serverLr);
+            o.setServerLr(DoubleValue.of(serverLr));
         }
         if (serverMomentum != null) {
-            o.setServerMomentum(serverMomentum);
+            o.setServerMomentum(DoubleValue.of(serverMomentum));
         }
         if (beta1 != null) {
-            o.setBeta1(beta1);
+            o.setBeta1(DoubleValue.of(beta1));
         }
         if (beta2 != null) {
-            o.setBeta2(beta2);
+            o.setBeta2(DoubleValue.of(beta2));
         }
         if (tau != null) {
-            o.setTau(tau);
+            o.setTau(DoubleValue.of(tau));
         }
         if (fedproxMu != null) {
-            o.setFedproxMu(fedproxMu);
+            o.setFedproxMu(DoubleValue.of(fedproxMu));
         }
         return o.build();
     }

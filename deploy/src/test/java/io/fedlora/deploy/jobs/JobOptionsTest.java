@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.DoubleValue;
 import io.fedlora.proto.v1.Strategy;
 import io.fedlora.proto.v1.StrategyOptions;
 import org.junit.jupiter.api.Test;
@@ -25,11 +26,11 @@ class JobOptionsTest {
         JobOptions o = parse("--strategy", "FedYogi", "--server-lr", "0.05", "--beta1", "0.8", "--beta2", "0.999",
                 "--tau", "1e-4", "--fedprox-mu", "0.01");
         assertEquals(Strategy.STRATEGY_FEDYOGI, o.strategy());
-        assertEquals(StrategyOptions.newBuilder().setServerLr(0.05).setBeta1(0.8).setBeta2(0.999).setTau(1e-4)
-                .setFedproxMu(0.01).build(), o.strategyOptions());
+        assertEquals(StrategyOptions.newBuilder().setServerLr(DoubleValue.of(0.05)).setBeta1(DoubleValue.of(0.8)).setBeta2(DoubleValue.of(0.999)).setTau(DoubleValue.of(1e-4))
+                .setFedproxMu(DoubleValue.of(0.01)).build(), o.strategyOptions());
         JobOptions m = parse("--strategy", "fedavgm", "--server-momentum", "0.7");
         assertEquals(Strategy.STRATEGY_FEDAVGM, m.strategy());
-        assertEquals(0.7, m.strategyOptions().getServerMomentum());
+        assertEquals(0.7, m.strategyOptions().getServerMomentum().getValue());
         assertFalse(m.strategyOptions().hasServerLr(), "absent: the coordinator fills in the strategy's default");
     }
 
