@@ -5,15 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fedlora.adapter.FlatAdapter;
 import io.fedlora.client.demo.DemoTask;
-import io.fedlora.client.model.LlamaConfig;
-import io.fedlora.adapter.CheckpointFiles;
-import io.fedlora.adapter.LoraLayouts;
 import io.fedlora.deploy.cli.CoordinatorAddress;
 import io.fedlora.deploy.jobs.AdapterDownload;
 import io.fedlora.deploy.local.JavaProcess;
 import io.fedlora.deploy.local.LocalFederation;
 import io.fedlora.proto.v1.AdminServiceGrpc;
-import io.fedlora.proto.v1.AggregationMode;
 import io.fedlora.proto.v1.CreateJobRequest;
 import io.fedlora.proto.v1.DownloadAdapterRequest;
 import io.fedlora.proto.v1.Job;
@@ -21,11 +17,8 @@ import io.fedlora.proto.v1.JobConfig;
 import io.fedlora.proto.v1.JobRef;
 import io.fedlora.proto.v1.JobState;
 import io.fedlora.proto.v1.ListNodesRequest;
-import io.fedlora.proto.v1.LoraConfig;
 import io.fedlora.proto.v1.RoundState;
 import io.fedlora.proto.v1.RoundSummary;
-import io.fedlora.proto.v1.Strategy;
-import io.fedlora.proto.v1.TrainingConfig;
 import io.grpc.ManagedChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,8 +52,7 @@ class FederationIT {
 
     @BeforeEach
     void useThePackagedDistribution() {
-        System.setProperty("fedlora.classpath", Path.of("target/fedlora-deploy.jar").toAbsolutePath() + ":"
-                + Path.of("target/lib").toAbsolutePath() + "/*");
+        PackagedFederation.useThePackagedDistribution();
     }
 
     @AfterEach
@@ -189,25 +181,8 @@ class FederationIT {
         return work.resolve("recorded/client-" + (client + 1));
     }
 
-    private JobConfig jobConfig() throws Exception {
-        return JobConfig.newBuilder()
-                .setName("e2e")
-                .setBaseModelId("fedlora-tiny")
-                .setBaseModelSha256(CheckpointFiles.sha256(MODEL))
-                .setLora(LoraConfig.newBuilder().setRank(4).setAlpha(8).addTargetModules("q_proj")
-                        .addTargetModules("v_proj").setAggregationMode(AggregationMode.AGGREGATION_MODE_EXACT_FROZEN_A)
-                        .setASeed(3))
-                .setTraining(TrainingConfig.newBuilder().setLocalSteps(30).setBatchSize(8).setLearningRate(1e-2)
-                        .setMaxSeqLen(32).setSeed(5))
-                .setRounds(2)
-                .setClientsPerRound(CLIENTS)
-                .setMinClients(3)
-                .setSecureAggregation(io.fedlora.proto.v1.SecureAggregationConfig.newBuilder().setDropoutFraction(0.25)
-                        .setCorruptFraction(0).setClipNorm(10).setMaxWeight(1 << 12).setStageTimeoutSeconds(60))
-                .setRoundDeadlineSeconds(120)
-                .setStrategy(Strategy.STRATEGY_FEDAVG)
-                .setAdapterLayout(LoraLayouts.of(LlamaConfig.readDir(MODEL).loraSites(), 4, List.of("q_proj", "v_proj")))
-                .build();
+    private static JobConfig jobConfig() throws Exception {
+        return PackagedFederation.secureJob("e2e", 2, CLIENTS, 30, 60);
     }
 
     /**

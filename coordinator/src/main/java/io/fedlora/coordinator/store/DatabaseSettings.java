@@ -41,10 +41,14 @@ public record DatabaseSettings(String jdbcUrl, String user, Optional<SecretBytes
         }
     }
 
-    /** The embedded H2 database {@code <dataDir>/fedlora.mv.db}. */
+    /**
+     * The embedded H2 database {@code <dataDir>/fedlora.mv.db}. {@code WRITE_DELAY=0}: H2 otherwise
+     * keeps committed changes in memory for up to half a second, and a coordinator killed in that
+     * window (SIGKILL, OOM killer) would lose a round it had just recorded or published.
+     */
     public static DatabaseSettings embedded(Path dataDir) {
         return new DatabaseSettings("jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("fedlora")
-                + ";DB_CLOSE_ON_EXIT=FALSE", "fedlora", Optional.empty(), DEFAULT_MAX_CONNECTIONS);
+                + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0", "fedlora", Optional.empty(), DEFAULT_MAX_CONNECTIONS);
     }
 
     /** A database by JDBC URL (a PostgreSQL server, or an H2 file named by URL). */

@@ -26,13 +26,16 @@ public final class LocalFederation implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("coordinator listening on (\\S+):(\\d+)");
 
     private final Path workDir;
-    private final JavaProcess coordinator;
+    private JavaProcess coordinator;
+    private final List<String> coordinatorArgs;
     private final String address;
     private final List<JavaProcess> clients = new ArrayList<>();
     private final boolean insecureTransport;
     private ManagedChannel admin;
 
-    private LocalFederation(Path workDir, JavaProcess coordinator, String address, boolean insecureTransport) {
+    private LocalFederation(Path workDir, JavaProcess coordinator, String address, boolean insecureTransport,
+            List<String> coordinatorArgs) {
+        this.coordinatorArgs = List.copyOf(coordinatorArgs);
         this.workDir = workDir;
         this.coordinator = coordinator;
         this.address = address;
@@ -41,21 +44,48 @@ public final class LocalFederation implements AutoCloseable {
 
     /** Starts a coordinator on an ephemeral loopback port and waits until it accepts connections. */
     public static LocalFederation startCoordinator(Path workDir, List<String> extraArgs) throws Exception {
-        List<String> args = new ArrayList<>(List.of("coordinator", "--data-dir", workDir.resolve("coordinator").toString(),
-                "--host", "127.0.0.1", "--port", "0"));
-        args.addAll(extraArgs);
-        JavaProcess p = JavaProcess.start("coordinator", args, workDir.resolve("logs/coordinator.log"),
-                line -> LISTENING.matcher(line).find());
+        JavaProcess p = launchCoordinator(workDir, "0", extraArgs, "coordinator.log");
         try {
-            Matcher m = LISTENING.matcher(p.awaitLine(Duration.ofSeconds(60)));
-            if (!m.find()) {
-                throw new IllegalStateException("unexpected listening line");
-            }
-            return new LocalFederation(workDir, p, m.group(1) + ":" + m.group(2),
-                    extraArgs.contains("--insecure-transport"));
+            return new LocalFederation(workDir, p, listeningAddress(p), extraArgs.contains("--insecure-transport"),
+                    extraArgs);
         } catch (Exception e) {
             p.close();
             throw e;
+        }
+    }
+
+    private static JavaProcess launchCoordinator(Path workDir, String port, List<String> extraArgs, String logName)
+            throws IOException {
+        List<String> args = new ArrayList<>(List.of("coordinator", "--data-dir", workDir.resolve("coordinator").toString(),
+                "--host", "127.0.0.1", "--port", port));
+        args.addAll(extraArgs);
+        return JavaProcess.start("coordinator", args, workDir.resolve("logs/" + logName),
+                line -> LISTENING.matcher(line).find());
+    }
+
+    private static String listeningAddress(JavaProcess p) throws Exception {
+        Matcher m = LISTENING.matcher(p.awaitLine(Duration.ofSeconds(60)));
+        if (!m.find()) {
+            throw new IllegalStateException("unexpected listening line");
+        }
+        return m.group(1) + ":" + m.group(2);
+    }
+
+    /**
+     * Kills the coordinator with SIGKILL, as a crash would, and starts it again on the same data dir
+     * and port (the clients reconnect by themselves); its log goes to {@code logs/coordinator-N.log}.
+     */
+    public synchronized void crashAndRestartCoordinator(int restart) throws Exception {
+        if (admin != null) {
+            CoordinatorChannels.close(admin);
+            admin = null;
+        }
+        coordinator.kill();
+        String port = address.substring(address.lastIndexOf(':') + 1);
+        coordinator = launchCoordinator(workDir, port, coordinatorArgs, "coordinator-" + restart + ".log");
+        String again = listeningAddress(coordinator);
+        if (!again.equals(address)) {
+            throw new IllegalStateException("the restarted coordinator listens on " + again + ", not " + address);
         }
     }
 
@@ -109,7 +139,7 @@ public final class LocalFederation implements AutoCloseable {
         return admin;
     }
 
-    public JavaProcess coordinator() {
+    public synchronized JavaProcess coordinator() {
         return coordinator;
     }
 

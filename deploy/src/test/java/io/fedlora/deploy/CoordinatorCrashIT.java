@@ -1,0 +1,239 @@
+package io.fedlora.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fedlora.client.demo.DemoTask;
+import io.fedlora.deploy.cli.CoordinatorAddress;
+import io.fedlora.deploy.local.LocalFederation;
+import io.fedlora.proto.v1.AdminServiceGrpc;
+import io.fedlora.proto.v1.CreateJobRequest;
+import io.fedlora.proto.v1.Job;
+import io.fedlora.proto.v1.JobConfig;
+import io.fedlora.proto.v1.JobRef;
+import io.fedlora.proto.v1.JobState;
+import io.fedlora.proto.v1.ListNodesRequest;
+import io.fedlora.proto.v1.RoundState;
+import io.fedlora.proto.v1.RoundSummary;
+import io.grpc.ManagedChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The coordinator process killed with SIGKILL at one point of a secure round after another (a round
+ * just started and advertising keys, keys advertised, keys shared while clients train, masked inputs
+ * in, a version just published) and restarted on the same store, with four real client processes:
+ * each time the job resumes without an operator, an interrupted round is recorded ABORTED "coordinator
+ * restarted" and run again, and no published version is lost or changed (numbers gapless, sha256 the
+ * same before and after every crash). Once on the embedded H2 store, once on PostgreSQL (the server
+ * {@code deploy/scripts/postgres-test.sh} runs; skipped without it, except under CI).
+ */
+@Timeout(600)
+class CoordinatorCrashIT {
+
+    private static final Path MODEL = Path.of("models/fedlora-tiny").toAbsolutePath();
+    private static final int CLIENTS = 4;
+    /** What the coordinator logs as a round reaches each kill point. */
+    private static final List<String> KILL_POINTS = List.of(": selected ", ": secagg key advertisement stage closed",
+            ": secagg key sharing stage closed", ": secagg masked input stage closed", " completed: ");
+    private static final int ROUNDS = KILL_POINTS.size() + 1;
+
+    @TempDir
+    Path work;
+
+    private LocalFederation federation;
+
+    @BeforeEach
+    void useThePackagedDistribution() {
+        PackagedFederation.useThePackagedDistribution();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (federation != null) {
+            federation.close();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"h2", "postgresql"})
+    void theJobSurvivesACrashAtEveryPointOfARound(String store) throws Exception {
+        DemoTask.Files data = DemoTask.write(work.resolve("data"), CLIENTS, 64, 10, 7);
+        federation = LocalFederation.startCoordinator(work, store.equals("h2") ? List.of()
+                : List.of("--store", freshPostgresDatabase()));
+        for (int i = 0; i < CLIENTS; i++) {
+            federation.startClient("site-" + (i + 1), MODEL, data.clientSlices().get(i), List.of());
+        }
+        String jobId;
+        try (Admin a = admin()) {
+            a.awaitConnected(CLIENTS);
+            jobId = a.stub.createJob(CreateJobRequest.newBuilder().setConfig(jobConfig()).build()).getJobId();
+            a.stub.startJob(ref(jobId));
+        }
+        Map<Integer, String> published = new LinkedHashMap<>();
+        List<String> outcomes = new ArrayList<>();
+        for (int k = 0; k < KILL_POINTS.size(); k++) {
+            String point = KILL_POINTS.get(k);
+            int round;
+            try (Admin a = admin()) {
+                round = a.awaitRunningRound(jobId);
+            }
+            Path log = federation.coordinator().log();
+            awaitLog(log, "round " + round + point);
+            federation.crashAndRestartCoordinator(k + 1);
+            try (Admin a = admin()) {
+                List<RoundSummary> rounds = a.rounds(jobId);
+                RoundSummary hit = rounds.stream().filter(r -> r.getRound() == round).findFirst().orElseThrow(() ->
+                        new AssertionError("round " + round + ", RUNNING before the crash, is gone from the store: " + rounds));
+                outcomes.add("round " + round + " killed after '" + point.strip() + "': " + hit.getState()
+                        + (hit.getAbortReason().isEmpty() ? "" : " (" + hit.getAbortReason() + ")"));
+                for (RoundSummary r : rounds) {
+                    if (r.getState() == RoundState.ROUND_STATE_RUNNING) {
+                        throw new AssertionError("round " + r.getRound() + " still RUNNING after the restart: " + rounds);
+                    }
+                    if (r.getState() == RoundState.ROUND_STATE_ABORTED && r.getEndedUnixMs() > 0
+                            && r.getRound() == round) {
+                        assertEquals("coordinator restarted", r.getAbortReason(), r.toString());
+                    }
+                }
+                assertVersionsKept(rounds, published);
+                a.awaitCompletedRounds(jobId, Math.min(ROUNDS, published.size() + 1));
+                assertVersionsKept(a.rounds(jobId), published);
+            }
+        }
+        try (Admin a = admin()) {
+            Job done = a.awaitJob(jobId);
+            assertEquals(JobState.JOB_STATE_COMPLETED, done.getState(), done.getFailureReason() + "\n" + outcomes);
+            assertEquals(ROUNDS, done.getCompletedRounds());
+            assertEquals(ROUNDS, done.getLatestAdapterVersion());
+            assertVersionsKept(a.rounds(jobId), published);
+            assertEquals(ROUNDS, published.size(), "versions 1.." + ROUNDS + ", gapless: " + published.keySet());
+        }
+        System.out.println("crash points:\n  " + String.join("\n  ", outcomes));
+        assertTrue(outcomes.stream().filter(o -> o.contains("ABORTED (coordinator restarted)")).count() >= 3,
+                "most kill points interrupt a round: " + outcomes);
+    }
+
+    /** A new database on the test PostgreSQL server, for this run alone. */
+    private static String freshPostgresDatabase() throws Exception {
+        String server = System.getenv("FEDLORA_TEST_POSTGRES_URL");
+        if (server == null || server.isBlank()) {
+            String how = "no PostgreSQL: start one with `deploy/scripts/postgres-test.sh start` and set"
+                    + " FEDLORA_TEST_POSTGRES_URL to the URL it prints";
+            if (System.getenv("CI") != null) {
+                throw new AssertionError(how + " (.ci/run does)");
+            }
+            Assumptions.abort(how);
+        }
+        String name = "fedlora_crash_" + Long.toHexString(System.nanoTime());
+        try (var c = java.sql.DriverManager.getConnection(server); var st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + name);
+        }
+        return server.replaceFirst("(jdbc:postgresql://[^/?]+/)[^?]*", "$1" + name);
+    }
+
+    /** Every version seen is still there with the same sha256; new ones are added; numbers are 1..n. */
+    private static void assertVersionsKept(List<RoundSummary> rounds, Map<Integer, String> published) {
+        Map<Integer, String> now = new LinkedHashMap<>();
+        for (RoundSummary r : rounds) {
+            if (r.getState() == RoundState.ROUND_STATE_COMPLETED) {
+                String before = now.put(r.getAdapterVersion(), r.getAdapterSha256());
+                assertEquals(null, before, "version " + r.getAdapterVersion() + " published twice: " + rounds);
+            }
+        }
+        published.forEach((v, sha) -> assertEquals(sha, now.get(v), "version " + v + " changed or lost"));
+        for (int v = 1; v <= now.size(); v++) {
+            assertTrue(now.containsKey(v), "versions gapless: " + now.keySet());
+        }
+        published.putAll(now);
+    }
+
+    private static void awaitLog(Path log, String text) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+        while (!Files.exists(log) || !Files.readString(log).contains(text)) {
+            assertTrue(System.nanoTime() < deadline, "the coordinator never logged '" + text + "'");
+            Thread.sleep(5);
+        }
+    }
+
+    private Admin admin() throws Exception {
+        return new Admin(federation.openAdminChannel());
+    }
+
+    private static JobRef ref(String job) {
+        return JobRef.newBuilder().setJobId(job).build();
+    }
+
+    /** An admin channel to whichever coordinator process is up now. */
+    private static final class Admin implements AutoCloseable {
+        final ManagedChannel channel;
+        final AdminServiceGrpc.AdminServiceBlockingStub stub;
+
+        Admin(ManagedChannel channel) {
+            this.channel = channel;
+            this.stub = AdminServiceGrpc.newBlockingStub(channel).withWaitForReady();
+        }
+
+        List<RoundSummary> rounds(String job) {
+            return stub.listRounds(ref(job)).getRoundsList();
+        }
+
+        void awaitConnected(int n) throws InterruptedException {
+            await("clients connected", () -> stub.listNodes(ListNodesRequest.getDefaultInstance()).getNodesList()
+                    .stream().filter(x -> x.getConnected()).count() >= n);
+        }
+
+        int awaitRunningRound(String job) throws InterruptedException {
+            int[] round = {0};
+            await("a running round", () -> {
+                Optional<RoundSummary> r = rounds(job).stream().filter(x -> x.getState() == RoundState.ROUND_STATE_RUNNING)
+                        .findFirst();
+                r.ifPresent(x -> round[0] = x.getRound());
+                return r.isPresent();
+            });
+            return round[0];
+        }
+
+        void awaitCompletedRounds(String job, int n) throws InterruptedException {
+            await(n + " completed rounds", () -> stub.getJob(ref(job)).getCompletedRounds() >= n);
+        }
+
+        Job awaitJob(String job) throws InterruptedException {
+            await("the job ends", () -> {
+                JobState s = stub.getJob(ref(job)).getState();
+                return s == JobState.JOB_STATE_COMPLETED || s == JobState.JOB_STATE_FAILED;
+            });
+            return stub.getJob(ref(job));
+        }
+
+        private static void await(String what, java.util.function.BooleanSupplier cond) throws InterruptedException {
+            long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+            while (!cond.getAsBoolean()) {
+                assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+                Thread.sleep(20);
+            }
+        }
+
+        @Override
+        public void close() {
+            CoordinatorAddress.closeQuietly(channel);
+        }
+    }
+
+    private static JobConfig jobConfig() throws Exception {
+        return PackagedFederation.secureJob("crash", ROUNDS, CLIENTS, 10, 30);
+    }
+}
