@@ -7,8 +7,6 @@ import io.fedlora.client.model.BaseQuantization;
 import io.fedlora.client.model.LlamaConfig;
 import io.fedlora.client.model.LlamaModel;
 import io.fedlora.client.train.TrainingBenchmark;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -42,7 +40,7 @@ public final class LoadProbe {
             System.gc();
             Thread.sleep(200);
             double baseline = TrainingBenchmark.procStatusMb("VmRSS:");
-            boolean reset = resetPeak();
+            boolean reset = TrainingBenchmark.resetPeakRss();
             long start = System.nanoTime();
             try (LlamaModel model = LlamaModel.load(dir, m, quantization)) {
                 double seconds = (System.nanoTime() - start) / 1e9;
@@ -52,15 +50,6 @@ public final class LoadProbe {
                         + "\"rss_peak_mb\":%.1f,\"rss_after_mb\":%.1f,\"hwm_reset\":%b,\"weight_bytes\":%d}%n", seconds,
                         model.parameterCount(), baseline, peak, after, reset, model.weightBytes());
             }
-        }
-    }
-
-    private static boolean resetPeak() {
-        try {
-            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
-            return true;
-        } catch (IOException | RuntimeException e) {
-            return false;
         }
     }
 }

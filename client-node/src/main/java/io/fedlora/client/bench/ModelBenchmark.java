@@ -44,7 +44,9 @@ import java.util.function.Consumer;
  *   <li>LoRA training throughput (tokens/s, warm-up steps excluded) on random token batches;
  *   <li>{@code fedlora model score} throughput (tokens/s of teacher-forced forward) on generated text.
  * </ol>
- * Training and scoring run in this process, on one load of the model.
+ * Training and scoring run in a child JVM per base precision ({@link MeasureProbe}), on one load of the
+ * model; each phase's {@code peak_rss_mb} is the resident-set peak of that phase alone (the kernel's
+ * counter is reset as it starts), so an NF4 run's peaks are never those of its float32 baseline.
  *
  * <p>Because the machine may be shared, each throughput comes with a yardstick measured in the same
  * run just before it: the engine's float32 matmul rate at the model's own shapes ({@code gemm_gflops}),
@@ -178,18 +180,20 @@ public final class ModelBenchmark {
         if (o.train() || o.score()) {
             if (o.quantization() != BaseQuantization.NONE) {
                 // Baseline first, in the same run: the quantised path's rates are reported against it.
-                ObjectNode baseline = out.putObject("f32");
-                measure(o, BaseQuantization.NONE, baseline, progress);
-                measure(o, o.quantization(), out, progress);
+                out.set("f32", measureInChild(o.withQuantization(BaseQuantization.NONE), progress));
+                out.setAll(measureInChild(o, progress));
+                ObjectNode baseline = (ObjectNode) out.get("f32");
                 for (String phase : List.of("train", "score")) {
                     if (out.has(phase) && baseline.has(phase)) {
-                        ((ObjectNode) out.get(phase)).put("tokens_per_s_ratio_to_f32", round3(
-                                out.get(phase).get("tokens_per_s").asDouble()
-                                        / baseline.get(phase).get("tokens_per_s").asDouble()));
+                        ObjectNode p = (ObjectNode) out.get(phase);
+                        p.put("tokens_per_s_ratio_to_f32", round3(p.get("tokens_per_s").asDouble()
+                                / baseline.get(phase).get("tokens_per_s").asDouble()));
+                        p.put("peak_rss_ratio_to_f32", round3(p.get("peak_rss_mb").asDouble()
+                                / baseline.get(phase).get("peak_rss_mb").asDouble()));
                     }
                 }
             } else {
-                measure(o, BaseQuantization.NONE, out, progress);
+                out.setAll(measureInChild(o, progress));
             }
         }
         out.put("total_s", round3((System.nanoTime() - started) / 1e9));
@@ -238,8 +242,39 @@ public final class ModelBenchmark {
         return "generated";
     }
 
+    /**
+     * Training and scoring with the base held as {@code o.quantization()}, in a child JVM
+     * ({@link MeasureProbe}): each precision's peak resident set is its own. Progress lines are passed on.
+     */
+    private static ObjectNode measureInChild(Options o, Consumer<String> progress)
+            throws IOException, InterruptedException {
+        List<String> cmd = childJvm(MeasureProbe.class);
+        cmd.addAll(MeasureProbe.encode(o));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String json = null;
+        StringBuilder other = new StringBuilder();
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            for (String line; (line = in.readLine()) != null; ) {
+                if (line.startsWith(MeasureProbe.PROGRESS)) {
+                    progress.accept(line.substring(MeasureProbe.PROGRESS.length()));
+                } else if (line.startsWith("{")) {
+                    json = line;
+                } else {
+                    other.append(line).append('\n');
+                }
+            }
+        }
+        p.waitFor();
+        if (p.exitValue() != 0 || json == null) {
+            throw new IOException("measurement of the " + o.quantization().label() + " base failed (exit code "
+                    + p.exitValue() + "): " + other.toString().strip());
+        }
+        return (ObjectNode) JSON.readTree(json);
+    }
+
     /** Training and scoring with the base held as {@code q}, into {@code out}'s "train" and "score". */
-    private static void measure(Options o, BaseQuantization q, ObjectNode out, Consumer<String> progress)
+    static void measure(Options o, BaseQuantization q, ObjectNode out, Consumer<String> progress)
             throws IOException {
         try (NDManager root = NDManager.newBaseManager()) {
             progress.accept("measure: base weights " + q.label());
@@ -257,13 +292,7 @@ public final class ModelBenchmark {
 
     /** Runs {@link LoadProbe} in a child JVM with this JVM's class path and DJL settings. */
     static JsonNode probe(Path dir, BaseQuantization q) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        System.getProperties().stringPropertyNames().stream().filter(p -> p.startsWith("ai.djl.")).sorted()
-                .forEach(p -> cmd.add("-D" + p + "=" + System.getProperty(p)));
-        cmd.add("-cp");
-        cmd.add(System.getProperty("fedlora.classpath", System.getProperty("java.class.path")));
-        cmd.add(LoadProbe.class.getName());
+        List<String> cmd = childJvm(LoadProbe.class);
         cmd.add(dir.toAbsolutePath().toString());
         cmd.add(q.label());
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -279,11 +308,25 @@ public final class ModelBenchmark {
         return JSON.readTree(json);
     }
 
+    /** A java command running {@code main} with this JVM's class path and DJL settings. */
+    private static List<String> childJvm(Class<?> main) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        System.getProperties().stringPropertyNames().stream().filter(p -> p.startsWith("ai.djl.")).sorted()
+                .forEach(p -> cmd.add("-D" + p + "=" + System.getProperty(p)));
+        cmd.add("-cp");
+        cmd.add(System.getProperty("fedlora.classpath", System.getProperty("java.class.path")));
+        cmd.add(main.getName());
+        return cmd;
+    }
+
     private static ObjectNode train(LlamaModel model, Options o, Consumer<String> progress) {
         double gemm = gemmGflops(model.config(), 2.0);
         TrainingBenchmark.Config c = new TrainingBenchmark.Config(o.dir(), o.batchSize(), o.seqLen(), o.rank(),
                 o.targets(), o.warmupSteps(), o.measuredSteps());
         double[] spent = {0};
+        double rssAtStart = TrainingBenchmark.procStatusMb("VmRSS:");
+        boolean reset = TrainingBenchmark.resetPeakRss();
         TrainingBenchmark.Result r = TrainingBenchmark.run(model, o.dir().toString(), c, (step, total, warmup, s) -> {
             spent[0] += s;
             progress.accept(String.format(Locale.ROOT, "train: step %d/%d%s %.1f s; ETA %.0f s", step, total,
@@ -299,6 +342,8 @@ public final class ModelBenchmark {
         n.put("ms_per_step", round1(r.msPerStep()));
         n.put("tokens_per_s", round1(r.tokensPerSecond()));
         n.put("peak_rss_mb", round1(r.peakRssMb()));
+        n.put("rss_at_start_mb", round1(rssAtStart));
+        n.put("hwm_reset", reset);
         double gflops = r.tokensPerSecond() * 2 * forwardFlopsPerToken(model.config(), o.seqLen()) / 1e9;
         n.put("est_gflops", round1(gflops));
         n.put("gemm_gflops", round1(gemm));
@@ -327,9 +372,12 @@ public final class ModelBenchmark {
                     inputTokens += tok.tokenize(e, model.config().maxPositionEmbeddings()).length();
                 }
                 progress.accept("score: " + examples.size() + " examples, " + inputTokens + " tokens...");
+                double rssAtStart = TrainingBenchmark.procStatusMb("VmRSS:");
+                boolean reset = TrainingBenchmark.resetPeakRss();
                 long t = System.nanoTime();
                 EvalResult r = scorer.exactMatch(null, 0, examples);
                 double s = (System.nanoTime() - t) / 1e9;
+                double peak = TrainingBenchmark.peakRssMb();
                 progress.accept(String.format(Locale.ROOT, "score: %.1f s, %.0f tokens/s", s, inputTokens / s));
                 ObjectNode n = JSON.createObjectNode();
                 n.put("examples", r.examples());
@@ -337,6 +385,9 @@ public final class ModelBenchmark {
                 n.put("seconds", round3(s));
                 n.put("tokens_per_s", round1(inputTokens / s));
                 n.put("loss", round3(r.meanLoss()));
+                n.put("peak_rss_mb", round1(peak));
+                n.put("rss_at_start_mb", round1(rssAtStart));
+                n.put("hwm_reset", reset);
                 double gflops = inputTokens / s * forwardFlopsPerToken(model.config(), o.seqLen()) / 1e9;
                 n.put("est_gflops", round1(gflops));
                 n.put("gemm_gflops", round1(gemm));

@@ -61,6 +61,39 @@ public final class DecoderPass {
         return Embedding.embedding(tokens, weight("model.embed_tokens.weight"), SparseFormat.DENSE).head();
     }
 
+    /**
+     * A scope for one decoder layer whose input is {@code input}: the layer's temporaries (norms, q/k/v,
+     * scores, MLP activations, dequantised weights) land in it and are released when it closes; only
+     * what {@link Layer#output} marks outlives it. Safe when training too: autograd holds its own
+     * reference to whatever the backward pass needs, so releasing DJL's handle frees only the rest.
+     */
+    public Layer layer(NDArray input) {
+        return new Layer(input);
+    }
+
+    /** See {@link #layer}. */
+    public static final class Layer implements AutoCloseable {
+        private final NDManager outer;
+        private final NDManager scope;
+
+        private Layer(NDArray input) {
+            this.outer = input.getManager();
+            this.scope = outer.newSubManager();
+            input.tempAttach(scope); // results of ops on the input land in the scope; the input goes back on close
+        }
+
+        /** The layer's result, kept past the scope. */
+        public NDArray output(NDArray h) {
+            h.attach(outer);
+            return h;
+        }
+
+        @Override
+        public void close() {
+            scope.close();
+        }
+    }
+
     /** x through a layer's projection, via the hook. */
     public NDArray project(NDArray x, int layer, LoraTarget target) {
         return projection.apply(x, layer, target);

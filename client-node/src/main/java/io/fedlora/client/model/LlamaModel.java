@@ -146,11 +146,11 @@ public final class LlamaModel implements AutoCloseable {
             Map<String, NDArray> w = new LinkedHashMap<>();
             Map<String, Nf4Weight> q = new LinkedHashMap<>();
             Set<String> toQuantize = quantization == BaseQuantization.NF4 ? quantizable(config) : Set.of();
-            NDArray[] codeTables = toQuantize.isEmpty() ? null : Nf4Weight.codeTables(m);
+            NDArray codePairs = toQuantize.isEmpty() ? null : Nf4Weight.codePairs(m);
             for (Map.Entry<String, long[]> e : expected.entrySet()) {
                 if (toQuantize.contains(e.getKey())) {
                     q.put(e.getKey(), new Nf4Weight(readQuantized(holder.get(e.getKey()), e.getKey(), e.getValue(),
-                            staging), codeTables, m));
+                            staging), codePairs, m));
                 } else {
                     w.put(e.getKey(), readIntoEngine(holder.get(e.getKey()), e.getKey(), e.getValue(), staging, m));
                 }

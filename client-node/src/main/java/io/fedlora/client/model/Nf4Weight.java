@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -11,6 +13,11 @@ import java.nio.ByteOrder;
  * An {@link Nf4} weight held in the engine (codes as uint8 pairs, int8 block scales, float32 group
  * scales) and dequantised to float32 in the engine each time a forward pass uses it: the full-precision
  * weight exists only while that pass needs it.
+ *
+ * <p>The dequantised weight is a constant to autograd (detached, no gradient function): a training step
+ * keeps exactly one float32 copy per use, the one the matmul saves to form dL/dx, and none of the
+ * lookup or scaling temporaries. DJL has no custom-autograd hook, so the copy cannot be dropped and
+ * re-dequantised in backward as bitsandbytes' 4-bit matmul does.
  */
 final class Nf4Weight implements FrozenWeight {
 
@@ -21,15 +28,11 @@ final class Nf4Weight implements FrozenWeight {
     private final NDArray packed;
     private final NDArray scales;
     private final NDArray groupScales;
-    private final NDArray highCodes;
-    private final NDArray lowCodes;
+    private final NDArray codePairs;
     private final long bytes;
 
-    /**
-     * @param codeTables {@link #codeTables} made once per model: the code of a byte's high and of its low
-     *     nibble, for each of the 256 bytes
-     */
-    Nf4Weight(Nf4.Tensor t, NDArray[] codeTables, NDManager m) {
+    /** @param codePairs {@link #codePairs} made once per model */
+    Nf4Weight(Nf4.Tensor t, NDArray codePairs, NDManager m) {
         this.shape = new Shape(t.shape());
         this.length = t.length();
         this.blocks = t.blocks();
@@ -37,20 +40,21 @@ final class Nf4Weight implements FrozenWeight {
         this.packed = owned(m, t.packed(), DataType.UINT8);
         this.scales = owned(m, t.scales(), DataType.INT8);
         this.groupScales = OwnedArrays.of(m, t.groupScales(), new Shape(t.groupScales().length));
-        this.highCodes = codeTables[0];
-        this.lowCodes = codeTables[1];
+        this.codePairs = codePairs;
         this.bytes = t.bytes();
     }
 
-    /** The two 256-entry lookup tables from a packed byte to its high and low nibble's code value. */
-    static NDArray[] codeTables(NDManager m) {
-        float[] high = new float[256];
-        float[] low = new float[256];
+    /**
+     * The [256, 2] table from a packed byte to the code values of its high and its low nibble, in that
+     * order: one lookup per byte yields both values of the pair.
+     */
+    static NDArray codePairs(NDManager m) {
+        float[] pairs = new float[512];
         for (int b = 0; b < 256; b++) {
-            high[b] = Nf4.CODES[b >>> 4];
-            low[b] = Nf4.CODES[b & 0x0f];
+            pairs[2 * b] = Nf4.CODES[b >>> 4];
+            pairs[2 * b + 1] = Nf4.CODES[b & 0x0f];
         }
-        return new NDArray[] {OwnedArrays.of(m, high, new Shape(256)), OwnedArrays.of(m, low, new Shape(256))};
+        return OwnedArrays.of(m, pairs, new Shape(256, 2));
     }
 
     private static NDArray owned(NDManager m, byte[] values, DataType type) {
@@ -74,16 +78,19 @@ final class Nf4Weight implements FrozenWeight {
     @Override
     public NDArray in(NDManager scope) {
         try (NDManager tmp = scope.newSubManager()) {
-            NDArray index = packed.toType(DataType.INT64, true);
+            // int32, not int64, indices: the only temporary besides the result is half the weight's size.
+            NDArray index = packed.toType(DataType.INT32, true);
             index.attach(tmp);
-            NDArray pairs = highCodes.take(tmp, index).stack(lowCodes.take(tmp, index), 1); // [n/2, 2]
+            NDArray values = Embedding.embedding(index, codePairs, SparseFormat.DENSE).head(); // [n/2, 2]
+            values.attach(tmp);
             NDArray blockScale = scales.toType(DataType.FLOAT32, true);
             blockScale.attach(tmp);
             NDArray perBlock = groupScales.repeat(0, Nf4.SCALE_GROUP);
             perBlock.attach(tmp);
             NDArray absmax = blockScale.mul(perBlock.get("0:{}", blocks)).div(127f).add(scaleOffset);
-            NDArray flat = pairs.reshape(blocks, Nf4.BLOCK).mul(absmax.reshape(blocks, 1)).reshape(-1);
-            NDArray w = (flat.getShape().get(0) == length ? flat : flat.get("0:{}", length)).reshape(shape);
+            NDArray flat = values.reshape(blocks, Nf4.BLOCK).muli(absmax.reshape(blocks, 1)).reshape(-1);
+            NDArray w = (flat.getShape().get(0) == length ? flat : flat.get("0:{}", length)).reshape(shape)
+                    .stopGradient();
             w.attach(scope);
             return w;
         }

@@ -147,6 +147,20 @@ public final class TrainingBenchmark {
         return procStatusMb("VmHWM:");
     }
 
+    /**
+     * Resets the kernel's peak resident set counter (VmHWM) to the current resident set by writing 5 to
+     * {@code /proc/self/clear_refs} (Linux 4.0+), so that a later {@link #peakRssMb} is the peak of what
+     * ran in between; false where the reset is refused (the peak is then the process's since start).
+     */
+    public static boolean resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** A memory field of /proc/self/status (VmRSS:, VmHWM:, ...) in MiB, or -1 where there is no procfs. */
     public static double procStatusMb(String field) {
         try {

@@ -1,6 +1,7 @@
 package io.fedlora.client.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,9 +78,16 @@ class ModelBenchmarkTest {
         // 1 M model: 0.26 M embedding values stay float32, the 0.79 M linear ones go to 4.13 bits.
         double weights = load.get("weight_bytes_ratio_to_f32").asDouble();
         assertTrue(weights > 0.3 && weights < 0.4, load.toString());
+        // Each precision in a process of its own: a peak resident set is a process-wide high-water mark.
+        assertNotEquals(r.get("f32").get("measure_pid").asLong(), r.get("measure_pid").asLong(), r.toString());
         for (String phase : List.of("train", "score")) {
             assertTrue(r.get("f32").get(phase).get("tokens_per_s").asDouble() > 0, r.toString());
             assertTrue(r.get(phase).get("tokens_per_s_ratio_to_f32").asDouble() > 0, r.toString());
+            JsonNode p = r.get(phase);
+            assertTrue(p.get("peak_rss_mb").asDouble() >= p.get("rss_at_start_mb").asDouble() - 1, p.toString());
+            // A 1 M model: both peaks are mostly the JVM and the engine, so they are close.
+            double ratio = p.get("peak_rss_ratio_to_f32").asDouble();
+            assertTrue(ratio > 0.5 && ratio < 1.5, phase + ": NF4 peak over F32 peak " + ratio);
         }
     }
 
