@@ -1,6 +1,9 @@
 package io.fedlora.deploy.eval;
 
+import io.fedlora.coordinator.strategy.StrategyRegistry;
 import io.fedlora.proto.v1.AggregationMode;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -11,8 +14,10 @@ import java.util.Optional;
  * DP budget. Every arm of a plan shares the task, seeds and step budget, so only these differ.
  *
  * @param epsilon the record-level DP-SGD budget per client over the whole job; NaN: no DP
+ * @param strategy the coordinator's server optimizer applied to each round's mean update (federated arms)
  */
-public record EvalArm(String name, Kind kind, Split split, AggregationMode aggregation, double epsilon) {
+public record EvalArm(String name, Kind kind, Split split, AggregationMode aggregation, double epsilon,
+        StrategyRegistry strategy) {
 
     public enum Kind {
         /** All clients' data pooled, one trainer, as many steps as all clients together. */
@@ -20,7 +25,11 @@ public record EvalArm(String name, Kind kind, Split split, AggregationMode aggre
         /** Each client trains alone on its own data; scores are the clients' mean. */
         LOCAL,
         /** FedAvg of the clients' updates each round. */
-        FEDERATED
+        FEDERATED,
+        /** The many-client simulation (hundreds of clients with their own data), no privacy: client-DP's reference. */
+        MANY_CLIENTS,
+        /** The many-client simulation with client-level distributed DP through the real mechanism. */
+        CLIENT_DP
     }
 
     public enum Split {
@@ -32,25 +41,48 @@ public record EvalArm(String name, Kind kind, Split split, AggregationMode aggre
 
     private static final AggregationMode EXACT = AggregationMode.AGGREGATION_MODE_EXACT_FROZEN_A;
 
-    public static final List<EvalArm> ALL = List.of(
-            new EvalArm("centralised", Kind.CENTRALISED, Split.DEMO, EXACT, Double.NaN),
-            new EvalArm("local", Kind.LOCAL, Split.DEMO, EXACT, Double.NaN),
-            new EvalArm("federated", Kind.FEDERATED, Split.DEMO, EXACT, Double.NaN),
-            new EvalArm("federated-inexact", Kind.FEDERATED, Split.DEMO, AggregationMode.AGGREGATION_MODE_INEXACT_BOTH,
-                    Double.NaN),
-            new EvalArm("federated-noniid", Kind.FEDERATED, Split.DIRICHLET, EXACT, Double.NaN),
-            dp(1), dp(4), dp(8));
+    private static final StrategyRegistry FEDAVG = StrategyRegistry.FEDAVG;
+
+    public static final List<EvalArm> ALL = all();
+
+    private static List<EvalArm> all() {
+        List<EvalArm> arms = new ArrayList<>(List.of(
+                new EvalArm("centralised", Kind.CENTRALISED, Split.DEMO, EXACT, Double.NaN, FEDAVG),
+                new EvalArm("local", Kind.LOCAL, Split.DEMO, EXACT, Double.NaN, FEDAVG),
+                new EvalArm("federated", Kind.FEDERATED, Split.DEMO, EXACT, Double.NaN, FEDAVG),
+                new EvalArm("federated-inexact", Kind.FEDERATED, Split.DEMO,
+                        AggregationMode.AGGREGATION_MODE_INEXACT_BOTH, Double.NaN, FEDAVG),
+                new EvalArm("federated-noniid", Kind.FEDERATED, Split.DIRICHLET, EXACT, Double.NaN, FEDAVG),
+                dp(1), dp(4), dp(8),
+                new EvalArm("many-clients", Kind.MANY_CLIENTS, Split.DEMO, EXACT, Double.NaN, FEDAVG),
+                clientDp(4), clientDp(8)));
+        // Every other server optimizer the coordinator offers, by its own registry's names.
+        Arrays.stream(StrategyRegistry.values()).filter(s -> s != FEDAVG).forEach(s -> arms.add(
+                new EvalArm("federated-" + s.strategyName(), Kind.FEDERATED, Split.DEMO, EXACT, Double.NaN, s)));
+        return List.copyOf(arms);
+    }
 
     /** The arms {@code --quick} runs: one of each kind, one DP budget and both variations. */
     public static final List<String> QUICK = List.of("centralised", "local", "federated", "federated-inexact",
-            "federated-noniid", "federated-dp-eps8");
+            "federated-noniid", "federated-dp-eps8", "federated-fedadam",
+            "many-clients", "client-dp-eps8");
 
     /** The arm the table's ratios are taken to. */
     public static final String REFERENCE = "federated";
 
     private static EvalArm dp(double epsilon) {
         return new EvalArm(String.format(Locale.ROOT, "federated-dp-eps%.0f", epsilon), Kind.FEDERATED, Split.DEMO, EXACT,
-                epsilon);
+                epsilon, FEDAVG);
+    }
+
+    private static EvalArm clientDp(double epsilon) {
+        return new EvalArm(String.format(Locale.ROOT, "client-dp-eps%.0f", epsilon), Kind.CLIENT_DP, Split.DEMO, EXACT,
+                epsilon, FEDAVG);
+    }
+
+    /** The arm this one's ratio is taken to: the non-private run over the same clients. */
+    public String reference() {
+        return kind == Kind.CLIENT_DP || kind == Kind.MANY_CLIENTS ? "many-clients" : REFERENCE;
     }
 
     public boolean private_() {

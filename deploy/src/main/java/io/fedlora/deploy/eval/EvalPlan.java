@@ -1,6 +1,7 @@
 package io.fedlora.deploy.eval;
 
 import io.fedlora.client.demo.DemoDefaults;
+import io.fedlora.client.demo.ManyClientSimulation;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -14,9 +15,12 @@ import java.util.List;
  * @param localSteps steps per client per round (the centralised arm takes clients × that per round)
  * @param delta the δ of every ε
  * @param clip the per-example clip norm of DP-SGD
+ * @param manyClients the many-client simulation of the client-level DP arms (its own clients and budget:
+ *     hundreds of clients, each with its own data)
  */
 public record EvalPlan(Path modelDir, List<EvalArm> arms, int clients, int rounds, int seeds, double alpha,
-        int examplesPerClient, int heldOut, int localSteps, int batch, double learningRate, double delta, double clip) {
+        int examplesPerClient, int heldOut, int localSteps, int batch, double learningRate, double delta, double clip,
+        ManyClientSimulation.Settings manyClients) {
 
     public EvalPlan {
         arms = List.copyOf(arms);
@@ -41,12 +45,14 @@ public record EvalPlan(Path modelDir, List<EvalArm> arms, int clients, int round
      */
     public static EvalPlan standard(Path modelDir, List<EvalArm> arms, int clients, int rounds, int seeds, double alpha) {
         return new EvalPlan(modelDir, arms, clients, rounds, seeds, alpha, 2048, DemoDefaults.HELD_OUT,
-                DemoDefaults.LOCAL_STEPS, 64, 2e-2, 1e-5, 0.5);
+                DemoDefaults.LOCAL_STEPS, 64, 2e-2, 1e-5, 0.5, ManyClientSimulation.Settings.defaults());
     }
 
     /** A tiny budget that only shows that every arm and output works: minutes, not a measurement. */
     public static EvalPlan quick(Path modelDir, List<EvalArm> arms, int clients, int rounds, int seeds, double alpha) {
-        return new EvalPlan(modelDir, arms, clients, rounds, seeds, alpha, 128, 40, 8, 16, 2e-2, 1e-5, 0.5);
+        return new EvalPlan(modelDir, arms, clients, rounds, seeds, alpha, 128, 40, 8, 16, 2e-2, 1e-5, 0.5,
+                new ManyClientSimulation.Settings(12, rounds, 2, 8, 4e-2, 32, ManyClientSimulation.DEFAULT_CLIP, 8, 1e-5,
+                        40));
     }
 
     /** Seed j's data seed: the demo's task seed for j = 0, others apart from it and the held-out set. */

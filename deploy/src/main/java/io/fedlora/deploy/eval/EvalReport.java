@@ -63,7 +63,14 @@ public final class EvalReport {
             o.put("arm", r.arm());
             o.put("seed", r.seed());
             r.metric().forEach(o.putArray("metric")::add);
-            r.loss().forEach(o.putArray("loss")::add);
+            ArrayNode l = o.putArray("loss");
+            r.loss().forEach(v -> {
+                if (Double.isNaN(v)) {
+                    l.addNull();
+                } else {
+                    l.add(v);
+                }
+            });
             if (Double.isNaN(r.epsilon())) {
                 o.putNull("epsilon");
             } else {
@@ -79,19 +86,21 @@ public final class EvalReport {
 
     public static String markdown(EvalPlan plan, List<EvalRun> runs) {
         List<ArmSummary> arms = summarise(runs);
-        double reference = arms.stream().filter(a -> a.arm().equals(EvalArm.REFERENCE)).mapToDouble(ArmSummary::mean)
-                .findFirst().orElse(Double.NaN);
+        Map<String, Double> means = new LinkedHashMap<>();
+        arms.forEach(a -> means.put(a.arm(), a.mean()));
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "Held-out exact match after %d rounds: %d clients x %d examples, %d local steps"
                 + " of batch %d, %d held-out examples, mean ± standard deviation over seeds; ε per client at δ = %.0e.%n%n",
                 plan.rounds(), plan.clients(), plan.examplesPerClient(), plan.localSteps(), plan.batch(), plan.heldOut(),
                 plan.delta()));
-        b.append("| arm | final exact match | seeds | ratio to ").append(EvalArm.REFERENCE).append(" | ε |\n");
-        b.append("| --- | --- | --- | --- | --- |\n");
+        b.append("| arm | final exact match | seeds | ratio to reference | reference | ε |\n");
+        b.append("| --- | --- | --- | --- | --- | --- |\n");
         for (ArmSummary a : arms) {
-            b.append(String.format(Locale.ROOT, "| %s | %.1f%% ± %.1f | %d | %s | %s |%n", a.arm(), 100 * a.mean(),
+            String refName = EvalArm.byName(a.arm()).map(EvalArm::reference).orElse(EvalArm.REFERENCE);
+            double reference = means.getOrDefault(refName, Double.NaN);
+            b.append(String.format(Locale.ROOT, "| %s | %.1f%% ± %.1f | %d | %s | %s | %s |%n", a.arm(), 100 * a.mean(),
                     100 * a.spread(), a.seeds(), Double.isNaN(reference) || reference == 0 ? "–"
-                            : String.format(Locale.ROOT, "%.2f", a.mean() / reference),
+                            : String.format(Locale.ROOT, "%.2f", a.mean() / reference), refName,
                     Double.isNaN(a.epsilon()) ? "–" : String.format(Locale.ROOT, "%.2f", a.epsilon())));
         }
         return b.toString();

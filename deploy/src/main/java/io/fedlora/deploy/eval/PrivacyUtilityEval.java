@@ -6,17 +6,23 @@ import io.fedlora.client.data.InstructionExample;
 import io.fedlora.client.data.PromptTokenizer;
 import io.fedlora.client.demo.DemoDefaults;
 import io.fedlora.client.demo.DemoTask;
+import io.fedlora.client.demo.ManyClientSimulation;
 import io.fedlora.client.model.LlamaModel;
 import io.fedlora.client.train.DjlLoraTrainer;
 import io.fedlora.client.train.EvalResult;
 import io.fedlora.client.train.TrainOutcome;
 import io.fedlora.client.train.TrainRequest;
+import io.fedlora.coordinator.strategy.Strategy;
+import io.fedlora.coordinator.strategy.StrategyRegistry;
 import io.fedlora.crypto.privacy.PrivacyCli;
 import io.fedlora.proto.v1.AdapterLayout;
+import io.fedlora.proto.v1.JobConfig;
+import io.fedlora.proto.v1.StrategyOptions;
 import io.fedlora.proto.v1.LoraConfig;
 import io.fedlora.proto.v1.TrainingConfig;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -103,6 +109,9 @@ public final class PrivacyUtilityEval {
     }
 
     private EvalRun runArm(EvalArm arm, int seed) {
+        if (arm.kind() == EvalArm.Kind.MANY_CLIENTS || arm.kind() == EvalArm.Kind.CLIENT_DP) {
+            return manyClients(arm, seed);
+        }
         long t0 = System.nanoTime();
         List<List<InstructionExample>> data = clientData(arm.split(), seed);
         LoraConfig lora = DemoDefaults.lora().toBuilder().setAggregationMode(arm.aggregation()).build();
@@ -128,9 +137,38 @@ public final class PrivacyUtilityEval {
         List<Double> perClient = switch (arm.kind()) {
             case CENTRALISED -> centralised(data, lora, training, initial, metric, loss);
             case LOCAL -> local(data, lora, training, initial, metric, loss);
-            case FEDERATED -> federated(data, lora, training, initial, metric, loss);
+            case FEDERATED -> federated(serverStrategy(arm, training), data, lora, training, initial, metric, loss);
         };
         return new EvalRun(arm.name(), seed, metric, loss, epsilon, (System.nanoTime() - t0) / 1e9, perClient);
+    }
+
+    /**
+     * The many-client simulation with its own model copy (sequential, so one gradient collector at a
+     * time). Its clients' data and training seeds are fixed; what a seed changes is the DP noise,
+     * drawn from a SecureRandom, so seeds here are noise seeds.
+     */
+    private EvalRun manyClients(EvalArm arm, int seed) {
+        boolean dp = arm.kind() == EvalArm.Kind.CLIENT_DP;
+        ManyClientSimulation.Settings d = plan.manyClients();
+        ManyClientSimulation.Settings s = new ManyClientSimulation.Settings(d.clients(), d.rounds(), d.localSteps(),
+                d.batch(), d.learningRate(), d.examplesPerClient(), d.clip(), dp ? arm.epsilon() : d.epsilon(),
+                plan.delta(), plan.heldOut());
+        ManyClientSimulation.Result r;
+        try {
+            r = ManyClientSimulation.runOne(plan.modelDir(), s,
+                    dp ? ManyClientSimulation.Privacy.CLIENT_DP : ManyClientSimulation.Privacy.NONE,
+                    line -> out.println("[eval]   " + line));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<Double> metric = new ArrayList<>(List.of(r.baseExactMatch()));
+        List<Double> loss = new ArrayList<>();
+        loss.add(Double.NaN);
+        r.rounds().forEach(row -> {
+            metric.add(row.exactMatch());
+            loss.add(row.heldOutLoss());
+        });
+        return new EvalRun(arm.name(), seed, metric, loss, dp ? r.finalEpsilon() : Double.NaN, r.seconds(), List.of());
     }
 
     private EvalResult evaluate(FlatAdapter adapter, LoraConfig lora, TrainingConfig training) {
@@ -177,8 +215,16 @@ public final class PrivacyUtilityEval {
         return last;
     }
 
-    private List<Double> federated(List<List<InstructionExample>> data, LoraConfig lora, TrainingConfig training,
-            FlatAdapter global, List<Double> metric, List<Double> loss) {
+    /** The coordinator's own strategy with its default options, so the update rules exist once. */
+    private static Strategy serverStrategy(EvalArm arm, TrainingConfig training) {
+        StrategyOptions options = arm.strategy().withDefaults(StrategyOptions.getDefaultInstance());
+        return StrategyRegistry.create(JobConfig.newBuilder().setStrategy(arm.strategy().proto())
+                .setStrategyOptions(options).setTraining(training).build());
+    }
+
+    private List<Double> federated(Strategy strategy, List<List<InstructionExample>> data, LoraConfig lora,
+            TrainingConfig jobTraining, FlatAdapter global, List<Double> metric, List<Double> loss) {
+        TrainingConfig training = strategy.configureFit(jobTraining);
         List<DjlLoraTrainer> trainers = new ArrayList<>();
         try {
             for (List<InstructionExample> d : data) {
@@ -194,7 +240,10 @@ public final class PrivacyUtilityEval {
                     }
                     weight += o.numExamples();
                 }
-                global = plus(global, sum, 1.0f / weight);
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] /= weight;
+                }
+                global = new FlatAdapter(global.layout(), strategy.applyMean(global, sum));
                 record(r, evaluate(global, lora, training), metric, loss);
             }
         } finally {
