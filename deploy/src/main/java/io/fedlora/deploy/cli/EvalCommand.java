@@ -67,6 +67,7 @@ public final class EvalCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             EvalPlan plan = plan();
+            DemoCommand.singleIntraOpThreadUnlessSet();
             if (Files.exists(out) && !Files.isDirectory(out)) {
                 throw bad("--out must be a directory, " + out + " is a file");
             }

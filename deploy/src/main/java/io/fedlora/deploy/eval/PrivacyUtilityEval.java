@@ -43,6 +43,8 @@ public final class PrivacyUtilityEval {
     private final PromptTokenizer tokenizer;
     private final List<InstructionExample> heldOut;
     private final DjlLoraTrainer evaluator;
+    /** The base model's score: every arm starts from B = 0, the base model itself, so it is scored once. */
+    private EvalResult base;
 
     private PrivacyUtilityEval(EvalPlan plan, PrintStream out, LlamaModel model, PromptTokenizer tokenizer) {
         this.plan = plan;
@@ -131,13 +133,16 @@ public final class PrivacyUtilityEval {
         FlatAdapter initial = FlatAdapter.initial(layout, lora.getASeed());
         List<Double> metric = new ArrayList<>();
         List<Double> loss = new ArrayList<>();
-        EvalResult base = evaluate(initial, lora, training);
+        if (base == null) {
+            base = evaluate(null, lora, training);
+        }
         metric.add(base.exactMatch());
         loss.add(base.meanLoss());
         List<Double> perClient = switch (arm.kind()) {
             case CENTRALISED -> centralised(data, lora, training, initial, metric, loss);
             case LOCAL -> local(data, lora, training, initial, metric, loss);
             case FEDERATED -> federated(serverStrategy(arm, training), data, lora, training, initial, metric, loss);
+            case MANY_CLIENTS, CLIENT_DP -> throw new IllegalStateException(arm.name() + " runs in manyClients");
         };
         return new EvalRun(arm.name(), seed, metric, loss, epsilon, (System.nanoTime() - t0) / 1e9, perClient);
     }

@@ -54,6 +54,8 @@ class PrivacyUtilityEvalIT {
         JsonNode dp = find(results, "federated-dp-eps8");
         assertEquals(8.0, dp.get("epsilon").asDouble(), 0.05);
         assertEquals(4, find(results, "local").get("per_client").size());
+        double clientEpsilon = find(results, "client-dp-eps8").get("epsilon").asDouble();
+        assertTrue(clientEpsilon > 0 && clientEpsilon <= 8.01, "client-level epsilon within budget: " + clientEpsilon);
 
         String table = Files.readString(out.resolve("results.md"));
         for (String arm : EvalArm.QUICK) {
