@@ -5,6 +5,7 @@ import io.fedlora.deploy.eval.EvalArm;
 import io.fedlora.deploy.eval.EvalCharts;
 import io.fedlora.deploy.eval.EvalPlan;
 import io.fedlora.deploy.eval.EvalReport;
+import io.fedlora.deploy.eval.EvalTask;
 import io.fedlora.deploy.eval.EvalRun;
 import io.fedlora.deploy.eval.PrivacyUtilityEval;
 import java.nio.file.Files;
@@ -37,8 +38,17 @@ public final class EvalCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--task", defaultValue = "letters", description = "The task (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--task", defaultValue = "letters",
+                description = "letters (the demo task) or intents (intent classification, accuracy) (default: ${DEFAULT-VALUE}).")
         String task;
+
+        @Option(names = "--examples-per-client", paramLabel = "N",
+                description = "Examples in each client's data (default: 2048, 128 with --quick).")
+        Integer examplesPerClient;
+
+        @Option(names = "--local-steps", paramLabel = "N",
+                description = "Local steps per client and round (default: 80, 8 with --quick).")
+        Integer localSteps;
 
         @Option(names = "--model", paramLabel = "DIR", description = "Base model directory (default: the committed tiny model).")
         Path model;
@@ -80,9 +90,8 @@ public final class EvalCommand implements Runnable {
         }
 
         EvalPlan plan() {
-            if (!task.equals("letters")) {
-                throw bad("--task must be letters, got '" + task + "'");
-            }
+            EvalTask evalTask = EvalTask.byName(task).orElseThrow(() -> bad("--task must be letters or intents, got '"
+                    + task + "'"));
             Path home = Path.of(System.getProperty("fedlora.home", "deploy")).toAbsolutePath();
             Path modelDir = model != null ? model : home.resolve("models/fedlora-tiny");
             if (!Files.isDirectory(modelDir)) {
@@ -90,14 +99,26 @@ public final class EvalCommand implements Runnable {
             }
             List<EvalArm> chosen = new ArrayList<>();
             for (String name : arms != null ? arms : quick ? EvalArm.QUICK : EvalArm.names()) {
-                chosen.add(EvalArm.byName(name).orElseThrow(() -> bad("--arms must be among " + EvalArm.names()
-                        + ", got '" + name + "'")));
+                EvalArm arm = EvalArm.byName(name).orElseThrow(() -> bad("--arms must be among " + EvalArm.names()
+                        + ", got '" + name + "'"));
+                if (arm.onDemoTaskOnly() && evalTask != EvalTask.LETTERS) {
+                    if (arms != null) {
+                        throw bad("--arms: " + name + " runs the many-client simulation of the letters task only");
+                    }
+                    continue;
+                }
+                chosen.add(arm);
             }
             int r = rounds != null ? rounds : quick ? 2 : DemoDefaults.ROUNDS;
             int s = seeds != null ? seeds : quick ? 1 : 3;
             try {
-                return quick ? EvalPlan.quick(modelDir, chosen, clients, r, s, alpha)
-                        : EvalPlan.standard(modelDir, chosen, clients, r, s, alpha);
+                EvalPlan plan = quick ? EvalPlan.quick(evalTask, modelDir, chosen, clients, r, s, alpha)
+                        : EvalPlan.standard(evalTask, modelDir, chosen, clients, r, s, alpha);
+                if (examplesPerClient != null || localSteps != null) {
+                    plan = plan.withBudget(examplesPerClient != null ? examplesPerClient : plan.examplesPerClient(),
+                            localSteps != null ? localSteps : plan.localSteps());
+                }
+                return plan;
             } catch (IllegalArgumentException e) {
                 throw bad(e.getMessage());
             }

@@ -85,6 +85,11 @@ public record EvalArm(String name, Kind kind, Split split, AggregationMode aggre
         return kind == Kind.CLIENT_DP || kind == Kind.MANY_CLIENTS ? "many-clients" : REFERENCE;
     }
 
+    /** The many-client simulation is built on the demo's letter task. */
+    public boolean onDemoTaskOnly() {
+        return kind == Kind.CLIENT_DP || kind == Kind.MANY_CLIENTS;
+    }
+
     public boolean private_() {
         return !Double.isNaN(epsilon);
     }

@@ -44,7 +44,7 @@ public final class EvalReport {
     public static String json(EvalPlan plan, List<EvalRun> runs) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode p = root.putObject("plan");
-        p.put("task", "letters");
+        p.put("task", plan.task().flagName());
         p.put("clients", plan.clients());
         p.put("rounds", plan.rounds());
         p.put("seeds", plan.seeds());
@@ -56,7 +56,7 @@ public final class EvalReport {
         p.put("learning_rate", plan.learningRate());
         p.put("delta", plan.delta());
         p.put("clip", plan.clip());
-        p.put("metric", "exact_match");
+        p.put("metric", plan.task() == EvalTask.INTENTS ? "accuracy" : "exact_match");
         ArrayNode rs = root.putArray("runs");
         for (EvalRun r : runs) {
             ObjectNode o = rs.addObject();
@@ -89,9 +89,9 @@ public final class EvalReport {
         Map<String, Double> means = new LinkedHashMap<>();
         arms.forEach(a -> means.put(a.arm(), a.mean()));
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "Held-out exact match after %d rounds: %d clients x %d examples, %d local steps"
+        b.append(String.format(Locale.ROOT, "Task %s. Held-out exact match after %d rounds: %d clients x %d examples, %d local steps"
                 + " of batch %d, %d held-out examples, mean ± standard deviation over seeds; ε per client at δ = %.0e.%n%n",
-                plan.rounds(), plan.clients(), plan.examplesPerClient(), plan.localSteps(), plan.batch(), plan.heldOut(),
+                plan.task().flagName(), plan.rounds(), plan.clients(), plan.examplesPerClient(), plan.localSteps(), plan.batch(), plan.heldOut(),
                 plan.delta()));
         b.append("| arm | final exact match | seeds | ratio to reference | reference | ε |\n");
         b.append("| --- | --- | --- | --- | --- | --- |\n");

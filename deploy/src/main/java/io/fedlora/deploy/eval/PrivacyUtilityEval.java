@@ -5,7 +5,6 @@ import io.fedlora.adapter.FlatAdapter;
 import io.fedlora.client.data.InstructionExample;
 import io.fedlora.client.data.PromptTokenizer;
 import io.fedlora.client.demo.DemoDefaults;
-import io.fedlora.client.demo.DemoTask;
 import io.fedlora.client.demo.ManyClientSimulation;
 import io.fedlora.client.model.LlamaModel;
 import io.fedlora.client.train.DjlLoraTrainer;
@@ -51,7 +50,7 @@ public final class PrivacyUtilityEval {
         this.out = out;
         this.model = model;
         this.tokenizer = tokenizer;
-        this.heldOut = DemoTask.heldOut(plan.heldOut(), DemoDefaults.TASK_SEED);
+        this.heldOut = plan.task().heldOut(plan.heldOut());
         this.evaluator = new DjlLoraTrainer(model, tokenizer, heldOut);
     }
 
@@ -96,18 +95,7 @@ public final class PrivacyUtilityEval {
     }
 
     private List<List<InstructionExample>> clientData(EvalArm.Split split, int seed) {
-        long dataSeed = plan.dataSeed(seed);
-        List<List<InstructionExample>> data = new ArrayList<>();
-        if (split == EvalArm.Split.DEMO) {
-            for (int k = 0; k < plan.clients(); k++) {
-                data.add(DemoTask.clientSlice(k, plan.clients(), plan.examplesPerClient(), dataSeed));
-            }
-            return data;
-        }
-        // Uniform words, labelled by their first letter, dealt out by Dirichlet shares; the pool's
-        // stream is apart from the held-out set's (heldOut seeds its stream with seed·1,000,003).
-        List<InstructionExample> pool = DemoTask.heldOut(plan.clients() * plan.examplesPerClient(), dataSeed + 500_000);
-        return DirichletSplit.split(pool, e -> e.input().substring(0, 1), plan.clients(), plan.alpha(), dataSeed);
+        return plan.task().clientData(split, plan.clients(), plan.examplesPerClient(), plan.alpha(), plan.dataSeed(seed));
     }
 
     private EvalRun runArm(EvalArm arm, int seed) {
@@ -118,7 +106,8 @@ public final class PrivacyUtilityEval {
         List<List<InstructionExample>> data = clientData(arm.split(), seed);
         LoraConfig lora = DemoDefaults.lora().toBuilder().setAggregationMode(arm.aggregation()).build();
         TrainingConfig.Builder tc = DemoDefaults.training().toBuilder().setLocalSteps(plan.localSteps())
-                .setBatchSize(plan.batch()).setLearningRate(plan.learningRate()).setSeed(plan.trainingSeed(seed));
+                .setBatchSize(plan.batch()).setLearningRate(plan.learningRate()).setSeed(plan.trainingSeed(seed))
+                .setMaxSeqLen(plan.task().maxSeqLen());
         double epsilon = Double.NaN;
         if (arm.private_()) {
             double q = (double) plan.batch() / plan.examplesPerClient();
@@ -155,7 +144,7 @@ public final class PrivacyUtilityEval {
     private EvalRun manyClients(EvalArm arm, int seed) {
         boolean dp = arm.kind() == EvalArm.Kind.CLIENT_DP;
         ManyClientSimulation.Settings d = plan.manyClients();
-        ManyClientSimulation.Settings s = new ManyClientSimulation.Settings(d.clients(), d.rounds(), d.localSteps(),
+        ManyClientSimulation.Settings s = new ManyClientSimulation.Settings(d.clients(), plan.rounds(), d.localSteps(),
                 d.batch(), d.learningRate(), d.examplesPerClient(), d.clip(), dp ? arm.epsilon() : d.epsilon(),
                 plan.delta(), plan.heldOut());
         ManyClientSimulation.Result r;

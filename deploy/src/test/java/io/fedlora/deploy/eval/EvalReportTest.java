@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class EvalReportTest {
 
-    private static final EvalPlan PLAN = EvalPlan.quick(Path.of("unused"),
+    private static final EvalPlan PLAN = EvalPlan.quick(EvalTask.LETTERS, Path.of("unused"),
             List.of(EvalArm.byName("federated").orElseThrow(), EvalArm.byName("federated-dp-eps8").orElseThrow()), 4, 2, 2,
             0.5);
 
@@ -33,8 +33,8 @@ class EvalReportTest {
     @Test
     void theTableHasARowPerArmWithItsRatioAndEpsilon() {
         String md = EvalReport.markdown(PLAN, RUNS);
-        assertTrue(md.contains("| federated | 90.0% ± 14.1 | 2 | 1.00 |"), md);
-        assertTrue(md.contains("| federated-dp-eps8 | 81.0% ± 12.7 | 2 | 0.90 |"), md);
+        assertTrue(md.contains("| federated | 90.0% ± 14.1 | 2 | 1.00 | federated |"), md);
+        assertTrue(md.contains("| federated-dp-eps8 | 81.0% ± 12.7 | 2 | 0.90 | federated |"), md);
         assertTrue(md.contains("| 7.99 |"), md);
     }
 
@@ -46,5 +46,18 @@ class EvalReportTest {
         assertEquals(7.99, root.get("runs").get(2).get("epsilon").asDouble(), 1e-9);
         assertEquals(3, root.get("runs").get(3).get("metric").size());
         assertEquals(2, root.get("plan").get("seeds").asInt());
+        assertEquals("letters", root.get("plan").get("task").asText());
+    }
+
+    @Test
+    void intentsAreGeneratedWithEveryLabelAndSplitByLabel() {
+        List<io.fedlora.client.data.InstructionExample> pool = IntentTask.examples(600, 3);
+        assertEquals(java.util.Set.copyOf(IntentTask.labels()),
+                pool.stream().map(IntentTask::label).collect(java.util.stream.Collectors.toSet()));
+        List<List<io.fedlora.client.data.InstructionExample>> clients =
+                EvalTask.INTENTS.clientData(EvalArm.Split.DIRICHLET, 4, 150, 0.1, 5);
+        assertEquals(600, clients.stream().mapToInt(List::size).sum());
+        // alpha 0.1: some client misses at least one intent entirely.
+        assertTrue(clients.stream().anyMatch(c -> c.stream().map(IntentTask::label).distinct().count() < 6));
     }
 }
