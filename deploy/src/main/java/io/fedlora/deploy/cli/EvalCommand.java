@@ -5,7 +5,9 @@ import io.fedlora.deploy.eval.EvalArm;
 import io.fedlora.deploy.eval.EvalCharts;
 import io.fedlora.deploy.eval.EvalPlan;
 import io.fedlora.deploy.eval.EvalReport;
+import io.fedlora.deploy.eval.BuiltInTask;
 import io.fedlora.deploy.eval.EvalTask;
+import io.fedlora.deploy.eval.JsonlTask;
 import io.fedlora.deploy.eval.EvalRun;
 import io.fedlora.deploy.eval.PrivacyUtilityEval;
 import java.nio.file.Files;
@@ -41,6 +43,13 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--task", defaultValue = "letters",
                 description = "letters (the demo task) or intents (intent classification, accuracy) (default: ${DEFAULT-VALUE}).")
         String task;
+
+        @Option(names = "--train", paramLabel = "FILE.jsonl",
+                description = "Training examples (instruction JSONL) dealt out to the clients; needs --held-out.")
+        Path train;
+
+        @Option(names = "--held-out", paramLabel = "FILE.jsonl", description = "Held-out examples scored after each round.")
+        Path heldOutFile;
 
         @Option(names = "--examples-per-client", paramLabel = "N",
                 description = "Examples in each client's data (default: 2048, 128 with --quick).")
@@ -90,8 +99,11 @@ public final class EvalCommand implements Runnable {
         }
 
         EvalPlan plan() {
-            EvalTask evalTask = EvalTask.byName(task).orElseThrow(() -> bad("--task must be letters or intents, got '"
-                    + task + "'"));
+            EvalTask evalTask = jsonlTask();
+            if (evalTask == null) {
+                evalTask = BuiltInTask.byName(task).orElseThrow(() -> bad("--task must be letters or intents, got '"
+                        + task + "'"));
+            }
             Path home = Path.of(System.getProperty("fedlora.home", "deploy")).toAbsolutePath();
             Path modelDir = model != null ? model : home.resolve("models/fedlora-tiny");
             if (!Files.isDirectory(modelDir)) {
@@ -101,7 +113,7 @@ public final class EvalCommand implements Runnable {
             for (String name : arms != null ? arms : quick ? EvalArm.QUICK : EvalArm.names()) {
                 EvalArm arm = EvalArm.byName(name).orElseThrow(() -> bad("--arms must be among " + EvalArm.names()
                         + ", got '" + name + "'"));
-                if (arm.onDemoTaskOnly() && evalTask != EvalTask.LETTERS) {
+                if (arm.onDemoTaskOnly() && evalTask != BuiltInTask.LETTERS) {
                     if (arms != null) {
                         throw bad("--arms: " + name + " runs the many-client simulation of the letters task only");
                     }
@@ -121,6 +133,29 @@ public final class EvalCommand implements Runnable {
                 return plan;
             } catch (IllegalArgumentException e) {
                 throw bad(e.getMessage());
+            }
+        }
+
+        /** The user's JSONL task, or null without --train/--held-out. */
+        private EvalTask jsonlTask() {
+            if (train == null && heldOutFile == null) {
+                return null;
+            }
+            if (train == null || heldOutFile == null) {
+                throw bad("--train and --held-out go together");
+            }
+            try {
+                return new JsonlTask(read("--train", train), read("--held-out", heldOutFile), DemoDefaults.MAX_SEQ_LEN * 2);
+            } catch (IllegalArgumentException e) {
+                throw bad(e.getMessage());
+            }
+        }
+
+        private java.util.List<io.fedlora.client.data.InstructionExample> read(String flag, Path file) {
+            try {
+                return io.fedlora.client.data.JsonlInstructions.read(file);
+            } catch (java.io.IOException | RuntimeException e) {
+                throw bad(flag + ": cannot read " + file + ": " + e.getMessage());
             }
         }
 

@@ -56,7 +56,7 @@ public final class EvalReport {
         p.put("learning_rate", plan.learningRate());
         p.put("delta", plan.delta());
         p.put("clip", plan.clip());
-        p.put("metric", plan.task() == EvalTask.INTENTS ? "accuracy" : "exact_match");
+        p.put("metric", plan.task() == BuiltInTask.INTENTS ? "accuracy" : "exact_match");
         ArrayNode rs = root.putArray("runs");
         for (EvalRun r : runs) {
             ObjectNode o = rs.addObject();

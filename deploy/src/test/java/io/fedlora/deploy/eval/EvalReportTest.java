@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class EvalReportTest {
 
-    private static final EvalPlan PLAN = EvalPlan.quick(EvalTask.LETTERS, Path.of("unused"),
+    private static final EvalPlan PLAN = EvalPlan.quick(BuiltInTask.LETTERS, Path.of("unused"),
             List.of(EvalArm.byName("federated").orElseThrow(), EvalArm.byName("federated-dp-eps8").orElseThrow()), 4, 2, 2,
             0.5);
 
@@ -55,9 +55,18 @@ class EvalReportTest {
         assertEquals(java.util.Set.copyOf(IntentTask.labels()),
                 pool.stream().map(IntentTask::label).collect(java.util.stream.Collectors.toSet()));
         List<List<io.fedlora.client.data.InstructionExample>> clients =
-                EvalTask.INTENTS.clientData(EvalArm.Split.DIRICHLET, 4, 150, 0.1, 5);
+                BuiltInTask.INTENTS.clientData(EvalArm.Split.DIRICHLET, 4, 150, 0.1, 5);
         assertEquals(600, clients.stream().mapToInt(List::size).sum());
         // alpha 0.1: some client misses at least one intent entirely.
         assertTrue(clients.stream().anyMatch(c -> c.stream().map(IntentTask::label).distinct().count() < 6));
+    }
+
+    @Test
+    void aJsonlTaskDealsItsTrainingExamplesOutToTheClients() {
+        JsonlTask task = new JsonlTask(IntentTask.examples(100, 1), IntentTask.examples(10, 2), 48);
+        List<List<io.fedlora.client.data.InstructionExample>> iid = task.clientData(EvalArm.Split.DEMO, 4, 20, 0.5, 9);
+        assertEquals(List.of(20, 20, 20, 20), iid.stream().map(List::size).toList());
+        assertEquals(80, task.clientData(EvalArm.Split.DIRICHLET, 4, 20, 0.5, 9).stream().mapToInt(List::size).sum());
+        assertEquals(10, task.heldOut(200).size());
     }
 }

@@ -81,6 +81,14 @@ class PrivacyUtilityEvalIT {
             assertNotEquals(0, rc.getAsInt(), log);
             assertTrue(log.contains("--alpha"), log);
         }
+        List<String> half = List.of("eval", "privacy-utility", "--train", "x.jsonl", "--out",
+                module.resolve("target/eval-it/bad").toString());
+        try (JavaProcess p = JavaProcess.start("eval-bad-jsonl", half, module.resolve("target/eval-it/bad-jsonl.log"), null)) {
+            OptionalInt rc = p.waitForExit(Duration.ofMinutes(1));
+            String log = Files.readString(p.log());
+            assertTrue(rc.isPresent() && rc.getAsInt() != 0, log);
+            assertTrue(log.contains("--train and --held-out go together"), log);
+        }
     }
 
     private static JsonNode find(JsonNode results, String arm) {
