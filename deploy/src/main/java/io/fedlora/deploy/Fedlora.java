@@ -7,6 +7,7 @@ import io.fedlora.deploy.cli.CoordinatorCommand;
 import io.fedlora.deploy.cli.DemoCommand;
 import io.fedlora.deploy.cli.DoctorCommand;
 import io.fedlora.deploy.cli.EnrollCommand;
+import io.fedlora.deploy.cli.EvalCommand;
 import io.fedlora.deploy.cli.ModelCommand;
 import io.fedlora.deploy.cli.PrivacyCommand;
 import io.fedlora.deploy.local.ParentWatch;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
         description = "Privacy-preserving federated LoRA fine-tuning.",
         subcommands = {CoordinatorCommand.class, ClientCommand.class, DemoCommand.class, ModelCommand.class,
             BenchCommand.class, PrivacyCommand.class, AdminCommand.class, EnrollCommand.class,
-            DoctorCommand.class})
+            DoctorCommand.class, EvalCommand.class})
 public final class Fedlora implements Runnable {
 
     @CommandLine.Spec
