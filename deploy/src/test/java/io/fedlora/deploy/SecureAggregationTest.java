@@ -14,6 +14,7 @@ import io.fedlora.client.agent.AgentNode;
 import io.fedlora.client.privacy.LedgerEntry;
 import io.fedlora.client.privacy.PrivacyBudget;
 import io.fedlora.client.privacy.PrivacyLedger;
+import io.fedlora.client.train.EvalResult;
 import io.fedlora.client.train.LocalTrainer;
 import io.fedlora.client.train.TrainOutcome;
 import io.fedlora.client.train.TrainRequest;
@@ -109,8 +110,16 @@ class SecureAggregationTest {
             assertEquals(3, r.getSecaggNeighbours());
             assertEquals(2, r.getSecaggThreshold());
             assertSumIsExactAndDecodesToTheWeightedMean(job, r);
+            // node-3 holds no held-out data: the mean is of the other three, from inside the masked sum.
+            assertTrue(r.hasEval(), "the round reports the cohort's held-out score");
+            assertEquals(3, r.getEval().getNodes());
+            assertEquals(r.getRound() - 1, r.getEval().getOfAdapterVersion(), "scored the version the round started from");
+            assertEquals((heldOut(0, r.getRound()).exactMatch() + heldOut(1, r.getRound()).exactMatch()
+                    + heldOut(2, r.getRound()).exactMatch()) / 3, r.getEval().getExactMatch(), 1e-6);
+            assertEquals((heldOut(0, r.getRound()).meanLoss() + heldOut(1, r.getRound()).meanLoss()
+                    + heldOut(2, r.getRound()).meanLoss()) / 3, r.getEval().getLoss(), 1e-6);
         }
-        assertNoEncodedOrRawUpdateReachedTheCoordinator(job, rounds, 512 + 2);
+        assertNoEncodedOrRawUpdateReachedTheCoordinator(job, rounds, 512 + 5);
     }
 
     @Test
@@ -141,6 +150,7 @@ class SecureAggregationTest {
             previous = dp.getCumulativeEpsilon();
             assertTrue(Double.isNaN(r.getTrainLoss()), "no loss leaves a client under client-level DP");
             assertEquals(0, r.getTotalExamples(), "every client weighs 1; no counts are sent");
+            assertFalse(r.hasEval(), "no held-out score leaves a client under client-level DP");
             assertSumIsExact(r);
             assertAdapterMovedByTheNoisedMean(job, r);
         }
@@ -450,6 +460,12 @@ class SecureAggregationTest {
                 weights.put(node + "/" + req.round(), examples);
                 return new TrainOutcome(d.clone(), examples, 0.5, 1, 0.01);
             }
+
+            @Override
+            public java.util.Optional<EvalResult> evaluate(TrainRequest req) {
+                int i = Integer.parseInt(name.substring(name.indexOf('-') + 1));
+                return i == 3 ? java.util.Optional.empty() : java.util.Optional.of(heldOut(i, req.round()));
+            }
         };
         AgentConfig config = TinyFederation.agentConfig(server.port(), dir, name)
                 .numExamples(examples)
@@ -461,6 +477,11 @@ class SecureAggregationTest {
         AgentNode a = TinyFederation.startConnected(config, trainer);
         nodeIdsByName.put(name, a.nodeId());
         return a;
+    }
+
+    /** What node-i reports as its held-out score in a round. */
+    private static EvalResult heldOut(int i, int round) {
+        return new EvalResult(0.1 * (i + 1) + 0.05 * round, 0, 20, 2.0 - 0.25 * i, 100, 0);
     }
 
     private JobConfig secureJob(int rounds, int perRound, int min) {

@@ -124,7 +124,7 @@ public final class SecureRoundSetup {
             UpdateCoordinates coords = UpdateCoordinates.of(job.getAdapterLayout(), job.getLora().getAggregationMode());
             return io.fedlora.crypto.encoding.RandomizedHadamard.paddedDimension(coords.count());
         }
-        return Math.toIntExact(LoraLayouts.totalElements(job.getAdapterLayout()) + 2);
+        return Math.toIntExact(SecureUpdateFormat.vectorLength(LoraLayouts.totalElements(job.getAdapterLayout())));
     }
 
     /**

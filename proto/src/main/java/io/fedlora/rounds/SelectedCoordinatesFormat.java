@@ -48,10 +48,11 @@ final class SelectedCoordinatesFormat implements SecureVectorFormat {
     }
 
     @Override
-    public int[] encode(float[] update, int weight, double loss, SecureRandom random) {
+    public int[] encode(float[] update, int weight, double loss, io.fedlora.crypto.encoding.EvalScore eval,
+            SecureRandom random) {
         float[] selected = coordinates.gather(update);
         try {
-            return inner.encode(selected, weight, loss, random);
+            return inner.encode(selected, weight, loss, eval, random);
         } finally {
             java.util.Arrays.fill(selected, 0f);
         }
@@ -60,6 +61,6 @@ final class SelectedCoordinatesFormat implements SecureVectorFormat {
     @Override
     public Aggregate decode(int[] sum, int contributors) {
         Aggregate a = inner.decode(sum, contributors);
-        return new Aggregate(coordinates.scatter(a.meanUpdate()), a.totalWeight(), a.meanLoss());
+        return new Aggregate(coordinates.scatter(a.meanUpdate()), a.totalWeight(), a.meanLoss(), a.eval());
     }
 }

@@ -37,9 +37,9 @@ class SecureRoundSetupTest {
     assertEquals(3, s.getNeighbours());
     assertEquals(2, s.getThreshold());
     RoundConfig c = SecureRoundSetup.roundConfig("job", 7, s);
-    assertEquals(102, c.vectorLength());
+    assertEquals(105, c.vectorLength());
     assertEquals(4, c.cohort().size());
-    assertEquals(102, SecureRoundSetup.format(s, 100).vectorLength());
+    assertEquals(105, SecureRoundSetup.format(s, 100).vectorLength());
   }
 
   @Test

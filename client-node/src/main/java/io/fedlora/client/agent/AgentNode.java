@@ -5,7 +5,11 @@ import io.fedlora.adapter.AtomicFiles;
 import io.fedlora.adapter.FlatAdapter;
 import io.fedlora.adapter.Sha256;
 import io.fedlora.client.train.LocalTrainer;
+import io.fedlora.client.train.EvalResult;
 import io.fedlora.client.train.TrainOutcome;
+import io.fedlora.crypto.encoding.EvalScore;
+import io.fedlora.crypto.encoding.SecureUpdateFormat;
+import io.fedlora.proto.v1.HeldOutScore;
 import io.fedlora.client.train.TrainRequest;
 import io.fedlora.proto.v1.AgentEvent;
 import io.fedlora.proto.v1.AgentServiceGrpc;
@@ -480,13 +484,27 @@ public final class AgentNode implements AutoCloseable {
             }
             log.info("job {} round {}: training from adapter version {}", t.getJobId(), t.getRound(),
                     t.getAdapterVersion());
-            Span training = taskSpans.step(span, "train");
-            TrainOutcome out;
+            TrainRequest request = new TrainRequest(t.getJobId(), t.getRound(), start, t.getLora(), t.getTraining());
+            Span scoring = taskSpans.step(span, "eval");
+            long evalStart = System.nanoTime();
+            EvalScore eval;
             try {
-                out = trainer.train(new TrainRequest(t.getJobId(), t.getRound(), start, t.getLora(), t.getTraining()));
+                eval = trainer.evaluate(request).map(AgentNode::score).orElse(null);
+                scoring.setAttribute("fedlora.eval.scored", eval != null); // false: no held-out data here
+            } finally {
+                scoring.end();
+            }
+            double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
+            Span training = taskSpans.step(span, "train");
+            TrainOutcome trained;
+            try {
+                trained = trainer.train(request);
             } finally {
                 training.end();
             }
+            // Held-out scoring is local compute too: it counts with training, not with the round's overhead.
+            TrainOutcome out = new TrainOutcome(trained.delta(), trained.numExamples(), trained.meanLoss(),
+                    trained.steps(), trained.trainSeconds() + evalSeconds);
             if (out.delta().length != start.values().length) {
                 throw new IllegalStateException("trainer returned " + out.delta().length + " values, adapter has "
                         + start.values().length);
@@ -499,11 +517,11 @@ public final class AgentNode implements AutoCloseable {
             Span upload = taskSpans.step(span, "upload");
             try {
                 if (session != null) {
-                    if (!submitMasked(t, out, session)) {
+                    if (!submitMasked(t, out, eval, session)) {
                         return "skipped";
                     }
                 } else {
-                    submit(t, out);
+                    submit(t, out, eval);
                 }
             } finally {
                 upload.end();
@@ -577,11 +595,12 @@ public final class AgentNode implements AutoCloseable {
     }
 
     /** Stage 3: masks the update and uploads it; false when the round went on without this node. */
-    private boolean submitMasked(TrainTask t, TrainOutcome out, SecureSession session) throws Exception {
+    private boolean submitMasked(TrainTask t, TrainOutcome out, EvalScore eval, SecureSession session)
+            throws Exception {
         long waitMs = t.getDeadlineUnixMs() > 0 ? t.getDeadlineUnixMs() - System.currentTimeMillis()
                 : config.callTimeout().toMillis();
         int weight = (int) Math.min(Integer.MAX_VALUE, Math.max(1, out.numExamples()));
-        var masked = session.mask(out.delta(), weight, out.meanLoss(), waitMs);
+        var masked = session.mask(out.delta(), weight, out.meanLoss(), eval, waitMs);
         if (masked.isEmpty()) {
             sessions.remove(key(t.getJobId(), t.getRound()));
             log.warn("job {} round {}: the key exchange did not complete (stage {}); not contributing", t.getJobId(),
@@ -642,6 +661,13 @@ public final class AgentNode implements AutoCloseable {
         return b;
     }
 
+    /** The score as it travels: a loss the model made infinite is reported at the format's cap. */
+    private static EvalScore score(EvalResult r) {
+        double loss = Double.isFinite(r.meanLoss()) ? Math.min(r.meanLoss(), SecureUpdateFormat.MAX_LOSS)
+                : SecureUpdateFormat.MAX_LOSS;
+        return new EvalScore(r.exactMatch(), loss);
+    }
+
     private byte[] fetch(TrainTask t) {
         Iterator<Chunk> it = blocking.withDeadlineAfter(config.callTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .fetchAdapter(FetchAdapterRequest.newBuilder().setNodeId(nodeId).setJobId(t.getJobId())
@@ -670,9 +696,9 @@ public final class AgentNode implements AutoCloseable {
         return b;
     }
 
-    private void submit(TrainTask t, TrainOutcome out) throws InterruptedException {
+    private void submit(TrainTask t, TrainOutcome out, EvalScore eval) throws InterruptedException {
         byte[] payload = FlatAdapter.toLittleEndian(out.delta());
-        UpdateHeader header = UpdateHeader.newBuilder()
+        UpdateHeader.Builder header = UpdateHeader.newBuilder()
                 .setNodeId(nodeId)
                 .setJobId(t.getJobId())
                 .setRound(t.getRound())
@@ -682,10 +708,13 @@ public final class AgentNode implements AutoCloseable {
                 .setElementCount(out.delta().length)
                 .setPayloadSha256(Sha256.hex(payload))
                 .setTrainLoss(out.meanLoss())
-                .setTrainSeconds(out.trainSeconds())
-                .build();
+                .setTrainSeconds(out.trainSeconds());
+        if (eval != null) {
+            header.setEval(HeldOutScore.newBuilder().setExactMatch(eval.exactMatch()).setLoss(eval.loss()));
+        }
+        UpdateHeader built = header.build();
         try {
-            retryWhileUnavailable(t, () -> upload(header, payload));
+            retryWhileUnavailable(t, () -> upload(built, payload));
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
                 return; // an earlier attempt got through; only its reply was lost

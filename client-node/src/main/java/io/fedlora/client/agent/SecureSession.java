@@ -100,7 +100,8 @@ final class SecureSession {
      * Stage 3: encodes and masks the update once the shares are in, waiting at most {@code waitMs}.
      * Empty when the exchange did not finish in time or the round ended.
      */
-    Optional<Masked> mask(float[] update, int weight, double loss, long waitMs) throws InterruptedException {
+    Optional<Masked> mask(float[] update, int weight, double loss, io.fedlora.crypto.encoding.EvalScore eval, long waitMs)
+            throws InterruptedException {
         if (!sharesExchanged.await(Math.max(0, waitMs), TimeUnit.MILLISECONDS)) {
             return Optional.empty();
         }
@@ -115,7 +116,7 @@ final class SecureSession {
                 LOG.info("update L2 norm {} exceeds the round's clip norm {}: scaled down before encoding",
                         String.format("%.3f", norm), format.clipNorm());
             }
-            int[] encoded = format.encode(update, clamped, loss, random);
+            int[] encoded = format.encode(update, clamped, loss, eval, random);
             byte[] wire = client.maskInput(encoded).toBytes();
             return Optional.of(new Masked(wire, encoded));
         }

@@ -50,6 +50,7 @@ public final class DjlLoraTrainer implements LocalTrainer {
     private final boolean ownsModel;
     private final List<TrainingExample> examples;
     private final Map<Integer, TokenizedDataset> tokenizedByLength = new HashMap<>();
+    private List<TrainingExample> heldOut = List.of();
     private DpSgdConfig dp;
     private DpSgdConfig lastTaskDp;
     private long lastTaskDpSteps;
@@ -125,6 +126,25 @@ public final class DjlLoraTrainer implements LocalTrainer {
         this.dp = dp;
         this.dpTestSeed = null;
         return this;
+    }
+
+    /**
+     * Examples kept out of training, on which {@link #evaluate(TrainRequest)} scores each round's
+     * start adapter (none: the node reports no held-out score).
+     */
+    public DjlLoraTrainer withHeldOut(List<? extends TrainingExample> heldOut) {
+        this.heldOut = List.copyOf(heldOut);
+        return this;
+    }
+
+    @Override
+    public java.util.Optional<EvalResult> evaluate(TrainRequest request) {
+        if (heldOut.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        int maxSeqLen = request.training().getMaxSeqLen() > 0 ? request.training().getMaxSeqLen()
+                : model.config().maxPositionEmbeddings();
+        return java.util.Optional.of(evaluate(request.startAdapter(), request.lora().getAlpha(), heldOut, maxSeqLen));
     }
 
     /** DP with a seeded sampler and noise stream: reproducible, for tests only, NOT private. */

@@ -18,6 +18,14 @@ public interface LocalTrainer extends AutoCloseable {
         return false;
     }
 
+    /**
+     * The held-out score of {@code request.startAdapter()} (the global adapter the round starts from)
+     * on this node's held-out examples; empty when it holds none. Never trains.
+     */
+    default java.util.Optional<EvalResult> evaluate(TrainRequest request) throws Exception {
+        return java.util.Optional.empty();
+    }
+
     @Override
     default void close() throws Exception {}
 }

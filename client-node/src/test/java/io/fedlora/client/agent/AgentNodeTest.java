@@ -193,8 +193,11 @@ class AgentNodeTest {
             assertEquals(1L, task.getAttributes().get(io.fedlora.tracing.TraceContext.ROUND));
             assertEquals(agent.nodeId(), task.getAttributes().get(TaskSpans.NODE));
             assertEquals("contributed", task.getAttributes().get(TaskSpans.OUTCOME));
-            assertEquals(List.of("fedlora.fetch", "fedlora.train", "fedlora.upload"), spans.stream()
-                    .filter(sp -> sp.getParentSpanId().equals(task.getSpanId())).map(sp -> sp.getName()).toList());
+            var steps = spans.stream().filter(sp -> sp.getParentSpanId().equals(task.getSpanId())).toList();
+            assertEquals(List.of("fedlora.fetch", "fedlora.eval", "fedlora.train", "fedlora.upload"),
+                    steps.stream().map(sp -> sp.getName()).toList());
+            assertEquals(false, steps.get(1).getAttributes().get(
+                    io.opentelemetry.api.common.AttributeKey.booleanKey("fedlora.eval.scored")), "no held-out data here");
 
             // A task for another model is declined, and says so on its span; a bad traceparent is no link.
             push(task(2, "f".repeat(64)).toBuilder().setTraceparent("not-a-traceparent").build());

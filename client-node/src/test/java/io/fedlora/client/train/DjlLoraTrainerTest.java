@@ -142,6 +142,35 @@ class DjlLoraTrainerTest {
     }
 
     @Test
+    void theHeldOutScoreIsOfTheRequestsStartAdapterAndNeedsHeldOutData() throws Exception {
+        LoraConfig lora = lora(AggregationMode.AGGREGATION_MODE_EXACT_FROZEN_A, List.of("q_proj", "v_proj"));
+        float[] values = FlatAdapter.initial(trainer.layoutFor(lora), 9).values();
+        SplittableRandom noise = new SplittableRandom(5);
+        for (int i = 0; i < values.length; i++) {
+            values[i] += (float) noise.nextDouble(-0.5, 0.5); // B non-zero too: not the base model
+        }
+        FlatAdapter start = new FlatAdapter(trainer.layoutFor(lora), values);
+        TrainRequest request = new TrainRequest("job", 1, start, lora, training(1, 1e-2));
+        assertTrue(trainer.evaluate(request).isEmpty(), "no held-out data: no score");
+        List<InstructionExample> heldOut = new ArrayList<>();
+        SplittableRandom rnd = new SplittableRandom(99);
+        for (int i = 0; i < 6; i++) {
+            heldOut.add(DemoTask.pretrainingExample(rnd));
+        }
+        try {
+            EvalResult got = trainer.withHeldOut(heldOut).evaluate(request).orElseThrow();
+            EvalResult want = trainer.evaluate(start, lora.getAlpha(), heldOut, 32);
+            assertEquals(6, got.examples(), "the held-out set, not the training data");
+            assertEquals(want.meanLoss(), got.meanLoss(), 1e-9);
+            assertEquals(want.exactCount(), got.exactCount());
+            assertTrue(Math.abs(got.meanLoss() - trainer.evaluate(null, lora.getAlpha(), heldOut, 32).meanLoss()) > 1e-6,
+                    "scored with the start adapter applied");
+        } finally {
+            trainer.withHeldOut(List.of());
+        }
+    }
+
+    @Test
     void rejectsAStartAdapterOfAnotherLayout() {
         LoraConfig lora = lora(AggregationMode.AGGREGATION_MODE_EXACT_FROZEN_A, List.of("q_proj", "v_proj"));
         LoraConfig other = lora.toBuilder().setRank(2).build();

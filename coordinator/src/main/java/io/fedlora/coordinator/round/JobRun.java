@@ -10,6 +10,7 @@ import io.fedlora.coordinator.store.NodeRecord;
 import io.fedlora.coordinator.store.Store;
 import io.fedlora.coordinator.strategy.Candidate;
 import io.fedlora.coordinator.strategy.ClientUpdate;
+import io.fedlora.crypto.encoding.EvalScore;
 import io.fedlora.coordinator.strategy.CohortHistory;
 import io.fedlora.coordinator.strategy.CohortSelector;
 import io.fedlora.coordinator.strategy.Strategy;
@@ -295,7 +296,8 @@ final class JobRun implements RoundHost {
         try {
             ActiveRound r = roundStateOrThrow(h);
             r.updates.put(h.getNodeId(), new ClientUpdate(h.getNodeId(), delta, h.getNumExamples(),
-                    h.getTrainLoss(), h.getTrainSeconds()));
+                    h.getTrainLoss(), h.getTrainSeconds(), h.hasEval()
+                            ? new EvalScore(h.getEval().getExactMatch(), h.getEval().getLoss()) : null));
             log.info("job {} round {}: update from node {} accepted ({}/{})", jobId, r.round, h.getNodeId(),
                     r.updates.size(), r.selected.size());
             changed.signalAll();

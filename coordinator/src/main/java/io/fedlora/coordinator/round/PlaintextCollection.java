@@ -139,13 +139,15 @@ final class PlaintextCollection {
         double lossSum = 0;
         double secondsSum = 0;
         List<String> contributors = new ArrayList<>();
+        List<io.fedlora.crypto.encoding.EvalScore> scores = new ArrayList<>();
         for (ClientUpdate u : updates) {
+            scores.add(u.eval());
             examples += u.numExamples();
             lossSum += u.numExamples() * u.trainLoss();
             secondsSum += u.trainSeconds();
             contributors.add(u.nodeId());
         }
         return ledger.publish(r, new RoundOutcome(values, contributors, examples, lossSum / examples,
-                secondsSum / updates.size()), t0, b -> { });
+                secondsSum / updates.size(), io.fedlora.crypto.encoding.EvalMean.of(scores)), t0, b -> { });
     }
 }

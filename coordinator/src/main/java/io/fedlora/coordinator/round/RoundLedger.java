@@ -8,6 +8,7 @@ import io.fedlora.coordinator.store.Store;
 import io.fedlora.coordinator.strategy.Strategy;
 import io.fedlora.proto.v1.AgentEvent;
 import io.fedlora.proto.v1.CancelTask;
+import io.fedlora.proto.v1.HeldOutMean;
 import io.fedlora.proto.v1.JobConfig;
 import io.fedlora.proto.v1.RoundState;
 import io.fedlora.proto.v1.RoundSummary;
@@ -107,6 +108,10 @@ final class RoundLedger {
                 .setAggregateSeconds(aggregateSeconds)
                 .setAdapterVersion(version)
                 .setAdapterSha256(sha);
+        if (o.eval().reported()) {
+            b.setEval(HeldOutMean.newBuilder().setNodes(o.eval().clients()).setExactMatch(o.eval().exactMatch())
+                    .setLoss(o.eval().loss()).setOfAdapterVersion(latestVersion));
+        }
         extra.accept(b);
         RoundSummary s = b.build();
         boolean published = store.completeRound(s, new AdapterVersion(jobId, version, sha, file.length, endedMs,
@@ -120,10 +125,12 @@ final class RoundLedger {
         latestVersion = version;
         latestSha = sha;
         completedRounds++;
-        log.info("job {} round {} completed: {} contributors, {} examples, loss {}, version {} published ({} s to aggregate)",
+        log.info("job {} round {} completed: {} contributors, {} examples, loss {}{}, version {} published ({} s to aggregate)",
                 jobId, r.round, o.contributors().size(), o.examples(), Double.isNaN(s.getTrainLoss())
-                        ? "not reported (client-level DP)" : String.format("%.4f", s.getTrainLoss()), version,
-                String.format("%.3f", aggregateSeconds));
+                        ? "not reported (client-level DP)" : String.format("%.4f", s.getTrainLoss()),
+                s.hasEval() ? String.format(", held-out exact match %.1f%% of version %d (%d nodes)",
+                        100 * s.getEval().getExactMatch(), s.getEval().getOfAdapterVersion(), s.getEval().getNodes()) : "",
+                version, String.format("%.3f", aggregateSeconds));
         events.roundEnded(s);
         return next;
     }

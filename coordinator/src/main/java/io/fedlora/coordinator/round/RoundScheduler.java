@@ -366,6 +366,17 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
         if (!(h.getTrainSeconds() >= 0) || !Double.isFinite(h.getTrainSeconds())) {
             bad.add("train_seconds: must be a finite number >= 0");
         }
+        if (h.hasEval()) {
+            if (secure) {
+                bad.add("eval: must be absent in a secure round (it travels inside the masked vector)");
+            }
+            if (!(h.getEval().getExactMatch() >= 0 && h.getEval().getExactMatch() <= 1)) {
+                bad.add("eval.exact_match: must be in [0, 1], got " + h.getEval().getExactMatch());
+            }
+            if (!(h.getEval().getLoss() >= 0) || !Double.isFinite(h.getEval().getLoss())) {
+                bad.add("eval.loss: must be a finite number >= 0, got " + h.getEval().getLoss());
+            }
+        }
         if (!bad.isEmpty()) {
             throw new InvalidArgument(String.join("; ", bad));
         }

@@ -205,7 +205,8 @@ final class SecureStages {
         ledger.cancel(missing, r.round, "round " + r.round + " has ended");
         // Under client-level DP nobody sends an example count: every client weighs 1.
         return ledger.publish(r, new RoundOutcome(values, res.contributors(), privacy != null ? 0
-                : res.aggregate().totalWeight(), res.aggregate().meanLoss(), res.meanTrainSeconds()), t0, b -> {
+                : res.aggregate().totalWeight(), res.aggregate().meanLoss(), res.meanTrainSeconds(),
+                res.aggregate().eval()), t0, b -> {
                     b.setSecureAggregation(true)
                             .setAggregateSumSha256(res.sumSha256())
                             .setSecaggNeighbours(s.setup().getNeighbours())

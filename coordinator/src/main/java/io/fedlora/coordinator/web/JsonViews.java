@@ -24,10 +24,14 @@ final class JsonViews {
     static JsonObject job(JobRecord job, List<RoundSummary> rounds) {
         JobConfig c = job.config();
         RoundSummary lastDone = null;
+        RoundSummary lastEval = null;
         Double epsilon = null;
         for (RoundSummary r : rounds) {
             if (r.getState() == RoundState.ROUND_STATE_COMPLETED) {
                 lastDone = r;
+                if (r.hasEval()) {
+                    lastEval = r;
+                }
                 if (r.hasClientDp()) {
                     epsilon = r.getClientDp().getCumulativeEpsilon();
                 }
@@ -46,7 +50,9 @@ final class JsonViews {
                 .put("roundsDone", job.completedRounds())
                 .put("rounds", c.getRounds())
                 .put("trainLoss", lastDone == null ? null : number(lastDone.getTrainLoss()))
-                .put("evalMetric", null)
+                .put("evalMetric", lastEval == null ? null : lastEval.getEval().getExactMatch())
+                .put("evalLoss", lastEval == null ? null : lastEval.getEval().getLoss())
+                .put("evalOfVersion", lastEval == null ? null : lastEval.getEval().getOfAdapterVersion())
                 .put("epsilonSpent", dp ? (epsilon == null ? 0.0 : epsilon) : null)
                 .put("epsilonBudget", dp ? c.getSecureAggregation().getDistributedDp().getTargetEpsilon() : null)
                 .put("secagg", secagg)
@@ -105,7 +111,10 @@ final class JsonViews {
                 .put("adapterVersion", r.getAdapterVersion() > 0 ? r.getAdapterVersion() : null)
                 .put("sha256", r.getAdapterSha256().isEmpty() ? null : r.getAdapterSha256())
                 .put("trainLoss", number(r.getTrainLoss()))
-                .put("evalMetric", null)
+                .put("evalMetric", r.hasEval() ? r.getEval().getExactMatch() : null)
+                .put("evalLoss", r.hasEval() ? r.getEval().getLoss() : null)
+                .put("evalOfVersion", r.hasEval() ? r.getEval().getOfAdapterVersion() : null)
+                .put("evalNodes", r.hasEval() ? r.getEval().getNodes() : null)
                 .put("epsilon", r.hasClientDp() ? r.getClientDp().getRoundEpsilon() : null);
     }
 

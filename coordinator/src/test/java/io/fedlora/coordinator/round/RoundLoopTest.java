@@ -113,8 +113,10 @@ class RoundLoopTest {
             Map<float[], Long> deltas = new LinkedHashMap<>();
             long examples = 0;
             double loss = 0;
+            List<io.fedlora.proto.v1.HeldOutScore> scores = new ArrayList<>();
             for (String id : r.getContributingNodesList()) {
                 NodeRecord n = byId.get(id).node;
+                SimulatedClient.heldOut(n).ifPresent(scores::add);
                 deltas.put(Fixtures.delta(n.nodeName(), r.getRound(), before.values().length), n.numExamples());
                 examples += n.numExamples();
                 loss += n.numExamples() * (2.0 + n.numExamples() * 0.01);
@@ -125,6 +127,12 @@ class RoundLoopTest {
             assertEquals(examples, r.getTotalExamples());
             assertEquals(loss / examples, r.getTrainLoss(), 1e-9);
             assertEquals(0.5, r.getMeanTrainSeconds(), 1e-12);
+            // Each reporting node counts once; the rest hold no held-out data.
+            assertEquals(scores.size(), r.getEval().getNodes());
+            assertEquals(scores.stream().mapToDouble(s -> s.getExactMatch()).average().orElseThrow(),
+                    r.getEval().getExactMatch(), 1e-12);
+            assertEquals(scores.stream().mapToDouble(s -> s.getLoss()).average().orElseThrow(), r.getEval().getLoss(), 1e-12);
+            assertEquals(r.getAdapterVersion() - 1, r.getEval().getOfAdapterVersion());
             assertTrue(r.getAggregateSeconds() >= 0);
             assertEquals(jobs.adapter(jobId, r.getAdapterVersion()).sha256(), r.getAdapterSha256());
         }

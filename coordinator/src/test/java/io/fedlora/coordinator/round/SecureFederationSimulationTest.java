@@ -130,8 +130,9 @@ class SecureFederationSimulationTest {
         assertRefused(Behaviour.DUPLICATE_UPLOAD, CoordinatorException.AlreadyExists.class, "already sent");
 
         int[] sum = new int[cfg.getAdapterLayout().getTensorsList().stream()
-                .mapToInt(t -> (int) (t.getShape(0) * t.getShape(1))).sum() + 2];
+                .mapToInt(t -> (int) (t.getShape(0) * t.getShape(1))).sum() + 5];
         long weight = 0;
+        List<io.fedlora.crypto.encoding.EvalScore> scores = new ArrayList<>();
         for (SecureSimulatedClient c : clients) {
             if (round.getContributingNodesList().contains(c.node.nodeId())) {
                 int[] e = c.encoded.get(round.getRound());
@@ -139,6 +140,9 @@ class SecureFederationSimulationTest {
                     sum[i] += e[i];
                 }
                 weight += c.node.numExamples();
+                if (SecureSimulatedClient.heldOut(c.node) != null) {
+                    scores.add(SecureSimulatedClient.heldOut(c.node));
+                }
             }
         }
         ByteBuffer le = ByteBuffer.allocate(sum.length * 4).order(ByteOrder.LITTLE_ENDIAN);
@@ -146,6 +150,11 @@ class SecureFederationSimulationTest {
         assertEquals(Sha256.hex(le.array()), round.getAggregateSumSha256());
         assertEquals(weight, round.getTotalExamples());
         assertEquals(1.5, round.getTrainLoss(), 1e-3);
+        // The held-out mean came out of the same masked sum: only the cohort's mean, each node once.
+        assertEquals(scores.size(), round.getEval().getNodes());
+        assertEquals(scores.stream().mapToDouble(s -> s.exactMatch()).average().orElseThrow(),
+                round.getEval().getExactMatch(), 1e-5);
+        assertEquals(scores.stream().mapToDouble(s -> s.loss()).average().orElseThrow(), round.getEval().getLoss(), 1e-5);
         float[] published = FlatAdapter.fromSafetensors(cfg.getAdapterLayout(), jobs.adapter(job, 1).data()).values();
         float[] initial = FlatAdapter.fromSafetensors(cfg.getAdapterLayout(), jobs.adapter(job, 0).data()).values();
         assertFalse(java.util.Arrays.equals(published, initial));

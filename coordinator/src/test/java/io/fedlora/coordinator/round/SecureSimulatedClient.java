@@ -156,12 +156,18 @@ final class SecureSimulatedClient implements AutoCloseable {
         }
     }
 
+    /** Nodes with an even example count hold held-out data and send this score; the others none. */
+    static io.fedlora.crypto.encoding.EvalScore heldOut(NodeRecord n) {
+        return n.numExamples() % 2 != 0 ? null
+                : new io.fedlora.crypto.encoding.EvalScore((n.numExamples() % 10) / 10.0, n.numExamples() / 100.0);
+    }
+
     /** Stage 3, right away: the update is the fixture delta, weighted by the node's examples. */
     private void upload() {
-        SecureUpdateFormat format = SecureRoundSetup.format(task.getSecagg(),
-                task.getSecagg().getVectorLength() - 2);
-        float[] delta = Fixtures.delta(node.nodeName(), task.getRound(), task.getSecagg().getVectorLength() - 2);
-        int[] words = format.encode(delta, (int) node.numExamples(), 1.5, RANDOM);
+        int dimension = (int) io.fedlora.adapter.LoraLayouts.totalElements(task.getAdapterLayout());
+        SecureUpdateFormat format = SecureRoundSetup.format(task.getSecagg(), dimension);
+        float[] delta = Fixtures.delta(node.nodeName(), task.getRound(), dimension);
+        int[] words = format.encode(delta, (int) node.numExamples(), 1.5, heldOut(node), RANDOM);
         encoded.put(task.getRound(), words.clone());
         byte[] wire = client.maskInput(words).toBytes();
         if (behaviour == Behaviour.WRONG_LENGTH) {

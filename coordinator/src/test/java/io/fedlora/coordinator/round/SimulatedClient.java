@@ -95,8 +95,15 @@ final class SimulatedClient {
         submitted.incrementAndGet();
     }
 
+    /** Nodes with an even example count hold held-out data and report this score; the others none. */
+    static java.util.Optional<io.fedlora.proto.v1.HeldOutScore> heldOut(NodeRecord n) {
+        return n.numExamples() % 2 != 0 ? java.util.Optional.empty()
+                : java.util.Optional.of(io.fedlora.proto.v1.HeldOutScore.newBuilder()
+                        .setExactMatch((n.numExamples() % 10) / 10.0).setLoss(n.numExamples() / 100.0).build());
+    }
+
     UpdateHeader header(TrainTask t, float[] d) {
-        return UpdateHeader.newBuilder()
+        UpdateHeader.Builder b = UpdateHeader.newBuilder()
                 .setNodeId(node.nodeId())
                 .setJobId(t.getJobId())
                 .setRound(t.getRound())
@@ -106,7 +113,8 @@ final class SimulatedClient {
                 .setElementCount(d.length)
                 .setPayloadSha256(Sha256.hex(FlatAdapter.toLittleEndian(d)))
                 .setTrainLoss(2.0 + node.numExamples() * 0.01)
-                .setTrainSeconds(0.5)
-                .build();
+                .setTrainSeconds(0.5);
+        heldOut(node).ifPresent(b::setEval);
+        return b.build();
     }
 }

@@ -170,6 +170,10 @@ class AgentServiceTest {
                 s1.submit(with.apply(h1.toBuilder().setEncoding(UpdateEncoding.UPDATE_ENCODING_UNSPECIFIED).build())));
         assertCode(Status.Code.INVALID_ARGUMENT, "num_examples",
                 s1.submit(with.apply(h1.toBuilder().setNumExamples(0).build())));
+        assertCode(Status.Code.INVALID_ARGUMENT, "eval.exact_match", s1.submit(with.apply(h1.toBuilder()
+                .setEval(io.fedlora.proto.v1.HeldOutScore.newBuilder().setExactMatch(1.5)).build())));
+        assertCode(Status.Code.INVALID_ARGUMENT, "eval.loss", s1.submit(with.apply(h1.toBuilder()
+                .setEval(io.fedlora.proto.v1.HeldOutScore.newBuilder().setLoss(Double.NaN)).build())));
         assertCode(Status.Code.INVALID_ARGUMENT, "header",
                 s1.submit(List.of(UpdateUpload.newBuilder().setPayload(ByteString.copyFrom(p1, 0, 8)).build())));
         float[] nan = d1.clone();
@@ -179,7 +183,9 @@ class AgentServiceTest {
                 s1.submit(GrpcTestAgent.uploads(h1.toBuilder().setPayloadSha256(Sha256.hex(pn)).build(), pn)));
 
         // None of that touched the round: a valid update is still accepted, then a duplicate is not.
-        assertEquals(Status.Code.OK, s1.submit(with.apply(h1)).getCode());
+        UpdateHeader scored = h1.toBuilder().setEval(io.fedlora.proto.v1.HeldOutScore.newBuilder().setExactMatch(0.75)
+                .setLoss(1.25)).build();
+        assertEquals(Status.Code.OK, s1.submit(with.apply(scored)).getCode());
         assertCode(Status.Code.ALREADY_EXISTS, "already submitted", s1.submit(with.apply(h1)));
         assertEquals(JobState.JOB_STATE_RUNNING, admin.getJob(JobRef.newBuilder().setJobId(jobId).build()).getState());
 
@@ -194,6 +200,9 @@ class AgentServiceTest {
         assertEquals(RoundState.ROUND_STATE_COMPLETED, r.getState());
         assertEquals(List.of(s1.nodeId, s2.nodeId), r.getContributingNodesList());
         assertEquals(s1.examples + s2.examples, r.getTotalExamples());
+        assertEquals(1, r.getEval().getNodes(), "only s1 sent a held-out score");
+        assertEquals(0.75, r.getEval().getExactMatch());
+        assertEquals(1.25, r.getEval().getLoss());
         FlatAdapter v0 = FlatAdapter.initial(cfg.getAdapterLayout(), cfg.getLora().getASeed());
         FlatAdapter v1 = FlatAdapter.fromSafetensors(cfg.getAdapterLayout(),
                 server.jobs().adapter(jobId, -1).data());

@@ -61,9 +61,12 @@ public final class DistributedDpFormat implements SecureVectorFormat {
     return 1;
   }
 
-  /** Weight and loss are ignored: the mean is unweighted and the loss is not sent. */
+  /**
+   * Weight, loss and held-out score are ignored: the mean is unweighted, and anything sent beside
+   * the noised update would escape the client-level guarantee.
+   */
   @Override
-  public int[] encode(float[] update, int weight, double loss, SecureRandom random) {
+  public int[] encode(float[] update, int weight, double loss, EvalScore eval, SecureRandom random) {
     return encode(update, random);
   }
 

@@ -22,8 +22,16 @@ public interface SecureVectorFormat {
   /** Largest aggregation weight a client may carry; 1 when the mean is unweighted. */
   int maxWeight();
 
-  /** Encodes one client's contribution; {@code weight} and {@code loss} may be ignored. */
-  int[] encode(float[] update, int weight, double loss, SecureRandom random);
+  /**
+   * Encodes one client's contribution; {@code weight}, {@code loss} and {@code eval} (null: the
+   * client holds no held-out data) may be ignored by the format.
+   */
+  int[] encode(float[] update, int weight, double loss, EvalScore eval, SecureRandom random);
+
+  /** A contribution without a held-out score. */
+  default int[] encode(float[] update, int weight, double loss, SecureRandom random) {
+    return encode(update, weight, loss, null, random);
+  }
 
   /** The mean update from the modular sum of {@code contributors} clients' vectors. */
   Aggregate decode(int[] sum, int contributors);
@@ -33,10 +41,15 @@ public interface SecureVectorFormat {
    *
    * @param totalWeight the weight the mean was divided by (the number of clients when unweighted)
    * @param meanLoss the weighted mean training loss, or NaN where the format does not carry it
+   * @param eval the mean held-out score of the clients that sent one
    */
-  record Aggregate(float[] meanUpdate, long totalWeight, double meanLoss) {
+  record Aggregate(float[] meanUpdate, long totalWeight, double meanLoss, EvalMean eval) {
     public Aggregate {
       meanUpdate = meanUpdate.clone();
+    }
+
+    public Aggregate(float[] meanUpdate, long totalWeight, double meanLoss) {
+      this(meanUpdate, totalWeight, meanLoss, EvalMean.NONE);
     }
 
     @Override

@@ -185,11 +185,15 @@ public final class AdminCommand {
 
         @Override
         Integer run(AdminServiceGrpc.AdminServiceBlockingStub admin) {
-            System.out.printf("%-6s %-10s %-8s %-10s %-10s %-8s%n", "round", "state", "clients", "examples", "loss", "version");
+            System.out.printf("%-6s %-10s %-8s %-10s %-10s %-14s %-8s%n", "round", "state", "clients", "examples", "loss",
+                    "held-out EM", "version");
             for (RoundSummary r : admin.listRounds(JobRef.newBuilder().setJobId(jobId).build()).getRoundsList()) {
-                System.out.printf("%-6d %-10s %-8d %-10d %-10.4f %-8d%s%n", r.getRound(),
+                // The held-out score is of the version the round started from, so it names that version.
+                String heldOut = r.hasEval() ? String.format("%.1f%% (v%d)", 100 * r.getEval().getExactMatch(),
+                        r.getEval().getOfAdapterVersion()) : "-";
+                System.out.printf("%-6d %-10s %-8d %-10d %-10.4f %-14s %-8d%s%n", r.getRound(),
                         r.getState().name().replace("ROUND_STATE_", ""), r.getContributingNodesCount(),
-                        r.getTotalExamples(), r.getTrainLoss(), r.getAdapterVersion(),
+                        r.getTotalExamples(), r.getTrainLoss(), heldOut, r.getAdapterVersion(),
                         r.getAbortReason().isEmpty() ? "" : "  " + r.getAbortReason());
             }
             return 0;

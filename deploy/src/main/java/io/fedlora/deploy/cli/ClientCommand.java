@@ -33,6 +33,12 @@ public final class ClientCommand implements Callable<Integer> {
                     + "or text form; see docs/training-data.md.")
     Path data;
 
+    @Option(names = "--eval-data", paramLabel = "FILE.jsonl",
+            description = "Held-out examples, never trained on, in the same forms as --data. Each round the node scores"
+                    + " the adapter it starts from on them and sends the score; in a secure round it travels inside"
+                    + " the masked vector, so the coordinator sees only the cohort's mean (default: none is sent).")
+    Path evalData;
+
     @picocli.CommandLine.Mixin
     BaseQuantizationOption quantization = new BaseQuantizationOption();
 
@@ -126,7 +132,9 @@ public final class ClientCommand implements Callable<Integer> {
         String sha = CheckpointFiles.sha256(model);
         var examples = JsonlExamples.read(data);
         String nodeName = name != null ? name : java.net.InetAddress.getLocalHost().getHostName();
-        LocalTrainer trainer = new DjlLoraTrainer(model, examples, quantization.value);
+        var heldOut = evalData == null ? java.util.List.<io.fedlora.client.data.TrainingExample>of()
+                : JsonlExamples.read(evalData).examples();
+        LocalTrainer trainer = new DjlLoraTrainer(model, examples, quantization.value).withHeldOut(heldOut);
         if (recordUpdates != null) {
             trainer = new RecordingTrainer(trainer, recordUpdates);
         }
@@ -165,7 +173,8 @@ public final class ClientCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         }, "client-shutdown"));
-        System.out.println("client " + nodeName + " started: " + examples.size() + " examples, model " + sha.substring(0, 12));
+        System.out.println("client " + nodeName + " started: " + examples.size() + " examples"
+                + (heldOut.isEmpty() ? "" : ", " + heldOut.size() + " held out") + ", model " + sha.substring(0, 12));
         System.out.flush();
         stopped.await();
         return 0;

@@ -43,7 +43,8 @@ import java.util.stream.Stream;
 /**
  * The demo: a coordinator and N client processes on loopback fine-tune the bundled tiny model on a
  * task it has not seen, each client holding a non-IID slice; progress per round, then base vs
- * federated held-out exact match. The held-out set is scored in this process, never by the clients.
+ * federated held-out exact match. The held-out set is scored in this process; each client also scores
+ * its share of it every round ({@code --eval-data}), which is what the dashboard charts.
  */
 public final class DemoRunner {
 
@@ -131,8 +132,11 @@ public final class DemoRunner {
                 clientArgs.addAll(List.of("--privacy-budget", Double.toString(RECORD_DP_EPSILON), "--privacy-delta",
                         "" + RECORD_DP_DELTA));
             }
+            List<Path> heldOutShares = shareHeldOut(data.heldOut(), settings.clients(), work.resolve("data"));
             for (int i = 0; i < settings.clients(); i++) {
-                fed.startClient("client-" + (i + 1), modelDir, data.clientSlices().get(i), clientArgs);
+                List<String> args = new ArrayList<>(clientArgs);
+                args.addAll(List.of("--eval-data", heldOutShares.get(i).toString()));
+                fed.startClient("client-" + (i + 1), modelDir, data.clientSlices().get(i), args);
             }
             ManagedChannel channel = fed.openAdminChannel();
             try {
@@ -241,6 +245,25 @@ public final class DemoRunner {
         out.println("the coordinator and the dashboard stay up (--keep-running): press Ctrl-C to stop");
         out.flush();
         new java.util.concurrent.CountDownLatch(1).await();
+    }
+
+    /**
+     * Deals the held-out lines round robin into one file per client, so each client scores its share
+     * every round and the dashboard shows the cohort's mean (equal shares: the whole set's score).
+     */
+    static List<Path> shareHeldOut(Path heldOut, int clients, Path dir) throws java.io.IOException {
+        List<String> lines = Files.readAllLines(heldOut).stream().filter(l -> !l.isBlank()).toList();
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            List<String> share = new ArrayList<>();
+            for (int j = i; j < lines.size(); j += clients) {
+                share.add(lines.get(j));
+            }
+            Path f = dir.resolve("held-out-client-" + (i + 1) + ".jsonl");
+            Files.write(f, share);
+            files.add(f);
+        }
+        return files;
     }
 
     /** A 20-cell bar: the held-out metric at a glance, round after round. */

@@ -31,6 +31,11 @@ public final class RecordingTrainer implements LocalTrainer {
         return outcome;
     }
 
+    @Override
+    public java.util.Optional<io.fedlora.client.train.EvalResult> evaluate(TrainRequest request) throws Exception {
+        return delegate.evaluate(request);
+    }
+
     /** Records each encoded vector (before masking) as {@code <job>-round<N>.enc}, little-endian int32. */
     public static io.fedlora.client.agent.AgentConfig.EncodedUpdateListener encodedRecorder(Path dir) {
         return (job, round, encoded) -> {

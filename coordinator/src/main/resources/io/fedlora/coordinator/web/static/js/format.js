@@ -7,6 +7,15 @@ export function num(value, digits) {
   return Number(value).toFixed(digits === undefined ? 4 : digits);
 }
 
+/** A held-out exact-match fraction as a percentage, with the adapter version it scored. */
+export function heldOut(fraction, ofVersion) {
+  if (fraction === null || fraction === undefined) {
+    return '–';
+  }
+  return (100 * Number(fraction)).toFixed(1) + '%' + (ofVersion === null || ofVersion === undefined ? ''
+    : ' (v' + ofVersion + ')');
+}
+
 export function epsilon(value) {
   if (value === null || value === undefined) {
     return '–';

@@ -51,10 +51,11 @@ export function jobCharts() {
         sum += r.epsilon;
         return sum;
       });
-      loss.setOption({ ...base('Train loss and eval metric', ''), xAxis: { ...base().xAxis, data: xs },
+      loss.setOption({ ...base('Train loss and held-out exact match', ''), xAxis: { ...base().xAxis, data: xs },
         series: [
           { name: 'train loss', type: 'line', data: done.map((r) => r.trainLoss ?? null) },
-          { name: 'eval metric', type: 'line', data: done.map((r) => r.evalMetric ?? null) },
+          { name: 'held-out exact match', type: 'line',
+            data: done.map((r) => (r.evalMetric === null || r.evalMetric === undefined ? null : r.evalMetric)) },
         ] }, true);
       const budget = job && job.epsilonBudget !== null && job.epsilonBudget !== undefined
         && Number.isFinite(Number(job.epsilonBudget)) ? Number(job.epsilonBudget) : null;

@@ -56,7 +56,8 @@ function roundRow(jobId, r) {
     el('td', {}, stageText(r.stageMs)),
     el('td', { class: 'num' }, fmt.ms(r.trainMs) + ' / ' + fmt.ms(r.otherMs)),
     el('td', { class: 'num' }, fmt.num(r.trainLoss)),
-    el('td', { class: 'num' }, fmt.num(r.evalMetric)),
+    el('td', { class: 'num', title: r.evalNodes ? 'mean of ' + r.evalNodes + ' nodes, held-out loss '
+      + fmt.num(r.evalLoss) : '' }, fmt.heldOut(r.evalMetric, r.evalOfVersion)),
     el('td', {}, r.abortReason || '–'),
     el('td', {}, r.adapterVersion === null || r.adapterVersion === undefined ? '–'
       : el('span', {}, 'v' + r.adapterVersion + ' ', el('code', { title: r.sha256 || '' }, fmt.shortHash(r.sha256)))));
@@ -78,7 +79,7 @@ function summary(job) {
     item('State', job.state, 'job-state'),
     item('Rounds', fmt.roundsText(job, ' of '), 'job-rounds'),
     item('Train loss', fmt.num(job.trainLoss)),
-    item('Eval metric', fmt.num(job.evalMetric)),
+    item('Held-out exact match', fmt.heldOut(job.evalMetric, job.evalOfVersion), 'job-eval'),
     item('ε spent / budget', fmt.epsilon(job.epsilonSpent) + ' / ' + fmt.epsilon(job.epsilonBudget)),
     item('Secure aggregation', fmt.secaggText(job.secagg)),
     item('Aggregation', job.aggregation || '–'),

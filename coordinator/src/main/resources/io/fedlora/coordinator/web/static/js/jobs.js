@@ -16,7 +16,7 @@ function row(job) {
     el('td', { class: 'state state-' + job.state }, job.state),
     el('td', { class: 'num' }, fmt.roundsText(job, ' / ')),
     el('td', { class: 'num' }, fmt.num(job.trainLoss)),
-    el('td', { class: 'num' }, fmt.num(job.evalMetric)),
+    el('td', { class: 'num' }, fmt.heldOut(job.evalMetric, job.evalOfVersion)),
     el('td', { class: 'num' }, fmt.epsilon(job.epsilonSpent) + ' / ' + fmt.epsilon(job.epsilonBudget)),
     el('td', {}, fmt.secaggText(job.secagg)),
     el('td', {}, job.aggregation || '–'),
