@@ -17,13 +17,21 @@ public record DemoReport(int clients, int rounds, double epsilon, double baseExa
     /**
      * One completed round: wall time from the coordinator's summary, local training time reported by
      * clients; under client-level DP the loss is NaN (never sent) and epsilon is the job's so far.
+     * {@code clientsExactMatch} is what the clients reported scoring on their shares of the held-out
+     * set, of the version the round started from (NaN when none reported).
      */
     public record Round(int round, int clients, double trainLoss, double exactMatch, double seconds,
-            double trainSeconds, double epsilon) {
+            double trainSeconds, double epsilon, double clientsExactMatch) {
+        public Round(int round, int clients, double trainLoss, double exactMatch, double seconds, double trainSeconds,
+                double epsilon) {
+            this(round, clients, trainLoss, exactMatch, seconds, trainSeconds, epsilon, Double.NaN);
+        }
+
         static Round of(RoundSummary r, double exactMatch) {
             double seconds = (r.getEndedUnixMs() - r.getStartedUnixMs()) / 1000.0;
             return new Round(r.getRound(), r.getContributingNodesCount(), r.getTrainLoss(), exactMatch, seconds,
-                    r.getMeanTrainSeconds(), r.hasClientDp() ? r.getClientDp().getCumulativeEpsilon() : Double.NaN);
+                    r.getMeanTrainSeconds(), r.hasClientDp() ? r.getClientDp().getCumulativeEpsilon() : Double.NaN,
+                    r.hasEval() ? r.getEval().getExactMatch() : Double.NaN);
         }
     }
 
@@ -64,9 +72,10 @@ public record DemoReport(int clients, int rounds, double epsilon, double baseExa
                 rows.append(',');
             }
             rows.append(String.format(Locale.ROOT, "{\"round\":%d,\"clients\":%d,\"train_loss\":%s,"
-                    + "\"exact_match\":%.4f,\"seconds\":%.3f,\"train_seconds\":%.3f,\"epsilon\":%s}", r.round(),
+                    + "\"exact_match\":%.4f,\"seconds\":%.3f,\"train_seconds\":%.3f,\"epsilon\":%s,"
+                    + "\"clients_exact_match_of_previous\":%s}", r.round(),
                     r.clients(), number(r.trainLoss(), "%.5f"), r.exactMatch(), r.seconds(), r.trainSeconds(),
-                    number(r.epsilon(), "%.4f")));
+                    number(r.epsilon(), "%.4f"), number(r.clientsExactMatch(), "%.4f")));
         }
         return String.format(Locale.ROOT, "{\"clients\":%d,\"rounds\":%d,\"epsilon\":%s,\"base_exact_match\":%.4f,"
                 + "\"federated_exact_match\":%.4f,\"wall_seconds\":%.2f,\"mean_round_seconds\":%.3f,"

@@ -33,5 +33,12 @@ class DemoDashboardIT {
         assertTrue(dashboard >= 0 && link > dashboard && firstRound > link, printed);
         // A page's live subscription held through the run got each round as it ended.
         assertTrue(printed.contains("dashboard subscriber: received {") && printed.contains("round="), printed);
+        // Federated evaluation: each client scored its share of the held-out set with the version the round
+        // started from; their mean is the demo's own score of that version, up to the shares' unequal sizes.
+        double previous = report.baseExactMatch();
+        for (DemoReport.Round r : report.roundRows()) {
+            assertEquals(previous, r.clientsExactMatch(), 0.02, "round " + r.round() + " held-out score\n" + printed);
+            previous = r.exactMatch();
+        }
     }
 }
