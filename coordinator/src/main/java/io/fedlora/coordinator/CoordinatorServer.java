@@ -163,6 +163,7 @@ public final class CoordinatorServer implements AutoCloseable {
         events = new JobEvents(tracing.enabled()
                 ? RoundObserver.all(List.of(metrics.federation(), new RoundTracer(tracing.openTelemetry())))
                 : metrics.federation());
+        jobs.onCreated(events::jobChanged);
         JobLogAppender.attach(jobLog).ifPresent(detach -> stops.push(b -> detach.close()));
         SecureRandom random = new SecureRandom();
         Revocations revocations = Revocations.load(store);

@@ -30,6 +30,13 @@ public final class Jobs {
         this(store, blobs, clock, false);
     }
 
+    private volatile java.util.function.Consumer<String> created = id -> { };
+
+    /** Who hears of each new job (the all-jobs event stream); called after it is stored. */
+    public void onCreated(java.util.function.Consumer<String> listener) {
+        this.created = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
     /** @param insecurePlaintext whether jobs without secure aggregation are accepted (development only) */
     public Jobs(Store store, BlobStore blobs, InstantSource clock, boolean insecurePlaintext) {
         this.store = store;
@@ -53,6 +60,7 @@ public final class Jobs {
         store.insertJob(job, new AdapterVersion(job.jobId(), 0, sha, file.length, now));
         log.info("job {} ('{}') created: {} rounds, {} per round (min {}), adapter of {} bytes", job.jobId(),
                 cfg.getName(), cfg.getRounds(), cfg.getClientsPerRound(), cfg.getMinClients(), file.length);
+        created.accept(job.jobId());
         return job;
     }
 

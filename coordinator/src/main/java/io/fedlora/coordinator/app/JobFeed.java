@@ -67,6 +67,14 @@ public final class JobFeed {
         return close;
     }
 
+    /**
+     * Calls {@code changed} with a job's id whenever any job is created, changes state or ends a
+     * round (on the caller's thread: it must not block); close the result to stop.
+     */
+    public AutoCloseable followAllJobs(java.util.function.Consumer<String> changed) {
+        return events.subscribeToAllJobs(changed);
+    }
+
     private static void closeQuietly(AutoCloseable c) {
         try {
             c.close();

@@ -18,6 +18,7 @@ public final class JobEvents {
     private static final Logger log = LoggerFactory.getLogger(JobEvents.class);
 
     private final Map<String, List<JobListener>> byJob = new ConcurrentHashMap<>();
+    private final List<java.util.function.Consumer<String>> anyJob = new CopyOnWriteArrayList<>();
     private final RoundObserver observer;
 
     public JobEvents() {
@@ -60,6 +61,27 @@ public final class JobEvents {
         }
     }
 
+    /**
+     * Subscribes to changes of every job: called with the job's id when it is created, changes state
+     * or ends a round. The listener reads the job itself, off the caller's thread (it must not block).
+     */
+    public AutoCloseable subscribeToAllJobs(java.util.function.Consumer<String> listener) {
+        anyJob.add(listener);
+        return () -> anyJob.remove(listener);
+    }
+
+    /** A job was created or changed state (start, pause, resume, cancel). */
+    public void jobChanged(String jobId) {
+        for (var l : anyJob) {
+            try {
+                l.accept(jobId);
+            } catch (RuntimeException e) {
+                log.warn("an all-jobs listener failed on job {}; unsubscribing it", jobId, e);
+                anyJob.remove(l);
+            }
+        }
+    }
+
     /** Subscribes to one job's events; close the result to unsubscribe. */
     public AutoCloseable subscribe(String jobId, JobListener listener) {
         byJob.computeIfAbsent(jobId, k -> new CopyOnWriteArrayList<>()).add(listener);
@@ -73,6 +95,7 @@ public final class JobEvents {
 
     void roundEnded(RoundSummary s) {
         observeEnd(s);
+        jobChanged(s.getJobId());
         for (JobListener l : byJob.getOrDefault(s.getJobId(), List.of())) {
             try {
                 l.onRoundEnded(s);
@@ -84,6 +107,7 @@ public final class JobEvents {
     }
 
     void jobEnded(JobRecord job) {
+        jobChanged(job.jobId());
         List<JobListener> ls = byJob.remove(job.jobId());
         for (JobListener l : ls == null ? List.<JobListener>of() : ls) {
             try {

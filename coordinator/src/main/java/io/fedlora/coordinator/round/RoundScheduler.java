@@ -210,6 +210,7 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
             JobState now = store.job(j.jobId()).map(JobRecord::state).orElse(j.state());
             throw new FailedPrecondition("job " + j.jobId() + " cannot " + verb + ": it is " + stateName(now));
         }
+        events.jobChanged(j.jobId());
     }
 
     static String stateName(JobState s) {

@@ -158,13 +158,7 @@ final class ApiRoutes {
 
     private void listJobs(RoutingContext ctx) {
         Principal p = principal(ctx);
-        blocking(ctx, () -> {
-            JsonArray out = new JsonArray();
-            for (JobRecord j : app.listJobs(p)) {
-                out.add(JsonViews.job(j, app.rounds(p, j.jobId())));
-            }
-            return new JsonObject().put("jobs", out);
-        }).onSuccess(o -> json(ctx, 200, o));
+        blocking(ctx, () -> new JsonObject().put("jobs", JsonViews.jobs(app, p))).onSuccess(o -> json(ctx, 200, o));
     }
 
     private void getJob(RoutingContext ctx) {

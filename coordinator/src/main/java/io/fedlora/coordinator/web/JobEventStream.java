@@ -13,7 +13,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 
 /**
- * {@code GET /api/v1/events?job=ID}: server-sent events from the {@link JobFeed} (replay, then live):
+ * {@code GET /api/v1/events?job=ID} (without {@code job}: {@link AllJobsEventStream}): server-sent events from the {@link JobFeed} (replay, then live):
  * {@code round} per ended round, {@code job} after each round and at the end, {@code log} per new
  * coordinator log line of the job ({@code {"time","level","message"}}), and a keep-alive
  * comment every so often so that proxies keep the connection open.
@@ -23,14 +23,20 @@ final class JobEventStream {
     static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
 
     private final CoordinatorApp app;
+    private final AllJobsEventStream allJobs;
 
     JobEventStream(CoordinatorApp app) {
         this.app = app;
+        this.allJobs = new AllJobsEventStream(app);
     }
 
     void open(RoutingContext ctx, Principal p) {
         String jobId = ctx.queryParams().get("job");
-        if (jobId == null || jobId.isEmpty()) {
+        if (jobId == null) {
+            allJobs.open(ctx, p);
+            return;
+        }
+        if (jobId.isEmpty()) {
             HttpErrors.send(ctx, AppError.of(AppError.Kind.INVALID_ARGUMENT, "job: the job id is required (?job=ID)"));
             return;
         }
@@ -41,19 +47,13 @@ final class JobEventStream {
 
     private void start(RoutingContext ctx, Context loop, Principal p, String jobId) {
         HttpServerResponse res = ctx.response();
-        res.setChunked(true).putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-store")
-                .putHeader("X-Accel-Buffering", "no");
-        res.write(": stream of job " + jobId + "\n\n");
-        long timer = ctx.vertx().setPeriodic(KEEP_ALIVE.toMillis(), id -> {
-            if (!res.ended()) {
-                res.write(": keep-alive\n\n");
-            }
-        });
+        Sse.begin(res, "stream of job " + jobId);
+        long timer = ctx.vertx().setPeriodic(KEEP_ALIVE.toMillis(), id -> Sse.comment(res, "keep-alive"));
         JobFeed.Sink sink = new JobFeed.Sink() {
             @Override
             public void round(RoundSummary round) {
                 JsonObject r = JsonViews.round(round);
-                loop.runOnContext(v -> send(res, "round", r));
+                loop.runOnContext(v -> Sse.send(res, "round", r));
                 refreshJob(ctx, loop, res, p, jobId, false);
             }
 
@@ -65,38 +65,38 @@ final class JobEventStream {
             @Override
             public void failed(AppError error) {
                 loop.runOnContext(v -> {
-                    send(res, "error", new JsonObject().put("status", error.httpStatus()).put("message",
+                    Sse.send(res, "error", new JsonObject().put("status", error.httpStatus()).put("message",
                             error.getMessage()));
-                    end(res);
+                    Sse.end(res);
                 });
             }
         };
         // Log lines from now on; the page fetches the backlog from /jobs/{id}/log.
         AutoCloseable logs = app.followJobLog(jobId, line -> {
             JsonObject l = JsonViews.logLine(line);
-            loop.runOnContext(v -> send(res, "log", l));
+            loop.runOnContext(v -> Sse.send(res, "log", l));
         });
-        res.closeHandler(v -> closeQuietly(logs));
+        res.closeHandler(v -> Sse.closeQuietly(logs));
         ctx.vertx().executeBlocking(() -> app.feed().open(jobId, sink), false).onComplete(opened -> {
             if (opened.failed()) {
-                closeQuietly(logs);
-                end(res);
+                Sse.closeQuietly(logs);
+                Sse.end(res);
                 return;
             }
             res.closeHandler(v -> {
                 ctx.vertx().cancelTimer(timer);
-                closeQuietly(logs);
-                closeQuietly(opened.result());
+                Sse.closeQuietly(logs);
+                Sse.closeQuietly(opened.result());
             });
             if (res.closed()) {
                 ctx.vertx().cancelTimer(timer);
-                closeQuietly(logs);
-                closeQuietly(opened.result());
+                Sse.closeQuietly(logs);
+                Sse.closeQuietly(opened.result());
             }
         });
         res.endHandler(v -> {
             ctx.vertx().cancelTimer(timer);
-            closeQuietly(logs);
+            Sse.closeQuietly(logs);
         });
     }
 
@@ -106,31 +106,11 @@ final class JobEventStream {
         ctx.vertx().executeBlocking(() -> JsonViews.job(app.job(p, jobId), app.rounds(p, jobId)), true)
                 .onComplete(j -> loop.runOnContext(v -> {
                     if (j.succeeded()) {
-                        send(res, "job", j.result());
+                        Sse.send(res, "job", j.result());
                     }
                     if (last) {
-                        end(res);
+                        Sse.end(res);
                     }
                 }));
-    }
-
-    private static void send(HttpServerResponse res, String event, JsonObject data) {
-        if (!res.ended() && !res.closed()) {
-            res.write("event: " + event + "\ndata: " + data.encode() + "\n\n");
-        }
-    }
-
-    private static void end(HttpServerResponse res) {
-        if (!res.ended() && !res.closed()) {
-            res.end();
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception ignored) {
-            // Unsubscribing cannot fail in a way the client could act on.
-        }
     }
 }

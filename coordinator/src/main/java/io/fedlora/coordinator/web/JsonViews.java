@@ -65,6 +65,16 @@ final class JsonViews {
                 .put("failureReason", job.failureReason().isEmpty() ? null : job.failureReason());
     }
 
+    /** Every job the caller may see, as rows (reads the store: off the event loop). */
+    static io.vertx.core.json.JsonArray jobs(io.fedlora.coordinator.app.CoordinatorApp app,
+            io.fedlora.coordinator.app.Principal p) {
+        io.vertx.core.json.JsonArray out = new io.vertx.core.json.JsonArray();
+        for (JobRecord j : app.listJobs(p)) {
+            out.add(job(j, app.rounds(p, j.jobId())));
+        }
+        return out;
+    }
+
     static JsonObject jobDetail(JobRecord job, List<RoundSummary> rounds, List<AdapterVersion> versions,
             List<Action> allowed) {
         JsonObject o = job(job, rounds);

@@ -155,6 +155,73 @@ class DashboardFederationTest {
     }
 
     @Test
+    void theAllJobsStreamSendsEveryJobThenEachCreationStateChangeAndRound() throws Exception {
+        DashboardClient viewer = signedIn(CertificateRole.VIEWER);
+        String before = server.jobs().create(Fixtures.config(1, 2, 2, 30)).jobId();
+        HttpResponse<InputStream> stream = viewer.stream("/api/v1/events");
+        assertEquals(200, stream.statusCode());
+        java.util.concurrent.BlockingQueue<JsonObject> rows = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+                String event = null;
+                String line;
+                while ((line = in.readLine()) != null) {
+                    if (line.startsWith("event: ")) {
+                        event = line.substring(7);
+                    } else if (line.startsWith("data: ") && "job".equals(event)) {
+                        rows.add(new JsonObject(line.substring(6)));
+                    }
+                }
+            } catch (java.io.IOException closed) {
+                // The test closed the stream.
+            }
+        }, "all-jobs-reader");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            List<JsonObject> seen = new ArrayList<>();
+            awaitRow(rows, seen, before, "created", 0);
+            // A job created after the page opened, then its start, each round and its end: all on the one stream.
+            String later = server.jobs().create(Fixtures.config(2, 2, 2, 30)).jobId();
+            awaitRow(rows, seen, later, "created", 0);
+            int mark = seen.size();
+            server.startJob(later);
+            awaitRow(rows, seen, later, "completed", 2);
+            // Each change sent its own row, read after it: running (start, round 1, round 2 ...) then completed,
+            // rounds never going backwards. Reads may lag a change, so the exact counts seen can vary.
+            List<JsonObject> after = seen.subList(mark, seen.size()).stream()
+                    .filter(r -> r.getString("id").equals(later)).toList();
+            assertTrue(after.size() >= 3, "start, rounds and end each sent a row: " + after);
+            assertEquals("running", after.get(0).getString("state"));
+            for (int i = 1; i < after.size(); i++) {
+                assertTrue(after.get(i).getInteger("roundsDone") >= after.get(i - 1).getInteger("roundsDone"), after::toString);
+            }
+        } finally {
+            stream.body().close();
+        }
+    }
+
+    /** Takes rows off the stream until one shows {@code jobId} in {@code state} with {@code done} rounds. */
+    private static void awaitRow(java.util.concurrent.BlockingQueue<JsonObject> rows, List<JsonObject> seen, String jobId,
+            String state, int done) throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < until) {
+            JsonObject row = rows.poll(200, TimeUnit.MILLISECONDS);
+            if (row == null) {
+                continue;
+            }
+            seen.add(row);
+            if (row.getString("id").equals(jobId) && row.getString("state").equals(state)
+                    && row.getInteger("roundsDone") == done) {
+                return;
+            }
+        }
+        throw new AssertionError("no row of job " + jobId + " " + state + " with " + done + " rounds done; saw "
+                + seen.stream().map(r -> r.getString("id").substring(0, 8) + ":" + r.getString("state") + ":"
+                        + r.getInteger("roundsDone")).toList());
+    }
+
+    @Test
     void adminRevokesANodeAndItIsDisconnectedAndMarked() throws Exception {
         DashboardClient viewer = signedIn(CertificateRole.VIEWER);
         JsonArray nodes = new JsonObject(viewer.get("/api/v1/nodes").body()).getJsonArray("nodes");

@@ -1,13 +1,10 @@
-// The jobs list: one row per job, replaced whenever a `job` event arrives.
+// The jobs list: one row per job, replaced (or added) whenever the all-jobs stream sends a `job` event.
 
 import { api, seg } from './api.js';
 import { el, announce } from './dom.js';
 import { startPage } from './layout.js';
 import { subscribe, liveIndicator } from './live.js';
 import * as fmt from './format.js';
-
-const TERMINAL = new Set(['completed', 'cancelled', 'failed']);
-const MAX_STREAMS = 4;
 
 function row(job) {
   return el('tr', { 'data-job': job.id },
@@ -41,13 +38,7 @@ startPage('jobs', async () => {
   if (jobs.length === 0) {
     announce('No jobs yet: create one with fedlora admin create-job.');
   }
-  // One event stream per job still moving. A browser opens at most six HTTP/1.1 connections to a host,
-  // so the streams are capped to leave room for the page's own requests; the rest show on reload.
-  const moving = jobs.filter((job) => !TERMINAL.has(job.state)).slice(0, MAX_STREAMS);
-  const indicator = document.getElementById('live');
-  if (moving.length === 0) {
-    indicator.dataset.state = 'live';
-    indicator.textContent = 'live';
-  }
-  moving.forEach((job) => subscribe(job.id, { job: (j) => upsert(tbody, j) }, indicator));
+  // One stream for every job: rows of jobs created, changed or advanced since, including ones created after
+  // the page loaded. The stream starts with every row, so nothing between the fetch and it is missed.
+  subscribe(null, { job: (j) => upsert(tbody, j) }, document.getElementById('live'));
 });
