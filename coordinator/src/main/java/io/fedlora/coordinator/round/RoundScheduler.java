@@ -92,11 +92,16 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
                         j.config().getRounds());
             }
             if (j.state() == JobState.JOB_STATE_RUNNING) {
-                log.info("resuming job {} at {} of {} rounds", j.jobId(), j.completedRounds(), j.config().getRounds());
+                try (var tag = jobTag(j.jobId())) {
+                    log.info("resuming job {} at {} of {} rounds", j.jobId(), j.completedRounds(), j.config().getRounds());
+                }
+                // One job that cannot run must neither stay RUNNING with no loop nor keep the others from resuming.
                 try {
                     launch(j);
                 } catch (FailedPrecondition e) {
-                    log.error("not resuming: {}", e.getMessage());
+                    // launch has failed the job already
+                } catch (RuntimeException e) {
+                    failUnlaunched(j.jobId(), "cannot resume: " + e.getMessage());
                 }
             }
         }
@@ -219,12 +224,22 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
     private void launch(JobRecord j) {
         if (!j.config().hasSecureAggregation() && !insecurePlaintext) {
             String why = "the job has no secure_aggregation and this coordinator was not started with --insecure-plaintext";
-            store.setJobState(j.jobId(), JobState.JOB_STATE_FAILED, why);
+            failUnlaunched(j.jobId(), why);
             throw new FailedPrecondition("job " + j.jobId() + " cannot run: " + why);
         }
         JobRun run = new JobRun(j, store, blobs, transport, strategyFor(j.config()), clock, timing, events);
         runs.put(j.jobId(), run);
         run.start();
+    }
+
+    /** A RUNNING or PAUSED job whose loop could not be launched → FAILED, and watchers told. */
+    private void failUnlaunched(String jobId, String reason) {
+        try (var tag = jobTag(jobId)) {
+            if (store.transitionJobState(jobId, SCHEDULED, JobState.JOB_STATE_FAILED, reason)) {
+                log.error("job {} failed: {}", jobId, reason);
+                events.jobEnded(store.job(jobId).orElseThrow());
+            }
+        }
     }
 
     /** A fresh strategy for the job; its state is restored from the latest version by the run. */
