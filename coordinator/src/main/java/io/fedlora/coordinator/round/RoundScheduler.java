@@ -95,13 +95,10 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
                 try (var tag = jobTag(j.jobId())) {
                     log.info("resuming job {} at {} of {} rounds", j.jobId(), j.completedRounds(), j.config().getRounds());
                 }
-                // One job that cannot run must neither stay RUNNING with no loop nor keep the others from resuming.
                 try {
-                    launch(j);
+                    launch(j, "resume");
                 } catch (FailedPrecondition e) {
-                    // launch has failed the job already
-                } catch (RuntimeException e) {
-                    failUnlaunched(j.jobId(), "cannot resume: " + e.getMessage());
+                    // Already FAILED with the reason, and logged: the other jobs still resume.
                 }
             }
         }
@@ -119,7 +116,7 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
         }
         transition(j, Set.of(JobState.JOB_STATE_CREATED), JobState.JOB_STATE_RUNNING, "", "start");
         JobRecord running = store.job(jobId).orElseThrow();
-        launch(running);
+        launch(running, "start");
         log.info("job {} started", jobId);
         return running;
     }
@@ -161,7 +158,7 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
         if (run != null && run.isAlive()) {
             run.resume();
         } else {
-            launch(running);
+            launch(running, "resume");
         }
         log.info("job {} resumed", jobId); // untagged: the job's round loop logs it to the job's log
         return running;
@@ -221,13 +218,27 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
         return s.name().replace("JOB_STATE_", "").toLowerCase();
     }
 
-    private void launch(JobRecord j) {
+    /**
+     * Starts the round loop of a job just made RUNNING. A job whose loop cannot be made is FAILED with
+     * the reason (never left RUNNING with no loop) and FAILED_PRECONDITION thrown.
+     *
+     * @param verb "start" or "resume", for the reason
+     */
+    private void launch(JobRecord j, String verb) {
         if (!j.config().hasSecureAggregation() && !insecurePlaintext) {
             String why = "the job has no secure_aggregation and this coordinator was not started with --insecure-plaintext";
             failUnlaunched(j.jobId(), why);
             throw new FailedPrecondition("job " + j.jobId() + " cannot run: " + why);
         }
-        JobRun run = new JobRun(j, store, blobs, transport, strategyFor(j.config()), clock, timing, events);
+        JobRun run;
+        try {
+            run = new JobRun(j, store, blobs, transport, strategyFor(j.config()), clock, timing, events);
+        } catch (RuntimeException e) {
+            // e.g. a strategy this coordinator does not know, in a job stored by a newer one
+            String why = "cannot " + verb + ": " + e.getMessage();
+            failUnlaunched(j.jobId(), why);
+            throw new FailedPrecondition("job " + j.jobId() + " " + why);
+        }
         runs.put(j.jobId(), run);
         run.start();
     }

@@ -3,7 +3,9 @@ package io.fedlora.coordinator.round;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.fedlora.coordinator.CoordinatorException.FailedPrecondition;
 import io.fedlora.coordinator.Fixtures;
 import io.fedlora.coordinator.Jobs;
 import io.fedlora.coordinator.round.SimulatedClient.Behaviour;
@@ -227,20 +229,38 @@ class UnresumableJobRestartTest {
                 + " versions must run from 0 without gaps)");
     }
 
-    @Test
-    void aStrategyThisCoordinatorDoesNotKnow() throws Exception {
-        // As a newer coordinator's job looks to an older one after a downgrade: its loop cannot even be
-        // made, which used to end the resumption of every job after it.
+    /** Gives the broken job a strategy this coordinator does not know, as a newer one's job looks after a downgrade. */
+    private void storeAnUnknownStrategy(JobState state) throws Exception {
         JobConfig newer;
         try (Store s = DatabaseSettings.embedded(dir).open()) {
             newer = s.job(broken).orElseThrow().config().toBuilder().setStrategyValue(99).build();
         }
         try (Connection c = database(); PreparedStatement st = c.prepareStatement(
-                "UPDATE jobs SET config = ? WHERE job_id = ?")) {
+                "UPDATE jobs SET config = ?, state = ? WHERE job_id = ?")) {
             st.setBytes(1, newer.toByteArray());
-            st.setString(2, broken);
+            st.setString(2, state.name());
+            st.setString(3, broken);
             assertEquals(1, st.executeUpdate());
         }
+    }
+
+    @Test
+    void aStrategyThisCoordinatorDoesNotKnow() throws Exception {
+        // Its loop cannot even be made, which used to end the resumption of every job after it.
+        storeAnUnknownStrategy(JobState.JOB_STATE_RUNNING);
         restartAndExpectFailure("cannot resume: strategy: unsupported UNRECOGNIZED");
+    }
+
+    @Test
+    void resumingAPausedJobWhoseLoopCannotBeMadeFailsIt() throws Exception {
+        storeAnUnknownStrategy(JobState.JOB_STATE_PAUSED);
+        startCoordinator();
+        scheduler.resumeRunningJobs();
+        assertEquals(JobState.JOB_STATE_PAUSED, store.job(broken).orElseThrow().state());
+        FailedPrecondition e = assertThrows(FailedPrecondition.class, () -> scheduler.resumeJob(broken));
+        assertEquals("job " + broken + " cannot resume: strategy: unsupported UNRECOGNIZED", e.getMessage());
+        JobRecord failed = store.job(broken).orElseThrow();
+        assertEquals(JobState.JOB_STATE_FAILED, failed.state(), "not left RUNNING with no loop");
+        assertEquals("cannot resume: strategy: unsupported UNRECOGNIZED", failed.failureReason());
     }
 }
