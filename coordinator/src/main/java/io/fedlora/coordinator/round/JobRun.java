@@ -57,6 +57,9 @@ final class JobRun implements RoundHost {
     private final Set<String> excluded = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final String jobId;
+    /** The job as stored when this loop was launched: the state it resumes from, checked first. */
+    private final JobRecord launched;
+    private final BlobStore blobs;
     private final JobConfig cfg;
     private final long elementCount;
     private final Store store;
@@ -85,6 +88,8 @@ final class JobRun implements RoundHost {
     JobRun(JobRecord job, Store store, BlobStore blobs, CohortTransport transport, Strategy strategy,
             InstantSource clock, RoundTiming timing, JobEvents events) {
         this.jobId = job.jobId();
+        this.launched = job;
+        this.blobs = blobs;
         this.cfg = job.config();
         this.elementCount = LoraLayouts.totalElements(cfg.getAdapterLayout());
         this.store = store;
@@ -362,6 +367,14 @@ final class JobRun implements RoundHost {
     private void loop() {
         MDC.put("job", jobId);
         try {
+            List<String> problems = ResumeCheck.problems(launched, store, blobs);
+            if (!problems.isEmpty()) {
+                String reason = (store.lastRound(jobId) == 0 ? "cannot start: " : "cannot resume: ")
+                        + String.join("; ", problems);
+                log.error("job {} {}", jobId, reason);
+                fail(reason);
+                return;
+            }
             FlatAdapter global = ledger.latestAdapter();
             ledger.restoreStrategyState();
             cohortHistory = CohortHistory.of(store.rounds(jobId));
@@ -400,17 +413,20 @@ final class JobRun implements RoundHost {
             }
         } catch (RuntimeException | IOException e) {
             log.error("job {} failed", jobId, e);
-            try {
-                if (store.transitionJobState(jobId, RoundScheduler.SCHEDULED, JobState.JOB_STATE_FAILED,
-                        "coordinator error: " + e.getMessage())) {
-                    events.jobEnded(store.job(jobId).orElseThrow());
-                }
-            } catch (RuntimeException e2) {
-                e.addSuppressed(e2);
-                log.error("job {}: could not record the failure", jobId, e2);
-            }
+            fail("coordinator error: " + e.getMessage());
         } finally {
             MDC.clear();
+        }
+    }
+
+    /** RUNNING or PAUSED → FAILED, and watchers told; a job cancelled meanwhile stays cancelled. */
+    private void fail(String reason) {
+        try {
+            if (store.transitionJobState(jobId, RoundScheduler.SCHEDULED, JobState.JOB_STATE_FAILED, reason)) {
+                events.jobEnded(store.job(jobId).orElseThrow());
+            }
+        } catch (RuntimeException e) {
+            log.error("job {}: could not record the failure", jobId, e);
         }
     }
 

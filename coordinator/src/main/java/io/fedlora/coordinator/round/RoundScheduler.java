@@ -92,11 +92,13 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
                         j.config().getRounds());
             }
             if (j.state() == JobState.JOB_STATE_RUNNING) {
-                log.info("resuming job {} at {} of {} rounds", j.jobId(), j.completedRounds(), j.config().getRounds());
+                try (var tag = jobTag(j.jobId())) {
+                    log.info("resuming job {} at {} of {} rounds", j.jobId(), j.completedRounds(), j.config().getRounds());
+                }
                 try {
-                    launch(j);
+                    launch(j, "resume");
                 } catch (FailedPrecondition e) {
-                    log.error("not resuming: {}", e.getMessage());
+                    // Already FAILED with the reason, and logged: the other jobs still resume.
                 }
             }
         }
@@ -114,7 +116,7 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
         }
         transition(j, Set.of(JobState.JOB_STATE_CREATED), JobState.JOB_STATE_RUNNING, "", "start");
         JobRecord running = store.job(jobId).orElseThrow();
-        launch(running);
+        launch(running, "start");
         log.info("job {} started", jobId);
         return running;
     }
@@ -156,7 +158,7 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
         if (run != null && run.isAlive()) {
             run.resume();
         } else {
-            launch(running);
+            launch(running, "resume");
         }
         log.info("job {} resumed", jobId); // untagged: the job's round loop logs it to the job's log
         return running;
@@ -217,15 +219,39 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
         return s.name().replace("JOB_STATE_", "").toLowerCase();
     }
 
-    private void launch(JobRecord j) {
+    /**
+     * Starts the round loop of a job just made RUNNING. A job whose loop cannot be made is FAILED with
+     * the reason (never left RUNNING with no loop) and FAILED_PRECONDITION thrown.
+     *
+     * @param verb "start" or "resume", for the reason
+     */
+    private void launch(JobRecord j, String verb) {
         if (!j.config().hasSecureAggregation() && !insecurePlaintext) {
             String why = "the job has no secure_aggregation and this coordinator was not started with --insecure-plaintext";
-            store.setJobState(j.jobId(), JobState.JOB_STATE_FAILED, why);
+            failUnlaunched(j.jobId(), why);
             throw new FailedPrecondition("job " + j.jobId() + " cannot run: " + why);
         }
-        JobRun run = new JobRun(j, store, blobs, transport, strategyFor(j.config()), clock, timing, events);
+        JobRun run;
+        try {
+            run = new JobRun(j, store, blobs, transport, strategyFor(j.config()), clock, timing, events);
+        } catch (RuntimeException e) {
+            // e.g. a strategy this coordinator does not know, in a job stored by a newer one
+            String why = "cannot " + verb + ": " + e.getMessage();
+            failUnlaunched(j.jobId(), why);
+            throw new FailedPrecondition("job " + j.jobId() + " " + why);
+        }
         runs.put(j.jobId(), run);
         run.start();
+    }
+
+    /** A RUNNING or PAUSED job whose loop could not be launched → FAILED, and watchers told. */
+    private void failUnlaunched(String jobId, String reason) {
+        try (var tag = jobTag(jobId)) {
+            if (store.transitionJobState(jobId, SCHEDULED, JobState.JOB_STATE_FAILED, reason)) {
+                log.error("job {} failed: {}", jobId, reason);
+                events.jobEnded(store.job(jobId).orElseThrow());
+            }
+        }
     }
 
     /** A fresh strategy for the job; its state is restored from the latest version by the run. */

@@ -10,7 +10,10 @@ public interface BlobStore extends AutoCloseable {
     /** Stores {@code data} if not present; returns its sha256. */
     String put(byte[] data);
 
-    /** The blob's bytes, verified against its name; {@link StoreException} if missing or corrupted. */
+    /**
+     * The blob's bytes, verified against its name; {@link StoreException.BlobMissing} or
+     * {@link StoreException.BlobCorrupted} if so, another {@link StoreException} if it cannot be read.
+     */
     byte[] get(String sha256);
 
     boolean contains(String sha256);

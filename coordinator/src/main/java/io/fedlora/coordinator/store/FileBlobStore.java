@@ -44,12 +44,12 @@ public final class FileBlobStore implements BlobStore {
         try {
             data = Files.readAllBytes(path(sha256));
         } catch (NoSuchFileException e) {
-            throw new StoreException("blob " + sha256 + " is missing", e);
+            throw new StoreException.BlobMissing("blob " + sha256 + " is missing", e);
         } catch (IOException e) {
             throw new StoreException("cannot read blob " + sha256, e);
         }
         if (!Sha256.hex(data).equals(sha256)) {
-            throw new StoreException("blob " + sha256 + " is corrupted: its content no longer matches its hash");
+            throw new StoreException.BlobCorrupted("blob " + sha256 + " is corrupted: its content no longer matches its hash");
         }
         return data;
     }

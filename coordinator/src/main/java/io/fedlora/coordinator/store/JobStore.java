@@ -49,4 +49,7 @@ public interface JobStore {
     int abortRunningRounds(String reason, long endedUnixMs);
 
     Optional<AdapterVersion> adapterVersion(String jobId, int version);
+
+    /** All of the job's adapter versions, by version number. */
+    List<AdapterVersion> adapterVersions(String jobId);
 }

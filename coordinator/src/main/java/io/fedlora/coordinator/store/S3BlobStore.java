@@ -66,12 +66,12 @@ public final class S3BlobStore implements BlobStore {
         try {
             data = s3.getObjectAsBytes(b -> b.bucket(bucket).key(key(sha256))).asByteArray();
         } catch (NoSuchKeyException e) {
-            throw new StoreException("blob " + sha256 + " is missing from " + where(), e);
+            throw new StoreException.BlobMissing("blob " + sha256 + " is missing from " + where(), e);
         } catch (SdkException e) {
             throw new StoreException("cannot read blob " + sha256 + " from " + where() + ": " + e.getMessage(), e);
         }
         if (!Sha256.hex(data).equals(sha256)) {
-            throw new StoreException("blob " + sha256 + " in " + where()
+            throw new StoreException.BlobCorrupted("blob " + sha256 + " in " + where()
                     + " is corrupted: its content no longer matches its hash");
         }
         return data;

@@ -46,7 +46,7 @@ abstract class BlobStoreContract {
         BlobStore b = store();
         String sha = b.put("the real adapter".getBytes(StandardCharsets.UTF_8));
         overwrite(sha, "tampered".getBytes(StandardCharsets.UTF_8));
-        StoreException e = assertThrows(StoreException.class, () -> b.get(sha));
+        StoreException e = assertThrows(StoreException.BlobCorrupted.class, () -> b.get(sha));
         assertTrue(e.getMessage().contains("blob " + sha) && e.getMessage().contains("corrupted"), e.getMessage());
     }
 
@@ -54,7 +54,7 @@ abstract class BlobStoreContract {
     void aMissingBlobIsAnErrorThatNamesIt() {
         BlobStore b = store();
         String sha = "ee".repeat(32);
-        StoreException e = assertThrows(StoreException.class, () -> b.get(sha));
+        StoreException e = assertThrows(StoreException.BlobMissing.class, () -> b.get(sha));
         assertTrue(e.getMessage().contains("blob " + sha + " is missing"), e.getMessage());
     }
 

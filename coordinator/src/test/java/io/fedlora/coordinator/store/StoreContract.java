@@ -56,6 +56,9 @@ abstract class StoreContract {
         try (Store s = open()) {
             assertEquals(state, s.adapterVersion("js", 1).orElseThrow().strategyStateSha256());
             assertEquals("", s.adapterVersion("js", 0).orElseThrow().strategyStateSha256(), "no state: empty, unpadded");
+            assertEquals(List.of(new AdapterVersion("js", 0, SHA0, 10, 1000), new AdapterVersion("js", 1, SHA1, 12, 2000,
+                    state)), s.adapterVersions("js"), "all of them, by version");
+            assertEquals(List.of(), s.adapterVersions("no-such-job"));
         }
     }
 

@@ -12,6 +12,7 @@ import io.fedlora.crypto.pki.CertificateRole;
 import io.fedlora.proto.v1.JobState;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -128,6 +129,20 @@ class DashboardApiTest {
         HttpResponse<String> missing = c.get("/api/v1/jobs/no-such-job");
         assertEquals(404, missing.statusCode());
         assertEquals("job_id", new JsonObject(missing.body()).getJsonObject("error").getString("field"));
+    }
+
+    @Test
+    void aJobThatCannotRunAfterARestartShowsFailedWithTheReason() throws Exception {
+        String sha = server.jobs().get(jobId).latestSha256();
+        server.close();
+        Files.delete(dir.resolve("blobs").resolve(sha));
+        server = CoordinatorServer.start(CoordinatorConfig.builder(dir).port(0).insecurePlaintext(true).clock(clock)
+                .build());
+        Fixtures.await("the job failed", Duration.ofSeconds(10), () -> storedState() == JobState.JOB_STATE_FAILED);
+        JsonObject detail = new JsonObject(signedIn(CertificateRole.VIEWER).get("/api/v1/jobs/" + jobId).body());
+        assertEquals("failed", detail.getString("state"));
+        assertEquals("cannot start: adapter version 0 (sha256 " + sha.substring(0, 8) + "…) is missing from the blob"
+                + " store", detail.getString("failureReason"));
     }
 
     @Test

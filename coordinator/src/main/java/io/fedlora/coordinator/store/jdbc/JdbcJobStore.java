@@ -162,8 +162,20 @@ final class JdbcJobStore implements JobStore {
         return tx.run("read adapter version", sql -> sql.queryOne(
                 "SELECT sha256, size_bytes, created_ms, strategy_state_sha256 FROM adapter_versions"
                         + " WHERE job_id = ? AND version = ?",
-                // CHAR(64) pads the empty "no state" value with spaces.
-                rs -> new AdapterVersion(jobId, version, rs.getString(1), rs.getLong(2), rs.getLong(3),
-                        rs.getString(4).trim()), jobId, version));
+                rs -> version(jobId, version, rs), jobId, version));
+    }
+
+    @Override
+    public List<AdapterVersion> adapterVersions(String jobId) {
+        return tx.run("list adapter versions", sql -> sql.query(
+                "SELECT version, sha256, size_bytes, created_ms, strategy_state_sha256 FROM adapter_versions"
+                        + " WHERE job_id = ? ORDER BY version",
+                rs -> version(jobId, rs.getInt("version"), rs), jobId));
+    }
+
+    private static AdapterVersion version(String jobId, int version, ResultSet rs) throws SQLException {
+        // CHAR(64) pads the empty "no state" value with spaces.
+        return new AdapterVersion(jobId, version, rs.getString("sha256"), rs.getLong("size_bytes"),
+                rs.getLong("created_ms"), rs.getString("strategy_state_sha256").trim());
     }
 }

@@ -151,6 +151,11 @@ public final class JdbcStore implements Store {
         return jobs.adapterVersion(jobId, version);
     }
 
+    @Override
+    public List<AdapterVersion> adapterVersions(String jobId) {
+        return jobs.adapterVersions(jobId);
+    }
+
     // ---- nodes ----
 
     @Override

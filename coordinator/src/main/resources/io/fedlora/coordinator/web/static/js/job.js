@@ -77,6 +77,8 @@ function summary(job) {
   const item = (label, value, id) => el('div', {}, el('dt', {}, label), el('dd', { id }, value));
   return [
     item('State', job.state, 'job-state'),
+    // Why a job failed (or who cancelled it): the first thing an operator looks for.
+    ...(job.failureReason ? [item('Reason', job.failureReason, 'job-reason')] : []),
     item('Rounds', fmt.roundsText(job, ' of '), 'job-rounds'),
     item('Train loss', fmt.num(job.trainLoss)),
     item('Held-out exact match', fmt.heldOut(job.evalMetric, job.evalOfVersion), 'job-eval'),
