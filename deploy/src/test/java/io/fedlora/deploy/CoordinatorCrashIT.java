@@ -35,7 +35,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The coordinator process killed with SIGKILL at one point of a secure round after another (a round
  * just started and advertising keys, keys advertised, keys shared while clients train, masked inputs
- * in, a version just published) and restarted on the same store, with four real client processes:
+ * in, while aggregating, while publishing with the blob written but the version not recorded, a
+ * version just published) and restarted on the same store, with four real client processes:
  * each time the job resumes without an operator, an interrupted round is recorded ABORTED "coordinator
  * restarted" and run again, and no published version is lost or changed (numbers gapless, sha256 the
  * same before and after every crash). Once on the embedded H2 store, once on PostgreSQL (the server
@@ -48,7 +49,8 @@ class CoordinatorCrashIT {
     private static final int CLIENTS = 4;
     /** What the coordinator logs as a round reaches each kill point. */
     private static final List<String> KILL_POINTS = List.of(": selected ", ": secagg key advertisement stage closed",
-            ": secagg key sharing stage closed", ": secagg masked input stage closed", " completed: ");
+            ": secagg key sharing stage closed", ": secagg masked input stage closed", ": holding at aggregate",
+            ": holding at publish", " completed: ");
     private static final int ROUNDS = KILL_POINTS.size() + 1;
 
     @TempDir
@@ -72,8 +74,12 @@ class CoordinatorCrashIT {
     @ValueSource(strings = {"h2", "postgresql"})
     void theJobSurvivesACrashAtEveryPointOfARound(String store) throws Exception {
         DemoTask.Files data = DemoTask.write(work.resolve("data"), CLIENTS, 64, 10, 7);
-        federation = LocalFederation.startCoordinator(work, store.equals("h2") ? List.of()
-                : List.of("--store", freshPostgresDatabase()));
+        // Aggregating and publishing take milliseconds: the coordinator holds there so the kill lands inside.
+        List<String> args = new ArrayList<>(List.of("--fault-hold", "aggregate=1500", "--fault-hold", "publish=1500"));
+        if (!store.equals("h2")) {
+            args.addAll(List.of("--store", freshPostgresDatabase()));
+        }
+        federation = LocalFederation.startCoordinator(work, args);
         for (int i = 0; i < CLIENTS; i++) {
             federation.startClient("site-" + (i + 1), MODEL, data.clientSlices().get(i), List.of());
         }
@@ -100,6 +106,11 @@ class CoordinatorCrashIT {
                         new AssertionError("round " + round + ", RUNNING before the crash, is gone from the store: " + rounds));
                 outcomes.add("round " + round + " killed after '" + point.strip() + "': " + hit.getState()
                         + (hit.getAbortReason().isEmpty() ? "" : " (" + hit.getAbortReason() + ")"));
+                if (point.contains("holding at")) {
+                    // Killed mid-aggregation, or with the adapter's blob written but its version not yet recorded.
+                    assertEquals(RoundState.ROUND_STATE_ABORTED, hit.getState(), outcomes.toString());
+                    assertEquals("coordinator restarted", hit.getAbortReason());
+                }
                 for (RoundSummary r : rounds) {
                     if (r.getState() == RoundState.ROUND_STATE_RUNNING) {
                         throw new AssertionError("round " + r.getRound() + " still RUNNING after the restart: " + rounds);

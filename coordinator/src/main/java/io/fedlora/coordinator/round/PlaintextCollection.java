@@ -133,6 +133,7 @@ final class PlaintextCollection {
 
     private FlatAdapter publish(List<ClientUpdate> updates, FlatAdapter global) {
         long t0 = System.nanoTime();
+        FaultHolds.at(FaultHolds.AGGREGATE, jobId, r.round);
         float[] values = strategy.aggregate(global, updates);
         r.stages.closedSince(RoundObserver.AGGREGATE, t0, List.of());
         long examples = 0;

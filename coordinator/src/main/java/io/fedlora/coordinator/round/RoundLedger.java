@@ -114,6 +114,7 @@ final class RoundLedger {
         }
         extra.accept(b);
         RoundSummary s = b.build();
+        FaultHolds.at(FaultHolds.PUBLISH, jobId, r.round);
         boolean published = store.completeRound(s, new AdapterVersion(jobId, version, sha, file.length, endedMs,
                 stateSha));
         events.stageClosed(jobId, r.round, RoundObserver.PUBLISH, java.time.Duration.ofNanos(System.nanoTime() - publishStart), 0);

@@ -198,6 +198,7 @@ final class SecureStages {
                     String.format("%.3f", privacy.getTargetEpsilon()), privacy.getDelta(), privacy.getNoiseClients(),
                     String.format("%.4g", privacy.getClientNoiseStddev()));
         }
+        FaultHolds.at(FaultHolds.AGGREGATE, jobId, r.round);
         float[] values = strategy.applyMean(global, res.aggregate().meanUpdate());
         r.stages.closedSince(RoundObserver.AGGREGATE, t0, List.of());
         Set<String> missing = new LinkedHashSet<>(r.selected);

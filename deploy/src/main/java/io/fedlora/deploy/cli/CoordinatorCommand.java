@@ -163,6 +163,10 @@ public final class CoordinatorCommand implements Callable<Integer> {
                     + " (default: /metrics is readable without sign-in; it carries no secret).")
     Path metricsTokenFile;
 
+    @Option(names = "--fault-hold", hidden = true, paramLabel = "POINT=MILLIS",
+            description = "Crash testing: stop this long at a round's aggregate or publish point (CoordinatorCrashIT).")
+    java.util.Map<String, Long> faultHold;
+
     @Option(names = "--otlp-endpoint", paramLabel = "URL",
             description = "Send OpenTelemetry traces (a span per round, a child per stage) to this OTLP/HTTP"
                     + " collector, e.g. http://collector:4318 (default: no traces are sent).")
@@ -258,6 +262,11 @@ public final class CoordinatorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (faultHold != null) {
+            java.util.Map<String, java.time.Duration> holds = new java.util.HashMap<>();
+            faultHold.forEach((point, ms) -> holds.put(point, java.time.Duration.ofMillis(ms)));
+            io.fedlora.coordinator.round.FaultHolds.configure(holds);
+        }
         CoordinatorServer server = CoordinatorServer.start(CoordinatorConfig.builder(dataDir).host(host).port(port)
                 .tls(tls()).insecureTransport(insecureTransport).insecurePlaintext(insecurePlaintext)
                 .loadLimits(loadLimits()).database(database()).blobs(blobSettings()).observability(observability())
