@@ -108,9 +108,9 @@ final class SecureStages {
             for (String stage : List.of("key advertisement", "key sharing", "masked input")) {
                 long stageStart = System.nanoTime();
                 Instant now = clock.instant();
-                Instant until = stage.equals("masked input") ? r.deadline
-                        : earliest(now.plus(stageTimeout), r.deadline);
-                if (!awaitStage(until)) {
+                boolean maskedInput = stage.equals("masked input");
+                Instant until = maskedInput ? r.deadline : earliest(now.plus(stageTimeout), r.deadline);
+                if (!awaitStage(until, maskedInput ? this::enoughMaskedInputs : () -> false)) {
                     return stopped();
                 }
                 Map<String, byte[]> out;
@@ -135,7 +135,7 @@ final class SecureStages {
             }
             if (abort == null) {
                 long unmaskStart = System.nanoTime();
-                if (!awaitStage(clock.instant().plus(stageTimeout))) {
+                if (!awaitStage(clock.instant().plus(stageTimeout), () -> false)) {
                     return stopped();
                 }
                 long t0 = System.nanoTime();
@@ -161,15 +161,38 @@ final class SecureStages {
         return a.isBefore(b) ? a : b;
     }
 
-    /** Waits until nobody asked in this stage is pending, or {@code until}; false when halted. */
-    private boolean awaitStage(Instant until) {
+    /**
+     * Under the lock, in the masked-input stage: enough masked inputs are in to close it before
+     * everyone has answered. With over-selection, once clients_per_round are in; with a straggler
+     * cut-off, once it has passed with min_clients in. Never below the SecAgg+ threshold t: the
+     * ones that did not send become dropouts, whose pair masks the survivors' shares remove.
+     */
+    private boolean enoughMaskedInputs() {
+        int in = s.maskedInputs();
+        if (in < Math.max(cfg.getMinClients(), s.setup().getThreshold())) {
+            return false;
+        }
+        var sch = cfg.getScheduling();
+        if (sch.getOverSelection() > 0 && in >= cfg.getClientsPerRound()) {
+            return true;
+        }
+        return sch.getStragglerCutoffSeconds() > 0
+                && clock.millis() - r.startedMs >= 1000L * sch.getStragglerCutoffSeconds();
+    }
+
+    /**
+     * Waits until nobody asked in this stage is pending, {@code closeEarly} holds, or {@code until};
+     * false when halted.
+     */
+    private boolean awaitStage(Instant until, java.util.function.BooleanSupplier closeEarly) {
+        java.util.function.BooleanSupplier done = () -> s.pending(r.dropped) == 0 || closeEarly.getAsBoolean();
         while (clock.instant().isBefore(until)) {
-            if (!host.awaitUntil(() -> s.pending(r.dropped) == 0, until)) {
+            if (!host.awaitUntil(done, until)) {
                 return false;
             }
             lock.lock();
             try {
-                if (s.pending(r.dropped) == 0) {
+                if (done.getAsBoolean()) {
                     return true;
                 }
             } finally {

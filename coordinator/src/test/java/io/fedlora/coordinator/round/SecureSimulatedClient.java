@@ -49,7 +49,9 @@ final class SecureSimulatedClient implements AutoCloseable {
         /** Uploads a masked vector of the wrong length (refused), then disconnects. */
         WRONG_LENGTH,
         /** Uploads its masked input twice. */
-        DUPLICATE_UPLOAD
+        DUPLICATE_UPLOAD,
+        /** Takes part in the key stages, stays connected, but never sends its masked input (still training). */
+        STRAGGLER
     }
 
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -150,8 +152,11 @@ final class SecureSimulatedClient implements AutoCloseable {
             drop();
             return;
         }
+        if (behaviour == Behaviour.STRAGGLER && client.stage() == io.fedlora.crypto.secagg.ClientStage.READY_TO_MASK) {
+            return; // still training when the round moves on without it
+        }
         client.handle(m).ifPresent(reply -> send(reply.toBytes(), node.nodeId()));
-        if (m instanceof ShareBundle) {
+        if (m instanceof ShareBundle && behaviour != Behaviour.STRAGGLER) {
             upload();
         }
     }
