@@ -86,12 +86,13 @@ public final class SecAggSimulation {
       int droppedClients,
       String aborted,
       int clientThreads,
-      double clientMsOneThread) {
+      double clientMsOneThread,
+      double serverFloorMs) {
 
     Result withOneThreadBaseline(double ms) {
       return new Result(clients, params, dropout, neighbours, threshold, clientMs, serverMs,
           uploadBytesPerClient, rawBytesPerClient, correct, prgFloorMs, aesCtrGbPerSecond,
-          prgExpandGbPerSecond, contributors, droppedClients, aborted, clientThreads, ms);
+          prgExpandGbPerSecond, contributors, droppedClients, aborted, clientThreads, ms, serverFloorMs);
     }
 
     public String toJson() {
@@ -101,11 +102,13 @@ public final class SecAggSimulation {
               + "\"raw_bytes_per_client\":%d,\"correct\":%b,\"prg_floor_ms\":%.3f,"
               + "\"aes_ctr_gb_per_s\":%.3f,\"prg_expand_gb_per_s\":%.3f,\"contributors\":%d,"
               + "\"dropped\":%d,\"aborted\":%s,\"client_threads\":%d,\"client_ms_1_thread\":%.3f,"
-              + "\"client_floor_ratio\":%.3f,\"client_floor_ratio_1_thread\":%.3f}",
+              + "\"client_floor_ratio\":%.3f,\"client_floor_ratio_1_thread\":%.3f,"
+              + "\"server_floor_ms\":%.3f,\"server_floor_ratio\":%.3f}",
           clients, params, dropout, neighbours, threshold, clientMs, serverMs, uploadBytesPerClient,
           rawBytesPerClient, correct, prgFloorMs, aesCtrGbPerSecond, prgExpandGbPerSecond,
           contributors, droppedClients, aborted == null ? "null" : "\"" + aborted + "\"",
-          clientThreads, clientMsOneThread, clientMs / prgFloorMs, clientMsOneThread / prgFloorMs);
+          clientThreads, clientMsOneThread, clientMs / prgFloorMs, clientMsOneThread / prgFloorMs,
+          serverFloorMs, serverMs / serverFloorMs);
     }
   }
 
@@ -241,9 +244,29 @@ public final class SecAggSimulation {
       contributors += b ? 1 : 0;
     }
     double floorMs = (params.neighbours() + 1.0) * 4.0 * p / (speeds[0] * 1e9) * 1e3;
+    double serverFloorMs = serverMaskExpansions(config, silentFrom, contributed) * 4.0 * p / (speeds[0] * 1e9) * 1e3;
     return new Result(n, p, o.dropout(), params.neighbours(), params.threshold(), clientMs,
         stages.serverNanos / 1e6, uploadPerClient, 4L * p, correct, floorMs, speeds[0], speeds[1],
-        contributors, n - contributors, aborted, o.clientThreads(), Double.NaN);
+        contributors, n - contributors, aborted, o.clientThreads(), Double.NaN, serverFloorMs);
+  }
+
+  /**
+   * The mask expansions the server cannot avoid: each contributor's self mask, and for each client
+   * that shared its keys but sent no input (silent from stage 3) the pair mask it has with every
+   * neighbour whose input is in the sum. Clients gone before sharing were never masked against.
+   */
+  static long serverMaskExpansions(RoundConfig config, int[] silentFrom, boolean[] contributed) {
+    long expansions = 0;
+    for (int i = 0; i < contributed.length; i++) {
+      if (contributed[i]) {
+        expansions++;
+      } else if (silentFrom[i] == 3) {
+        for (int j : config.graph().neighboursOf(i)) {
+          expansions += contributed[j] ? 1 : 0;
+        }
+      }
+    }
+    return expansions;
   }
 
   /** One client's reply to its message of a stage ({@code in} is null in stage 1). */

@@ -22,6 +22,20 @@ class FederationSimulationTest {
   }
 
   @Test
+  void theServerFloorCountsSelfMasksAndTheStageThreeDropoutsPairMasksWithContributors() {
+    SecAggParameters p = SecAggParameters.builder().cohortSize(6).dropoutFraction(0.17).corruptFraction(0).build();
+    RoundConfig config = Fixture.config(6, p, 10, (byte) 3);
+    assertEquals(5, p.neighbours(), "a complete graph at n = 6");
+    // Client 0 never advertised (not masked against), client 1 shared but sent no input, 2..5 contributed.
+    int[] silentFrom = {1, 3, Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE, 4};
+    boolean[] contributed = {false, false, true, true, true, true};
+    // 4 self masks, and client 1's pair masks with the 4 contributors.
+    assertEquals(4 + 4, SecAggSimulation.serverMaskExpansions(config, silentFrom, contributed));
+    SecAggSimulation.Result r = SecAggSimulation.run(new SecAggSimulation.Options(40, 4_000, 0.1, 0.05, 5));
+    assertTrue(r.serverFloorMs() > 0 && r.toJson().contains("\"server_floor_ratio\":"), r.toJson());
+  }
+
+  @Test
   void benchmarkSizeRunsWhenAsked() {
     org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.getBoolean("fedlora.bench"),
         "set -Dfedlora.bench=true to run N=100, P=1e6");

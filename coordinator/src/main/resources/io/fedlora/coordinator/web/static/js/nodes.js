@@ -66,8 +66,9 @@ async function draw(session) {
     }
     try {
       await api.post('/api/v1/nodes/' + seg(node.id) + '/revoke', { reason });
-      announce('Node ' + (node.name || node.id) + ' revoked: it takes part in no further round.', 'ok');
+      // Announced once the table shows it, so what the status says is what the page shows.
       await draw(session);
+      announce('Node ' + (node.name || node.id) + ' revoked: it takes part in no further round.', 'ok');
     } catch (e) {
       announce('Revoke refused: ' + e.message, 'error');
     }
