@@ -151,11 +151,19 @@ class DashboardBrowserIT {
     @Order(1)
     void aViewerSeesRoundsArriveLiveAndIsRefusedAForgedPause() throws Exception {
         signIn("vera", CertificateRole.VIEWER);
+        // The jobs list follows every job on one stream: the row's round count moves while the page is open.
+        String roundsCell = "return document.querySelector(\"#jobs tr[data-job='" + job + "'] td:nth-child(3)\").textContent;";
+        String listed = String.valueOf(browser.script(roundsCell));
+        await("the jobs list shows a new round without a reload", () -> !String.valueOf(browser.script(roundsCell))
+                .equals(listed));
         browser.screenshot("jobs");
         AxeCheck.assertNoSeriousViolations(browser, "jobs");
         openJob();
         int first = newestRoundShown();
         await("a round completes while the page is open", () -> newestRoundShown() > first);
+        // The nodes' held-out score of the version each round started from, from inside the masked sums.
+        String heldOut = browser.await(By.id("job-eval")).getText();
+        assertTrue(heldOut.matches("\\d+\\.\\d% \\(v\\d+\\)"), "held-out exact match shown: " + heldOut);
         assertTrue(browser.driver().findElements(By.cssSelector("#actions button")).isEmpty(), "a viewer has no actions");
         browser.screenshot("job");
         AxeCheck.assertNoSeriousViolations(browser, "job");
@@ -259,6 +267,14 @@ class DashboardBrowserIT {
                 Thread.currentThread().interrupt();
             }
             return new TrainOutcome(TinyFederation.delta(req), 20, 0.5, 1, 0.01);
+        }
+
+        /** A held-out score that rises round by round, as a real one would. */
+        @Override
+        public java.util.Optional<io.fedlora.client.train.EvalResult> evaluate(TrainRequest req) {
+            double em = Math.min(1.0, 0.1 * req.round());
+            return java.util.Optional.of(new io.fedlora.client.train.EvalResult(em, (int) (em * 20), 20, 2.0 / req.round(),
+                    100, 0));
         }
     }
 }
