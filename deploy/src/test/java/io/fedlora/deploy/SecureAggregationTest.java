@@ -111,6 +111,7 @@ class SecureAggregationTest {
             assertEquals(2, r.getSecaggThreshold());
             assertSumIsExactAndDecodesToTheWeightedMean(job, r);
             // node-3 holds no held-out data: the mean is of the other three, from inside the masked sum.
+            assertEquals(List.of("f32", "nf4"), r.getBasePrecisionsList(), "what the version was trained against");
             assertTrue(r.hasEval(), "the round reports the cohort's held-out score");
             assertEquals(3, r.getEval().getNodes());
             assertEquals(r.getRound() - 1, r.getEval().getOfAdapterVersion(), "scored the version the round started from");
@@ -459,6 +460,11 @@ class SecureAggregationTest {
                 deltas.put(node + "/" + req.round(), d);
                 weights.put(node + "/" + req.round(), examples);
                 return new TrainOutcome(d.clone(), examples, 0.5, 1, 0.01);
+            }
+
+            @Override
+            public String basePrecision() {
+                return name.endsWith("0") || name.endsWith("1") ? "nf4" : "f32"; // QLoRA members beside F32 ones
             }
 
             @Override

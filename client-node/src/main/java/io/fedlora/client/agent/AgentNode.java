@@ -617,6 +617,7 @@ public final class AgentNode implements AutoCloseable {
                 .setBaseAdapterVersion(t.getAdapterVersion())
                 .setEncoding(UpdateEncoding.UPDATE_ENCODING_SECAGG_MASKED)
                 .setElementCount(t.getSecagg().getVectorLength())
+                .setBasePrecision(trainer.basePrecision())
                 .setPayloadSha256(Sha256.hex(payload))
                 .setTrainSeconds(out.trainSeconds())
                 .build();
@@ -708,7 +709,8 @@ public final class AgentNode implements AutoCloseable {
                 .setElementCount(out.delta().length)
                 .setPayloadSha256(Sha256.hex(payload))
                 .setTrainLoss(out.meanLoss())
-                .setTrainSeconds(out.trainSeconds());
+                .setTrainSeconds(out.trainSeconds())
+                .setBasePrecision(trainer.basePrecision());
         if (eval != null) {
             header.setEval(HeldOutScore.newBuilder().setExactMatch(eval.exactMatch()).setLoss(eval.loss()));
         }

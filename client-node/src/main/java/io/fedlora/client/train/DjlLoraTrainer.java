@@ -137,6 +137,13 @@ public final class DjlLoraTrainer implements LocalTrainer {
         return this;
     }
 
+    /** "f32" (F16/BF16 checkpoints are widened on load) or "nf4". */
+    @Override
+    public String basePrecision() {
+        return model.quantization() == io.fedlora.client.model.BaseQuantization.NONE ? "f32"
+                : model.quantization().label();
+    }
+
     @Override
     public java.util.Optional<EvalResult> evaluate(TrainRequest request) {
         if (heldOut.isEmpty()) {

@@ -18,6 +18,11 @@ public interface LocalTrainer extends AutoCloseable {
         return false;
     }
 
+    /** How this trainer holds the frozen base ("f32", "nf4"); empty when it has no real base (stand-ins). */
+    default String basePrecision() {
+        return "";
+    }
+
     /**
      * The held-out score of {@code request.startAdapter()} (the global adapter the round starts from)
      * on this node's held-out examples; empty when it holds none. Never trains.

@@ -152,6 +152,7 @@ class DjlLoraTrainerTest {
         FlatAdapter start = new FlatAdapter(trainer.layoutFor(lora), values);
         TrainRequest request = new TrainRequest("job", 1, start, lora, training(1, 1e-2));
         assertTrue(trainer.evaluate(request).isEmpty(), "no held-out data: no score");
+        assertEquals("f32", trainer.basePrecision(), "loaded without --base-quantization");
         List<InstructionExample> heldOut = new ArrayList<>();
         SplittableRandom rnd = new SplittableRandom(99);
         for (int i = 0; i < 6; i++) {

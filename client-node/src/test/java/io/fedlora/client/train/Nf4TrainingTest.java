@@ -47,6 +47,7 @@ class Nf4TrainingTest {
             float[][] deltas = new float[2][];
             for (BaseQuantization q : BaseQuantization.values()) {
                 try (DjlLoraTrainer trainer = new DjlLoraTrainer(modelDir, data, q)) {
+                    assertEquals(q == BaseQuantization.NF4 ? "nf4" : "f32", trainer.basePrecision(), "sent with its updates");
                     FlatAdapter start = FlatAdapter.initial(trainer.layoutFor(lora), lora.getASeed());
                     TrainOutcome o = trainer.train(new TrainRequest("job", 1, start, lora, t.build()));
                     assertTrue(Double.isFinite(o.meanLoss()), q + ": loss " + o.meanLoss());

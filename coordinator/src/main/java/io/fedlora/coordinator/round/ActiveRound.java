@@ -15,6 +15,8 @@ final class ActiveRound {
     final Set<String> selected;
     final Map<String, ClientUpdate> updates = new LinkedHashMap<>();
     final Set<String> dropped = new LinkedHashSet<>();
+    /** Node → how it held the base it trained against, from its accepted update's header. */
+    final Map<String, String> basePrecisions = new java.util.concurrent.ConcurrentHashMap<>();
     final Instant deadline;
     final long startedMs;
     /** The SecAgg+ state; null in a plaintext round (--insecure-plaintext only). */

@@ -303,11 +303,18 @@ final class JobRun implements RoundHost {
             r.updates.put(h.getNodeId(), new ClientUpdate(h.getNodeId(), delta, h.getNumExamples(),
                     h.getTrainLoss(), h.getTrainSeconds(), h.hasEval()
                             ? new EvalScore(h.getEval().getExactMatch(), h.getEval().getLoss()) : null));
+            notePrecision(r, h);
             log.info("job {} round {}: update from node {} accepted ({}/{})", jobId, r.round, h.getNodeId(),
                     r.updates.size(), r.selected.size());
             changed.signalAll();
         } finally {
             lock.unlock();
+        }
+    }
+
+    private static void notePrecision(ActiveRound r, UpdateHeader h) {
+        if (!h.getBasePrecision().isEmpty()) {
+            r.basePrecisions.put(h.getNodeId(), h.getBasePrecision());
         }
     }
 
@@ -340,6 +347,7 @@ final class JobRun implements RoundHost {
             ActiveRound r = roundStateOrThrow(h);
             SecureRound s = secureRoundOrThrow(h.getNodeId(), h.getRound());
             s.receiveMaskedInput(h.getNodeId(), wire, h.getTrainSeconds());
+            notePrecision(r, h);
             log.info("job {} round {}: masked input from node {} accepted", jobId, r.round, h.getNodeId());
             changed.signalAll();
         } finally {

@@ -108,6 +108,8 @@ final class RoundLedger {
                 .setAggregateSeconds(aggregateSeconds)
                 .setAdapterVersion(version)
                 .setAdapterSha256(sha);
+        o.contributors().stream().map(r.basePrecisions::get).filter(java.util.Objects::nonNull).distinct().sorted()
+                .forEach(b::addBasePrecisions);
         if (o.eval().reported()) {
             b.setEval(HeldOutMean.newBuilder().setNodes(o.eval().clients()).setExactMatch(o.eval().exactMatch())
                     .setLoss(o.eval().loss()).setOfAdapterVersion(latestVersion));

@@ -393,6 +393,10 @@ public final class RoundScheduler implements AutoCloseable, CohortTransport.List
         if (!(h.getTrainSeconds() >= 0) || !Double.isFinite(h.getTrainSeconds())) {
             bad.add("train_seconds: must be a finite number >= 0");
         }
+        if (!h.getBasePrecision().matches("[a-z0-9]{0,16}")) {
+            bad.add("base_precision: must be up to 16 lowercase letters and digits (f32, nf4), got '"
+                    + h.getBasePrecision().substring(0, Math.min(16, h.getBasePrecision().length())) + "'");
+        }
         if (h.hasEval()) {
             if (secure) {
                 bad.add("eval: must be absent in a secure round (it travels inside the masked vector)");

@@ -26,9 +26,11 @@ final class JsonViews {
         RoundSummary lastDone = null;
         RoundSummary lastEval = null;
         Double epsilon = null;
+        java.util.SortedSet<String> precisions = new java.util.TreeSet<>();
         for (RoundSummary r : rounds) {
             if (r.getState() == RoundState.ROUND_STATE_COMPLETED) {
                 lastDone = r;
+                precisions.addAll(r.getBasePrecisionsList());
                 if (r.hasEval()) {
                     lastEval = r;
                 }
@@ -53,6 +55,7 @@ final class JsonViews {
                 .put("evalMetric", lastEval == null ? null : lastEval.getEval().getExactMatch())
                 .put("evalLoss", lastEval == null ? null : lastEval.getEval().getLoss())
                 .put("evalOfVersion", lastEval == null ? null : lastEval.getEval().getOfAdapterVersion())
+                .put("basePrecisions", new JsonArray(List.copyOf(precisions)))
                 .put("epsilonSpent", dp ? (epsilon == null ? 0.0 : epsilon) : null)
                 .put("epsilonBudget", dp ? c.getSecureAggregation().getDistributedDp().getTargetEpsilon() : null)
                 .put("secagg", secagg)
@@ -125,6 +128,7 @@ final class JsonViews {
                 .put("evalLoss", r.hasEval() ? r.getEval().getLoss() : null)
                 .put("evalOfVersion", r.hasEval() ? r.getEval().getOfAdapterVersion() : null)
                 .put("evalNodes", r.hasEval() ? r.getEval().getNodes() : null)
+                .put("basePrecisions", new JsonArray(List.copyOf(r.getBasePrecisionsList())))
                 .put("epsilon", r.hasClientDp() ? r.getClientDp().getRoundEpsilon() : null);
     }
 

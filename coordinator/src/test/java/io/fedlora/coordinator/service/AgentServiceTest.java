@@ -174,6 +174,8 @@ class AgentServiceTest {
                 .setEval(io.fedlora.proto.v1.HeldOutScore.newBuilder().setExactMatch(1.5)).build())));
         assertCode(Status.Code.INVALID_ARGUMENT, "eval.loss", s1.submit(with.apply(h1.toBuilder()
                 .setEval(io.fedlora.proto.v1.HeldOutScore.newBuilder().setLoss(Double.NaN)).build())));
+        assertCode(Status.Code.INVALID_ARGUMENT, "base_precision",
+                s1.submit(with.apply(h1.toBuilder().setBasePrecision("NF4; DROP TABLE").build())));
         assertCode(Status.Code.INVALID_ARGUMENT, "header",
                 s1.submit(List.of(UpdateUpload.newBuilder().setPayload(ByteString.copyFrom(p1, 0, 8)).build())));
         float[] nan = d1.clone();
@@ -184,7 +186,7 @@ class AgentServiceTest {
 
         // None of that touched the round: a valid update is still accepted, then a duplicate is not.
         UpdateHeader scored = h1.toBuilder().setEval(io.fedlora.proto.v1.HeldOutScore.newBuilder().setExactMatch(0.75)
-                .setLoss(1.25)).build();
+                .setLoss(1.25)).setBasePrecision("nf4").build();
         assertEquals(Status.Code.OK, s1.submit(with.apply(scored)).getCode());
         assertCode(Status.Code.ALREADY_EXISTS, "already submitted", s1.submit(with.apply(h1)));
         assertEquals(JobState.JOB_STATE_RUNNING, admin.getJob(JobRef.newBuilder().setJobId(jobId).build()).getState());
@@ -203,6 +205,7 @@ class AgentServiceTest {
         assertEquals(1, r.getEval().getNodes(), "only s1 sent a held-out score");
         assertEquals(0.75, r.getEval().getExactMatch());
         assertEquals(1.25, r.getEval().getLoss());
+        assertEquals(List.of("nf4"), r.getBasePrecisionsList(), "s2 did not say; s1 trained against an nf4 base");
         FlatAdapter v0 = FlatAdapter.initial(cfg.getAdapterLayout(), cfg.getLora().getASeed());
         FlatAdapter v1 = FlatAdapter.fromSafetensors(cfg.getAdapterLayout(),
                 server.jobs().adapter(jobId, -1).data());

@@ -32,6 +32,11 @@ public final class RecordingTrainer implements LocalTrainer {
     }
 
     @Override
+    public String basePrecision() {
+        return delegate.basePrecision();
+    }
+
+    @Override
     public java.util.Optional<io.fedlora.client.train.EvalResult> evaluate(TrainRequest request) throws Exception {
         return delegate.evaluate(request);
     }

@@ -86,6 +86,8 @@ function summary(job) {
     item('Secure aggregation', fmt.secaggText(job.secagg)),
     item('Aggregation', job.aggregation || '–'),
     item('Strategy', job.strategy || '–'),
+    // Members may hold the base differently (QLoRA's nf4 beside f32): what the versions were trained against.
+    item('Base trained against', (job.basePrecisions || []).join(', ') || '–', 'job-base'),
   ];
 }
 
