@@ -42,17 +42,24 @@ final class JobEventStream {
         }
         Context loop = ctx.vertx().getOrCreateContext();
         ctx.vertx().executeBlocking(() -> app.job(p, jobId), false).onFailure(t -> HttpErrors.send(ctx, t))
-                .onSuccess(job -> start(ctx, loop, p, jobId));
+                .onSuccess(job -> start(ctx, loop, p, job));
     }
 
-    private void start(RoutingContext ctx, Context loop, Principal p, String jobId) {
+    private void start(RoutingContext ctx, Context loop, Principal p, JobRecord jobRecord) {
+        String jobId = jobRecord.jobId();
         HttpServerResponse res = ctx.response();
         Sse.begin(res, "stream of job " + jobId);
         long timer = ctx.vertx().setPeriodic(KEEP_ALIVE.toMillis(), id -> Sse.comment(res, "keep-alive"));
         JobFeed.Sink sink = new JobFeed.Sink() {
+            // The feed sends each ended round once, in order: completed ones are counted for the ε bound.
+            private int completed;
+
             @Override
             public void round(RoundSummary round) {
                 JsonObject r = JsonViews.round(round);
+                if (round.getState() == io.fedlora.proto.v1.RoundState.ROUND_STATE_COMPLETED) {
+                    JsonViews.withRecordDp(r, jobRecord.config(), ++completed);
+                }
                 loop.runOnContext(v -> Sse.send(res, "round", r));
                 refreshJob(ctx, loop, res, p, jobId, false);
             }

@@ -2,6 +2,7 @@ package io.fedlora.coordinator.web;
 
 import io.fedlora.coordinator.app.Action;
 import io.fedlora.coordinator.app.CoordinatorApp;
+import io.fedlora.coordinator.app.RecordDpBound;
 import io.fedlora.coordinator.store.AdapterVersion;
 import io.fedlora.coordinator.store.AuditRecord;
 import io.fedlora.coordinator.store.JobRecord;
@@ -45,6 +46,7 @@ final class JsonViews {
                 .put("t", lastDone != null && lastDone.getSecureAggregation() ? lastDone.getSecaggThreshold() : null)
                 .put("dropout", secure ? c.getSecureAggregation().getDropoutFraction() : null);
         boolean dp = secure && c.getSecureAggregation().hasDistributedDp();
+        java.util.OptionalDouble recordDp = RecordDpBound.epsilon(c, job.completedRounds());
         return new JsonObject()
                 .put("id", job.jobId())
                 .put("name", c.getName())
@@ -56,7 +58,9 @@ final class JsonViews {
                 .put("evalLoss", lastEval == null ? null : lastEval.getEval().getLoss())
                 .put("evalOfVersion", lastEval == null ? null : lastEval.getEval().getOfAdapterVersion())
                 .put("basePrecisions", new JsonArray(List.copyOf(precisions)))
-                .put("epsilonSpent", dp ? (epsilon == null ? 0.0 : epsilon) : null)
+                .put("epsilonSpent", epsilonSpent(dp, epsilon, recordDp))
+                // Client-level: the accountant's figure for the job. Record-level: a bound, the ε of a node in every round.
+                .put("epsilonKind", dp ? "client-level" : recordDp.isPresent() ? "record-level, a node in every round" : null)
                 .put("epsilonBudget", dp ? c.getSecureAggregation().getDistributedDp().getTargetEpsilon() : null)
                 .put("secagg", secagg)
                 .put("aggregation", c.getLora().getAggregationMode() == AggregationMode.AGGREGATION_MODE_INEXACT_BOTH
@@ -66,6 +70,14 @@ final class JsonViews {
                 .put("latestSha256", job.latestSha256())
                 .put("createdAt", job.createdUnixMs())
                 .put("failureReason", job.failureReason().isEmpty() ? null : job.failureReason());
+    }
+
+    /** Client-level: the accountant's figure (0 before any round); record-level: the bound; else none. */
+    private static Double epsilonSpent(boolean clientLevel, Double accountant, java.util.OptionalDouble recordLevel) {
+        if (clientLevel) {
+            return accountant == null ? 0.0 : accountant;
+        }
+        return recordLevel.isPresent() ? Double.valueOf(recordLevel.getAsDouble()) : null;
     }
 
     /** Every job the caller may see, as rows (reads the store: off the event loop). */
@@ -82,13 +94,29 @@ final class JsonViews {
             List<Action> allowed) {
         JsonObject o = job(job, rounds);
         JsonArray rs = new JsonArray();
-        rounds.forEach(r -> rs.add(round(r)));
+        int completed = 0;
+        for (RoundSummary r : rounds) {
+            JsonObject row = round(r);
+            if (r.getState() == RoundState.ROUND_STATE_COMPLETED) {
+                completed++;
+                withRecordDp(row, job.config(), completed);
+            }
+            rs.add(row);
+        }
         JsonArray vs = new JsonArray();
         versions.forEach(v -> vs.add(new JsonObject().put("version", v.version()).put("sha256", v.sha256())
                 .put("bytes", v.sizeBytes()).put("createdAt", v.createdUnixMs())));
         JsonArray as = new JsonArray();
         allowed.forEach(a -> as.add(actionLabel(a)));
         return o.put("rounds", rs).put("versions", vs).put("actions", as).put("roundsTotal", job.config().getRounds());
+    }
+
+    /** Record-level DP-SGD jobs: the round's cumulative ε bound, as the ε chart reads it ({@link RecordDpBound}). */
+    static JsonObject withRecordDp(JsonObject round, JobConfig c, int completedSoFar) {
+        if (round.getValue("cumulativeEpsilon") == null) { // a client-level figure, if any, is the job's
+            RecordDpBound.epsilon(c, completedSoFar).ifPresent(e -> round.put("cumulativeEpsilon", e));
+        }
+        return round;
     }
 
     static JsonObject round(RoundSummary r) {
@@ -129,7 +157,8 @@ final class JsonViews {
                 .put("evalOfVersion", r.hasEval() ? r.getEval().getOfAdapterVersion() : null)
                 .put("evalNodes", r.hasEval() ? r.getEval().getNodes() : null)
                 .put("basePrecisions", new JsonArray(List.copyOf(r.getBasePrecisionsList())))
-                .put("epsilon", r.hasClientDp() ? r.getClientDp().getRoundEpsilon() : null);
+                .put("epsilon", r.hasClientDp() ? r.getClientDp().getRoundEpsilon() : null)
+                .put("cumulativeEpsilon", r.hasClientDp() ? r.getClientDp().getCumulativeEpsilon() : null);
     }
 
     static JsonObject node(CoordinatorApp.NodeView v) {

@@ -201,6 +201,34 @@ class DashboardFederationTest {
         }
     }
 
+    @Test
+    void aDpSgdJobShowsTheEpsilonOfANodeInEveryRound() throws Exception {
+        DashboardClient viewer = signedIn(CertificateRole.VIEWER);
+        io.fedlora.proto.v1.JobConfig plain = Fixtures.config(2, 2, 2, 30);
+        io.fedlora.proto.v1.JobConfig dp = plain.toBuilder().setTraining(plain.getTraining().toBuilder()
+                .setDp(io.fedlora.proto.v1.DpSgdConfig.newBuilder().setNoiseMultiplier(1.1).setClipNorm(1)
+                        .setSamplingRate(0.05).setDelta(1e-5))).build();
+        String job = server.jobs().create(dp).jobId();
+        server.startJob(job);
+        assertEquals(JobState.JOB_STATE_COMPLETED, server.awaitJob(job, Duration.ofSeconds(60)).getState());
+        JsonObject detail = new JsonObject(viewer.get("/api/v1/jobs/" + job).body());
+        double two = io.fedlora.coordinator.app.RecordDpBound.epsilon(dp, 2).orElseThrow();
+        assertEquals(two, detail.getDouble("epsilonSpent"), 1e-12);
+        assertEquals("record-level, a node in every round", detail.getString("epsilonKind"));
+        JsonArray rounds = detail.getJsonArray("rounds");
+        assertEquals(io.fedlora.coordinator.app.RecordDpBound.epsilon(dp, 1).orElseThrow(),
+                rounds.getJsonObject(0).getDouble("cumulativeEpsilon"), 1e-12);
+        assertEquals(two, rounds.getJsonObject(1).getDouble("cumulativeEpsilon"), 1e-12);
+        // The live stream's rounds carry it too, so the chart needs no reload.
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            List<String[]> events = readEvents(viewer.stream("/api/v1/events?job=" + job));
+            List<Double> live = events.stream().filter(e -> e[0].equals("round"))
+                    .map(e -> new JsonObject(e[1]).getDouble("cumulativeEpsilon")).toList();
+            assertEquals(2, live.size());
+            assertEquals(two, live.get(1), 1e-12);
+        });
+    }
+
     /** Takes rows off the stream until one shows {@code jobId} in {@code state} with {@code done} rounds. */
     private static void awaitRow(java.util.concurrent.BlockingQueue<JsonObject> rows, List<JsonObject> seen, String jobId,
             String state, int done) throws InterruptedException {

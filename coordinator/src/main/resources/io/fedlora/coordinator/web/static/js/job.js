@@ -82,7 +82,8 @@ function summary(job) {
     item('Rounds', fmt.roundsText(job, ' of '), 'job-rounds'),
     item('Train loss', fmt.num(job.trainLoss)),
     item('Held-out exact match', fmt.heldOut(job.evalMetric, job.evalOfVersion), 'job-eval'),
-    item('ε spent / budget', fmt.epsilon(job.epsilonSpent) + ' / ' + fmt.epsilon(job.epsilonBudget)),
+    item('ε spent / budget', fmt.epsilon(job.epsilonSpent) + ' / ' + fmt.epsilon(job.epsilonBudget)
+      + (job.epsilonKind ? ' (' + job.epsilonKind + ')' : ''), 'job-epsilon'),
     item('Secure aggregation', fmt.secaggText(job.secagg)),
     item('Aggregation', job.aggregation || '–'),
     item('Strategy', job.strategy || '–'),
