@@ -24,7 +24,8 @@ public record ValueType<T>(String name, Function<String, T> parser, Function<T, 
     public static final ValueType<URI> URL = of("URL", ValueType::url);
     public static final ValueType<Integer> INTEGER = of("integer", s -> number(s, Integer::valueOf, "an integer"));
     public static final ValueType<Long> LONG = of("integer", s -> number(s, Long::valueOf, "an integer"));
-    public static final ValueType<Double> DECIMAL = of("number", s -> number(s, Double::valueOf, "a number"));
+    public static final ValueType<Double> DECIMAL = new ValueType<>("number", s -> number(s, Double::valueOf,
+            "a number"), d -> java.math.BigDecimal.valueOf(d).stripTrailingZeros().toPlainString());
     public static final ValueType<Boolean> BOOLEAN = of("boolean", ValueType::bool);
     public static final ValueType<Integer> PORT = of("port", s -> {
         int p = number(s, Integer::valueOf, "a port number");
