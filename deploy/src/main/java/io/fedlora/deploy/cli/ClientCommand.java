@@ -21,34 +21,17 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Mixin;
 
 /** Runs a client node: trains on local data whenever the coordinator selects it. */
-@Command(name = "client", mixinStandardHelpOptions = true, modelTransformer = ClientCommand.DeclaredOptions.class,
+@Command(name = "client", mixinStandardHelpOptions = true, modelTransformer = SettingOptions.Declared.class,
         description = {"Run a client node. Training data stays on this machine; only updates are sent.",
             "Every setting may also come from --config FILE or a FEDLORA_ environment variable: docs/configuration.md."})
 public final class ClientCommand implements Callable<Integer> {
 
-    /** Adds an option for every declared setting (picocli calls this before parsing). */
-    public static final class DeclaredOptions implements CommandLine.IModelTransformer {
-        @Override
-        public CommandSpec transform(CommandSpec spec) {
-            SettingOptions.addTo(spec, AgentSettings.DEF);
-            return spec;
-        }
-    }
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "Settings as 'key = value' lines (docs/configuration.md); the environment (FEDLORA_KEY)"
-                    + " and flags override them.")
-    Path configFile;
+    @Mixin
+    ConfigFileOption configFile = new ConfigFileOption();
 
     private PrivacyBudget budget(ConfigValues config) {
         return config.find(PRIVACY_BUDGET).filter(b -> !b.isEmpty())
@@ -57,7 +40,7 @@ public final class ClientCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ConfigValues config = SettingOptions.resolve(spec, AgentSettings.DEF, configFile, System.getenv());
+        ConfigValues config = configFile.resolve(AgentSettings.DEF, System.getenv());
         Path model = config.get(MODEL);
         String sha = CheckpointFiles.sha256(model);
         var examples = JsonlExamples.read(config.get(DATA));

@@ -25,18 +25,15 @@ import java.util.Optional;
 import io.fedlora.coordinator.ObservabilitySettings;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Mixin;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.profiles.ProfileFile;
 
 /** Runs a coordinator until it is stopped (SIGTERM / Ctrl-C). */
-@Command(name = "coordinator", mixinStandardHelpOptions = true, modelTransformer = CoordinatorCommand.DeclaredOptions.class,
+@Command(name = "coordinator", mixinStandardHelpOptions = true, modelTransformer = SettingOptions.Declared.class,
         description = {"Run a coordinator; its state (jobs, rounds, nodes, adapters) lives in --data-dir, or in the"
                 + " PostgreSQL database of --store and the blob location of --blobs.",
             "Every connection is mutual TLS 1.3. On first start it creates a CA in DATA_DIR/pki (ca.key mode 0600;"
@@ -45,22 +42,8 @@ import software.amazon.awssdk.profiles.ProfileFile;
             "Every setting may also come from --config FILE or a FEDLORA_ environment variable: docs/configuration.md."})
 public final class CoordinatorCommand implements Callable<Integer> {
 
-    /** Adds an option for every declared setting (picocli calls this before parsing). */
-    public static final class DeclaredOptions implements CommandLine.IModelTransformer {
-        @Override
-        public CommandSpec transform(CommandSpec spec) {
-            SettingOptions.addTo(spec, CoordinatorSettings.DEF);
-            return spec;
-        }
-    }
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "Settings as 'key = value' lines (docs/configuration.md); the environment (FEDLORA_KEY)"
-                    + " and flags override them.")
-    Path configFile;
+    @Mixin
+    ConfigFileOption configFile = new ConfigFileOption();
 
     /** The resolved settings; set at the start of {@link #call()}. */
     private ConfigValues config;
@@ -136,7 +119,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        config = SettingOptions.resolve(spec, DEF, configFile, System.getenv());
+        config = configFile.resolve(DEF, System.getenv());
         List<FaultHold> faultHolds = config.find(FAULT_HOLDS).orElse(List.of());
         if (!faultHolds.isEmpty()) {
             Map<String, Duration> holds = new HashMap<>();

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
@@ -17,6 +18,23 @@ import picocli.CommandLine.ParseResult;
  * declarations parse and check it, so a flag, a variable and a file line get the same rules.
  */
 final class SettingOptions {
+
+    /** Which declarations give which command its options. */
+    private static final Map<String, ConfigDef> BY_COMMAND = Map.of("coordinator", CoordinatorSettings.DEF,
+            "client", AgentSettings.DEF);
+
+    /** Adds the declared options of the command picocli is building (it calls this before parsing). */
+    public static final class Declared implements CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            ConfigDef def = BY_COMMAND.get(spec.name());
+            if (def == null) {
+                throw new IllegalStateException("no settings are declared for the command " + spec.name());
+            }
+            addTo(spec, def);
+            return spec;
+        }
+    }
 
     private SettingOptions() {
     }
