@@ -20,7 +20,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/** Every setting of {@code fedlora client} (the agent), declared once; the flags, the env vars and docs/configuration.md follow. */
+/**
+ * Every setting of {@code fedlora client} (the agent), declared once: its flag, its environment variable
+ * and its row in docs/configuration.md follow from here.
+ */
 public final class AgentSettings {
 
     private static final ValueType<BaseQuantization> QUANTIZATION = new ValueType<>("none|nf4",

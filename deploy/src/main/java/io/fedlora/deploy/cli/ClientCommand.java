@@ -27,7 +27,8 @@ import picocli.CommandLine.Mixin;
 /** Runs a client node: trains on local data whenever the coordinator selects it. */
 @Command(name = "client", mixinStandardHelpOptions = true, modelTransformer = SettingOptions.Declared.class,
         description = {"Run a client node. Training data stays on this machine; only updates are sent.",
-            "Every setting may also come from --config FILE or a FEDLORA_ environment variable: docs/configuration.md."})
+            "Every setting may also come from --config FILE or a FEDLORA_ environment variable:"
+                + " docs/configuration.md."})
 public final class ClientCommand implements Callable<Integer> {
 
     @Mixin

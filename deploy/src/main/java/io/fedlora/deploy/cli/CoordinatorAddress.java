@@ -18,7 +18,8 @@ public final class CoordinatorAddress {
 
     static final String CREDENTIALS_ENV = "FEDLORA_CREDENTIALS";
 
-    @Option(names = "--coordinator", paramLabel = "HOST:PORT", defaultValue = CoordinatorConfig.DEFAULT_HOST + ":" + CoordinatorConfig.DEFAULT_PORT,
+    @Option(names = "--coordinator", paramLabel = "HOST:PORT",
+            defaultValue = CoordinatorConfig.DEFAULT_HOST + ":" + CoordinatorConfig.DEFAULT_PORT,
             description = "Coordinator address (default: ${DEFAULT-VALUE}).")
     String target;
 

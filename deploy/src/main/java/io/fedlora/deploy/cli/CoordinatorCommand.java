@@ -39,7 +39,8 @@ import software.amazon.awssdk.profiles.ProfileFile;
             "Every connection is mutual TLS 1.3. On first start it creates a CA in DATA_DIR/pki (ca.key mode 0600;"
                 + " ca.crt is what clients trust) unless --ca-cert/--ca-key name one, and writes the local admin's"
                 + " client credentials to DATA_DIR/pki/admin (for 'fedlora admin --credentials').",
-            "Every setting may also come from --config FILE or a FEDLORA_ environment variable: docs/configuration.md."})
+            "Every setting may also come from --config FILE or a FEDLORA_ environment variable:"
+                + " docs/configuration.md."})
 public final class CoordinatorCommand implements Callable<Integer> {
 
     @Mixin
@@ -56,7 +57,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
 
     private LoadLimits loadLimits() {
         return new LoadLimits(config.get(MAX_CALLS_PER_SECOND), config.get(MAX_CALL_BURST),
-                config.get(MAX_ENROLL_CALLS_PER_SECOND), config.get(MAX_ENROLL_BURST), config.get(MAX_STREAMS_PER_CLIENT),
+                config.get(MAX_ENROLL_CALLS_PER_SECOND), config.get(MAX_ENROLL_BURST),
+                config.get(MAX_STREAMS_PER_CLIENT),
                 config.get(MAX_ENROLLMENT_TOKENS));
     }
 
@@ -67,7 +69,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
         int port = config.find(DASHBOARD_PORT).orElse(config.get(PORT) == 0 ? 0 : DashboardSettings.DEFAULT_PORT);
         DashboardSettings d = DashboardSettings.defaults().withPort(port);
         d = config.find(DASHBOARD_HOST).map(d::withHost).orElse(d);
-        return config.isSet(DASHBOARD_CERT) ? d.withCertificate(config.get(DASHBOARD_CERT), config.get(DASHBOARD_KEY)) : d;
+        return config.isSet(DASHBOARD_CERT)
+                ? d.withCertificate(config.get(DASHBOARD_CERT), config.get(DASHBOARD_KEY)) : d;
     }
 
     private TlsSettings tls() throws IOException {
@@ -98,7 +101,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
             return DatabaseSettings.embedded(config.get(DATA_DIR));
         }
         Optional<Path> file = config.find(STORE_PASSWORD_FILE);
-        Optional<SecretBytes> password = file.isPresent() ? Optional.of(readSecret(file.get())) : config.find(STORE_PASSWORD);
+        Optional<SecretBytes> password = file.isPresent() ? Optional.of(readSecret(file.get()))
+                : config.find(STORE_PASSWORD);
         return DatabaseSettings.jdbc(url.get(), config.get(STORE_USER), password);
     }
 

@@ -23,7 +23,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/** Every setting of {@code fedlora coordinator}, declared once; the flags, the env vars and docs/configuration.md follow. */
+/**
+ * Every setting of {@code fedlora coordinator}, declared once: its flag, its environment variable and its
+ * row in docs/configuration.md follow from here.
+ */
 public final class CoordinatorSettings {
 
     /** A crash-test pause at a round's aggregate or publish point. */
@@ -35,7 +38,8 @@ public final class CoordinatorSettings {
     private static final ValueType<FaultHold> FAULT_HOLD = ValueType.of("POINT=MILLIS", s -> {
         int eq = s.indexOf('=');
         try {
-            return new FaultHold(s.substring(0, Math.max(eq, 0)), Duration.ofMillis(Long.parseLong(s.substring(eq + 1))));
+            return new FaultHold(s.substring(0, Math.max(eq, 0)),
+                    Duration.ofMillis(Long.parseLong(s.substring(eq + 1))));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("must be POINT=MILLIS, e.g. aggregate=1500");
         }
@@ -68,8 +72,8 @@ public final class CoordinatorSettings {
     public static final Setting<Path> S3_CREDENTIALS_FILE = Setting.define("s3.credentials-file", PATH)
             .paramLabel("FILE").defaultText("the SDK's usual places (environment, ~/.aws/credentials)")
             .doc("An AWS credentials file (profile [default]) for --blobs s3://....").build();
-    public static final Setting<String> HOST = Setting.define("host", STRING).defaultValue(CoordinatorConfig.DEFAULT_HOST)
-            .paramLabel("HOST").doc("Address to bind.").build();
+    public static final Setting<String> HOST = Setting.define("host", STRING)
+            .defaultValue(CoordinatorConfig.DEFAULT_HOST).paramLabel("HOST").doc("Address to bind.").build();
     public static final Setting<Integer> PORT = Setting.define("port", ValueType.PORT)
             .defaultValue(CoordinatorConfig.DEFAULT_PORT).doc("gRPC port; 0 picks a free one.").build();
     public static final Setting<Integer> DASHBOARD_PORT = Setting.define("dashboard.port", ValueType.PORT)
