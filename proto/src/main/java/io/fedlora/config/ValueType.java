@@ -19,6 +19,8 @@ import java.util.function.Function;
  */
 public record ValueType<T>(String name, Function<String, T> parser, Function<T, String> formatter) {
 
+    private static final String LIST_OF = "list of ";
+
     public static final ValueType<String> STRING = of("string", s -> s);
     public static final ValueType<Path> PATH = of("path", ValueType::path);
     public static final ValueType<URI> URL = of("URL", ValueType::url);
@@ -50,7 +52,7 @@ public record ValueType<T>(String name, Function<String, T> parser, Function<T, 
 
     /** A comma-separated list of {@code element}, blanks around commas ignored. */
     public static <T> ValueType<List<T>> list(ValueType<T> element) {
-        return new ValueType<>("list of " + element.name(), s -> {
+        return new ValueType<>(LIST_OF + element.name(), s -> {
             List<T> out = new ArrayList<>();
             for (String part : s.split(",")) {
                 if (!part.isBlank()) {
@@ -59,6 +61,11 @@ public record ValueType<T>(String name, Function<String, T> parser, Function<T, 
             }
             return List.copyOf(out);
         }, l -> String.join(",", l.stream().map(element.formatter()).toList()));
+    }
+
+    /** Made by {@link #list}: its flag may be repeated. */
+    public boolean isList() {
+        return name.startsWith(LIST_OF);
     }
 
     public T parse(String text) {

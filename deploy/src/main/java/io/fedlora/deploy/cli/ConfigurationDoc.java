@@ -35,7 +35,8 @@ public final class ConfigurationDoc {
                 # Configuration
 
                 <!-- Generated from CoordinatorSettings and AgentSettings by io.fedlora.deploy.cli.ConfigurationDoc;
-                     edit the declarations, not this page (ConfigurationDocTest fails when it is stale). -->
+                     edit the declarations, not this page (ConfigurationDocTest fails when it is stale).
+                     Regenerate: %s -->
 
                 Every setting of `fedlora coordinator` and `fedlora client` is declared once, with its type,
                 default, rule and description, and can be given in three ways. Later ones win:
@@ -59,7 +60,7 @@ public final class ConfigurationDoc {
 
                 Example files: `deploy/dist/conf/coordinator.properties` and `deploy/dist/conf/agent.properties`
                 (in the release archive's `conf/`).
-                """);
+                """.formatted(REGENERATE));
         for (ConfigDef def : PROGRAMS) {
             md.append("\n## ").append(def.program()).append("\n\n");
             md.append("| key | flag | environment variable | type | default | description |\n");

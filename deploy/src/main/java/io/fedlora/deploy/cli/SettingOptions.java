@@ -52,7 +52,7 @@ final class SettingOptions {
             return b.arity("0").type(boolean.class).build();
         }
         b.paramLabel(s.paramLabel()).arity("1");
-        if (s.type().name().startsWith("list of")) {
+        if (s.type().isList()) {
             b.type(List.class).auxiliaryTypes(String.class).splitRegex(",");
         } else {
             b.type(String.class);
