@@ -18,8 +18,8 @@ import java.util.List;
  *
  * @param dataDir where the PKI lives, and by default the database ({@code fedlora.mv.db}) and adapter
  *     blobs ({@code blobs/})
- * @param host address to bind; default 127.0.0.1
- * @param port TCP port; 0 picks a free one (see {@link CoordinatorServer#port()})
+ * @param host address to bind; default {@value #DEFAULT_HOST}
+ * @param port TCP port, default {@value #DEFAULT_PORT}; 0 picks a free one (see {@link CoordinatorServer#port()})
  * @param tls mutual TLS 1.3 with the coordinator's CA (the default); null only with
  *     {@code insecureTransport}
  * @param heartbeatInterval how often connected nodes get a heartbeat on their Connect stream
@@ -36,7 +36,8 @@ import java.util.List;
  * @param database the store's database: by default the embedded H2 file in {@code dataDir}
  * @param blobs where adapter blobs live: by default {@code dataDir/blobs}
  * @param observability health checks, the metrics token and trace export
- * @param dashboard the HTTPS dashboard and REST API: on by default at port 7443; when the gRPC port
+ * @param dashboard the HTTPS dashboard and REST API: on by default at port
+ *     {@value DashboardSettings#DEFAULT_PORT}; when the gRPC port
  *     is 0 (tests) and the dashboard's was not set, its port is 0 too; it needs TLS, so a
  *     coordinator with {@code insecureTransport} serves it only with the operator's own certificate
  */
@@ -204,7 +205,7 @@ public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings
             return this;
         }
 
-        /** The dashboard's listener; without this, on at port 7443 (port 0 when the gRPC port is 0). */
+        /** The dashboard's listener; without this, on at its default port (port 0 when the gRPC port is 0). */
         public Builder dashboard(DashboardSettings v) {
             dashboard = v;
             return this;

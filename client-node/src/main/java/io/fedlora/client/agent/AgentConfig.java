@@ -51,6 +51,9 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
         void onEncoded(String jobId, int round, int[] encoded) throws java.io.IOException;
     }
 
+    /** SecAgg+ needs at least three clients for a sum to hide each one's update. */
+    public static final int DEFAULT_MIN_SECURE_COHORT = 3;
+
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{64}");
 
     public AgentConfig {
@@ -94,7 +97,7 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
         if (renewal == null) {
             p.add("renewal: required (RenewalPolicy.defaults())");
         }
-        if (minSecureCohort < 3) {
+        if (minSecureCohort < DEFAULT_MIN_SECURE_COHORT) {
             p.add("minSecureCohort: must be >= 3 (SecAgg+ needs at least 3 clients), got " + minSecureCohort);
         }
         if (!p.isEmpty()) {
@@ -123,7 +126,7 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
         private Duration callTimeout = Duration.ofMinutes(2);
         private io.fedlora.client.privacy.PrivacyBudget privacyBudget;
         private boolean insecurePlaintext;
-        private int minSecureCohort = 3;
+        private int minSecureCohort = DEFAULT_MIN_SECURE_COHORT;
         private EncodedUpdateListener encodedUpdateListener = (job, round, encoded) -> { };
         private java.util.Optional<io.fedlora.client.tls.EnrollmentToken> enrollmentToken = java.util.Optional.empty();
         private java.util.Optional<Path> caCertificateFile = java.util.Optional.empty();

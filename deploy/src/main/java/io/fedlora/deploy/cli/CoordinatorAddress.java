@@ -1,5 +1,7 @@
 package io.fedlora.deploy.cli;
 
+import io.fedlora.coordinator.CoordinatorConfig;
+
 import io.fedlora.client.tls.CoordinatorChannels;
 import io.fedlora.crypto.pki.InvalidCertificateException;
 import io.fedlora.crypto.pki.TlsCredentials;
@@ -16,7 +18,8 @@ public final class CoordinatorAddress {
 
     static final String CREDENTIALS_ENV = "FEDLORA_CREDENTIALS";
 
-    @Option(names = "--coordinator", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7070",
+    @Option(names = "--coordinator", paramLabel = "HOST:PORT",
+            defaultValue = CoordinatorConfig.DEFAULT_HOST + ":" + CoordinatorConfig.DEFAULT_PORT,
             description = "Coordinator address (default: ${DEFAULT-VALUE}).")
     String target;
 

@@ -1,5 +1,7 @@
 package io.fedlora.deploy.cli;
 
+import static io.fedlora.deploy.cli.CoordinatorSettings.*;
+
 import io.fedlora.coordinator.CoordinatorConfig;
 import io.fedlora.coordinator.CoordinatorServer;
 import io.fedlora.coordinator.limits.LoadLimits;
@@ -8,211 +10,77 @@ import io.fedlora.coordinator.web.DashboardSettings;
 import io.fedlora.crypto.SecretBytes;
 import io.fedlora.coordinator.store.BlobSettings;
 import io.fedlora.coordinator.store.DatabaseSettings;
+import io.fedlora.config.ConfigValues;
+import io.fedlora.coordinator.round.FaultHolds;
+import io.fedlora.deploy.cli.CoordinatorSettings.FaultHold;
 import java.io.IOException;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import io.fedlora.coordinator.ObservabilitySettings;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.profiles.ProfileFile;
 
 /** Runs a coordinator until it is stopped (SIGTERM / Ctrl-C). */
-@Command(name = "coordinator", mixinStandardHelpOptions = true,
+@Command(name = "coordinator", mixinStandardHelpOptions = true, modelTransformer = SettingOptions.Declared.class,
         description = {"Run a coordinator; its state (jobs, rounds, nodes, adapters) lives in --data-dir, or in the"
                 + " PostgreSQL database of --store and the blob location of --blobs.",
             "Every connection is mutual TLS 1.3. On first start it creates a CA in DATA_DIR/pki (ca.key mode 0600;"
                 + " ca.crt is what clients trust) unless --ca-cert/--ca-key name one, and writes the local admin's"
-                + " client credentials to DATA_DIR/pki/admin (for 'fedlora admin --credentials')."})
+                + " client credentials to DATA_DIR/pki/admin (for 'fedlora admin --credentials').",
+            "Every setting may also come from --config FILE or a FEDLORA_ environment variable:"
+                + " docs/configuration.md."})
 public final class CoordinatorCommand implements Callable<Integer> {
 
-    static final String STORE_PASSWORD_ENV = "FEDLORA_STORE_PASSWORD";
+    @Mixin
+    ConfigFileOption configFile = new ConfigFileOption();
 
-    @Option(names = "--data-dir", required = true,
-            description = "State directory: the CA (pki/) and, unless --store and --blobs say otherwise, the H2"
-                    + " database and adapter blobs.")
-    Path dataDir;
-
-    @Option(names = "--store", paramLabel = "JDBC_URL",
-            description = "The store's database, e.g. jdbc:postgresql://db.example:5432/fedlora (default: the embedded"
-                    + " H2 file in --data-dir). Never put the password in the URL: use --store-password-file or the"
-                    + " environment variable " + STORE_PASSWORD_ENV + ".")
-    String storeUrl;
-
-    @Option(names = "--store-user", paramLabel = "NAME", description = "The database user for --store.")
-    String storeUser = "";
-
-    @Option(names = "--store-password-file", paramLabel = "FILE",
-            description = "A file holding the database password for --store (one line).")
-    Path storePasswordFile;
-
-    @Option(names = "--blobs", paramLabel = "DIR|s3://BUCKET/PREFIX",
-            description = "Where adapter versions are kept: a directory, or an S3-compatible bucket shared by several"
-                    + " coordinator hosts (default: DATA_DIR/blobs). S3 credentials come from the environment"
-                    + " (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or --s3-credentials-file.")
-    String blobs;
-
-    @Option(names = "--s3-endpoint", paramLabel = "URL",
-            description = "The S3-compatible server for --blobs s3://... (MinIO, Ceph, ...); omit for AWS S3.")
-    URI s3Endpoint;
-
-    @Option(names = "--s3-region", paramLabel = "REGION", defaultValue = "${env:AWS_REGION:-us-east-1}",
-            description = "The bucket's region (default: $AWS_REGION, else us-east-1).")
-    String s3Region;
-
-    @Option(names = "--s3-credentials-file", paramLabel = "FILE",
-            description = "An AWS credentials file (profile [default]) for --blobs s3://...; without it the SDK's usual"
-                    + " places (environment, ~/.aws/credentials).")
-    Path s3CredentialsFile;
-
-    @Option(names = "--host", defaultValue = CoordinatorConfig.DEFAULT_HOST,
-            description = "Address to bind (default: ${DEFAULT-VALUE}).")
-    String host;
-
-    @Option(names = "--port", defaultValue = "7070", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
-    int port;
-
-    @Option(names = "--dashboard-port", paramLabel = "PORT",
-            description = "HTTPS port of the dashboard and REST API (default: 7443; 0 when --port is 0).")
-    Integer dashboardPort;
-
-    @Option(names = "--dashboard-host", paramLabel = "HOST", description = "Address the dashboard binds (default: --host).")
-    String dashboardHost;
-
-    @Option(names = "--no-dashboard", description = "Serve no dashboard or REST API.")
-    boolean noDashboard;
-
-    @Option(names = "--dashboard-cert", paramLabel = "FILE",
-            description = "The dashboard's own PEM certificate chain (default: one issued by the coordinator's CA).")
-    Path dashboardCert;
-
-    @Option(names = "--dashboard-key", paramLabel = "FILE", description = "The PEM (PKCS#8) key of --dashboard-cert.")
-    Path dashboardKey;
-
-    @Option(names = "--ca-cert", paramLabel = "FILE",
-            description = "Use this CA certificate (PEM) instead of creating one; needs --ca-key.")
-    Path caCert;
-
-    @Option(names = "--ca-key", paramLabel = "FILE", description = "The supplied CA's private key (PEM, mode 0600).")
-    Path caKey;
-
-    @Option(names = "--ca-key-password-file", paramLabel = "FILE",
-            description = "Encrypt the created CA key with the password in FILE (or decrypt a supplied one).")
-    Path caKeyPasswordFile;
-
-    @Option(names = "--tls-name", paramLabel = "HOST", split = ",",
-            description = "More DNS names or IP addresses for the server certificate (it always names localhost, "
-                    + "127.0.0.1 and --host), e.g. the name clients use across the network.")
-    List<String> tlsNames = new ArrayList<>();
-
-    @Option(names = "--client-cert-days", defaultValue = "365",
-            description = "Validity of certificates issued at enrollment, in days (default: ${DEFAULT-VALUE}).")
-    int clientCertDays;
-
-    @Option(names = "--insecure-transport",
-            description = "DEVELOPMENT ONLY: plaintext gRPC without client certificates; anyone who reaches the port can"
-                    + " do anything.")
-    boolean insecureTransport;
-
-    @Option(names = "--insecure-plaintext",
-            description = "DEVELOPMENT ONLY: also run jobs without secure aggregation, whose updates arrive in the clear.")
-    boolean insecurePlaintext;
-
-    @Option(names = "--max-calls-per-second", paramLabel = "N", defaultValue = "" + LoadLimits.DEFAULT_CALLS_PER_SECOND,
-            description = "Calls per second one client (per certificate) may make, sustained (default: ${DEFAULT-VALUE}).")
-    double callsPerSecond;
-
-    @Option(names = "--max-call-burst", paramLabel = "N", defaultValue = "" + LoadLimits.DEFAULT_CALL_BURST,
-            description = "Calls one client may make at once after a quiet spell (default: ${DEFAULT-VALUE}).")
-    int callBurst;
-
-    @Option(names = "--max-enroll-calls-per-second", paramLabel = "N",
-            defaultValue = "" + LoadLimits.DEFAULT_ANONYMOUS_CALLS_PER_SECOND,
-            description = "Calls per second from one IP address without a client certificate (enrollment), sustained"
-                    + " (default: ${DEFAULT-VALUE}).")
-    double anonymousCallsPerSecond;
-
-    @Option(names = "--max-enroll-burst", paramLabel = "N", defaultValue = "" + LoadLimits.DEFAULT_ANONYMOUS_BURST,
-            description = "Such calls from one address at once (default: ${DEFAULT-VALUE}).")
-    int anonymousBurst;
-
-    @Option(names = "--max-streams-per-client", paramLabel = "N", defaultValue = "" + LoadLimits.DEFAULT_STREAMS_PER_CLIENT,
-            description = "Streaming calls (Connect, FetchAdapter, SubmitUpdate, WatchJob, DownloadAdapter) one client"
-                    + " may have open at once (default: ${DEFAULT-VALUE}).")
-    int streamsPerClient;
-
-    @Option(names = "--max-enrollment-tokens", paramLabel = "N",
-            defaultValue = "" + LoadLimits.DEFAULT_OUTSTANDING_ENROLLMENT_TOKENS,
-            description = "Enrollment tokens that may be outstanding (neither used nor expired) at once"
-                    + " (default: ${DEFAULT-VALUE}).")
-    int outstandingEnrollmentTokens;
-
-    @Option(names = "--metrics-token-file", paramLabel = "FILE",
-            description = "Require 'Authorization: Bearer TOKEN' on GET /metrics, TOKEN being this file's first line"
-                    + " (default: /metrics is readable without sign-in; it carries no secret).")
-    Path metricsTokenFile;
-
-    @Option(names = "--fault-hold", hidden = true, paramLabel = "POINT=MILLIS",
-            description = "Crash testing: stop this long at a round's aggregate or publish point (CoordinatorCrashIT).")
-    java.util.Map<String, Long> faultHold;
-
-    @Option(names = "--otlp-endpoint", paramLabel = "URL",
-            description = "Send OpenTelemetry traces (a span per round, a child per stage) to this OTLP/HTTP"
-                    + " collector, e.g. http://collector:4318 (default: no traces are sent).")
-    java.net.URI otlpEndpoint;
+    /** The resolved settings; set at the start of {@link #call()}. */
+    private ConfigValues config;
 
     private ObservabilitySettings observability() {
         ObservabilitySettings o = ObservabilitySettings.defaults();
-        if (metricsTokenFile != null) {
-            o = o.withMetricsTokenFile(metricsTokenFile);
-        }
-        return otlpEndpoint != null ? o.withOtlpEndpoint(otlpEndpoint) : o;
+        o = config.find(METRICS_TOKEN_FILE).map(o::withMetricsTokenFile).orElse(o);
+        return config.find(OTLP_ENDPOINT).map(o::withOtlpEndpoint).orElse(o);
     }
 
     private LoadLimits loadLimits() {
-        return new LoadLimits(callsPerSecond, callBurst, anonymousCallsPerSecond, anonymousBurst, streamsPerClient,
-                outstandingEnrollmentTokens);
+        return new LoadLimits(config.get(MAX_CALLS_PER_SECOND), config.get(MAX_CALL_BURST),
+                config.get(MAX_ENROLL_CALLS_PER_SECOND), config.get(MAX_ENROLL_BURST),
+                config.get(MAX_STREAMS_PER_CLIENT),
+                config.get(MAX_ENROLLMENT_TOKENS));
     }
 
     private DashboardSettings dashboard() {
-        if (noDashboard) {
+        if (!config.get(DASHBOARD_ENABLED)) {
             return DashboardSettings.disabled();
         }
-        if ((dashboardCert == null) != (dashboardKey == null)) {
-            throw new IllegalArgumentException("--dashboard-cert and --dashboard-key go together");
-        }
-        DashboardSettings d = DashboardSettings.defaults()
-                .withPort(dashboardPort != null ? dashboardPort : port == 0 ? 0 : DashboardSettings.DEFAULT_PORT);
-        if (dashboardHost != null) {
-            d = d.withHost(dashboardHost);
-        }
-        return dashboardCert == null ? d : d.withCertificate(dashboardCert, dashboardKey);
+        int port = config.find(DASHBOARD_PORT).orElse(config.get(PORT) == 0 ? 0 : DashboardSettings.DEFAULT_PORT);
+        DashboardSettings d = DashboardSettings.defaults().withPort(port);
+        d = config.find(DASHBOARD_HOST).map(d::withHost).orElse(d);
+        return config.isSet(DASHBOARD_CERT)
+                ? d.withCertificate(config.get(DASHBOARD_CERT), config.get(DASHBOARD_KEY)) : d;
     }
 
     private TlsSettings tls() throws IOException {
-        TlsSettings t = TlsSettings.generatedCa().withServerNames(tlsNames)
-                .withClientCertificateValidity(Duration.ofDays(clientCertDays));
-        if ((caCert == null) != (caKey == null)) {
-            throw new IllegalArgumentException("--ca-cert and --ca-key go together");
+        TlsSettings t = TlsSettings.generatedCa().withServerNames(config.get(TLS_NAMES))
+                .withClientCertificateValidity(Duration.ofDays(config.get(CLIENT_CERT_DAYS)));
+        if (config.isSet(CA_CERT)) {
+            t = t.withSuppliedCa(config.get(CA_CERT), config.get(CA_KEY));
         }
-        if (caCert != null) {
-            t = t.withSuppliedCa(caCert, caKey);
-        }
-        if (caKeyPasswordFile != null) {
-            t = t.withCaKeyPassword(readSecret(caKeyPasswordFile));
-        }
-        return t;
+        Optional<Path> caKeyPassword = config.find(CA_KEY_PASSWORD_FILE);
+        return caKeyPassword.isPresent() ? t.withCaKeyPassword(readSecret(caKeyPassword.get())) : t;
     }
 
     /** A password file's contents without the line end an editor leaves. */
@@ -228,47 +96,44 @@ public final class CoordinatorCommand implements Callable<Integer> {
     }
 
     private DatabaseSettings database() throws IOException {
-        String fromEnv = System.getenv(STORE_PASSWORD_ENV);
-        if (storeUrl == null) {
-            if (storePasswordFile != null || !storeUser.isEmpty()) {
-                throw new IllegalArgumentException("--store-user and --store-password-file go with --store");
-            }
-            return DatabaseSettings.embedded(dataDir);
+        Optional<String> url = config.find(STORE_URL);
+        if (url.isEmpty()) {
+            return DatabaseSettings.embedded(config.get(DATA_DIR));
         }
-        if (storePasswordFile != null && fromEnv != null) {
-            throw new IllegalArgumentException("the store password is given twice: --store-password-file and "
-                    + STORE_PASSWORD_ENV + "; keep one");
-        }
-        Optional<SecretBytes> password = storePasswordFile != null ? Optional.of(readSecret(storePasswordFile))
-                : Optional.ofNullable(fromEnv).map(p -> SecretBytes.copyOf(p.getBytes(StandardCharsets.UTF_8)));
-        return DatabaseSettings.jdbc(storeUrl, storeUser, password);
+        Optional<Path> file = config.find(STORE_PASSWORD_FILE);
+        Optional<SecretBytes> password = file.isPresent() ? Optional.of(readSecret(file.get()))
+                : config.find(STORE_PASSWORD);
+        return DatabaseSettings.jdbc(url.get(), config.get(STORE_USER), password);
     }
 
     private BlobSettings blobSettings() {
-        if (blobs == null || !blobs.startsWith("s3://")) {
-            if (s3Endpoint != null || s3CredentialsFile != null) {
-                throw new IllegalArgumentException("--s3-endpoint and --s3-credentials-file go with --blobs s3://...");
-            }
-            return BlobSettings.directory(blobs == null ? dataDir.resolve("blobs") : Path.of(blobs));
+        Optional<String> blobs = config.find(BLOBS);
+        if (blobs.isEmpty() || !blobs.get().startsWith("s3://")) {
+            return BlobSettings.directory(blobs.map(Path::of).orElse(config.get(DATA_DIR).resolve("blobs")));
         }
-        if (s3CredentialsFile != null && !Files.isReadable(s3CredentialsFile)) {
-            throw new IllegalArgumentException("--s3-credentials-file: cannot read " + s3CredentialsFile);
+        Optional<Path> credentialsFile = config.find(S3_CREDENTIALS_FILE);
+        if (credentialsFile.isPresent() && !Files.isReadable(credentialsFile.get())) {
+            throw new IllegalArgumentException("--s3-credentials-file: cannot read " + credentialsFile.get());
         }
-        AwsCredentialsProvider credentials = s3CredentialsFile == null ? DefaultCredentialsProvider.builder().build()
+        AwsCredentialsProvider credentials = credentialsFile.isEmpty() ? DefaultCredentialsProvider.builder().build()
                 : ProfileCredentialsProvider.builder().profileName("default").profileFile(ProfileFile.builder()
-                        .content(s3CredentialsFile).type(ProfileFile.Type.CREDENTIALS).build()).build();
-        return BlobSettings.s3(blobs, Optional.ofNullable(s3Endpoint), s3Region, credentials);
+                        .content(credentialsFile.get()).type(ProfileFile.Type.CREDENTIALS).build()).build();
+        return BlobSettings.s3(blobs.get(), config.find(S3_ENDPOINT), config.get(S3_REGION), credentials);
     }
 
     @Override
     public Integer call() throws Exception {
-        if (faultHold != null) {
-            java.util.Map<String, java.time.Duration> holds = new java.util.HashMap<>();
-            faultHold.forEach((point, ms) -> holds.put(point, java.time.Duration.ofMillis(ms)));
-            io.fedlora.coordinator.round.FaultHolds.configure(holds);
+        config = configFile.resolve(DEF, System.getenv());
+        List<FaultHold> faultHolds = config.find(FAULT_HOLDS).orElse(List.of());
+        if (!faultHolds.isEmpty()) {
+            Map<String, Duration> holds = new HashMap<>();
+            faultHolds.forEach(h -> holds.put(h.point(), h.hold()));
+            FaultHolds.configure(holds);
         }
-        CoordinatorServer server = CoordinatorServer.start(CoordinatorConfig.builder(dataDir).host(host).port(port)
-                .tls(tls()).insecureTransport(insecureTransport).insecurePlaintext(insecurePlaintext)
+        String host = config.get(HOST);
+        CoordinatorServer server = CoordinatorServer.start(CoordinatorConfig.builder(config.get(DATA_DIR)).host(host)
+                .port(config.get(PORT)).tls(tls()).insecureTransport(config.get(INSECURE_TRANSPORT))
+                .insecurePlaintext(config.get(INSECURE_PLAINTEXT))
                 .loadLimits(loadLimits()).database(database()).blobs(blobSettings()).observability(observability())
                 .dashboard(dashboard()).build());
         CountDownLatch stopped = new CountDownLatch(1);

@@ -11,6 +11,7 @@ import io.fedlora.proto.v1.LoraConfig;
 import io.fedlora.proto.v1.Strategy;
 import io.fedlora.proto.v1.StrategyOptions;
 import io.fedlora.proto.v1.TrainingConfig;
+import io.fedlora.rounds.SecureRoundSetup;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -103,7 +104,7 @@ public final class JobOptions {
             description = "Secure aggregation: cap on a client's example weight (default: ${DEFAULT-VALUE}).")
     public int secaggMaxWeight;
 
-    @Option(names = "--secagg-stage-timeout", defaultValue = "30",
+    @Option(names = "--secagg-stage-timeout", defaultValue = "" + SecureRoundSetup.DEFAULT_STAGE_TIMEOUT_SECONDS,
             description = "Secure aggregation: seconds for each key-exchange and unmasking stage (default: ${DEFAULT-VALUE}).")
     public int secaggStageTimeout;
 

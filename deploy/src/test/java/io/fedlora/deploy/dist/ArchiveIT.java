@@ -40,7 +40,8 @@ class ArchiveIT {
             assertTrue(home.getFileName().toString().matches("fedlora-\\d.*"), "top directory " + home.getFileName());
             assertTrue(Files.getPosixFilePermissions(home.resolve("bin/fedlora")).contains(
                     PosixFilePermission.OWNER_EXECUTE), "bin/fedlora is executable");
-            for (String f : List.of("conf/logback.xml", "conf/coordinator.env", "conf/agent.env", "NOTICE", "README",
+            for (String f : List.of("conf/logback.xml", "conf/coordinator.env", "conf/agent.env",
+                    "conf/coordinator.properties", "conf/agent.properties", "NOTICE", "README",
                     "models/fedlora-tiny/config.json", "models/fedlora-tiny/model.safetensors",
                     "models/fedlora-tiny/tokenizer.json", "systemd/fedlora-coordinator.service",
                     "systemd/fedlora-agent.service", "lib/fedlora-deploy.jar")) {

@@ -1,0 +1,67 @@
+package io.fedlora.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code --config FILE}: every problem at once, each with its key and FILE:LINE, and no secret repeated. */
+class ConfigFileCliTest {
+
+    private static final String SECRET = "hunter2-not-for-logs";
+
+    @TempDir
+    Path dir;
+
+    private Path file(String text) throws Exception {
+        return Files.writeString(dir.resolve("settings.properties"), text);
+    }
+
+    @Test
+    void theCoordinatorReportsEveryProblemOfItsFileAtOnce() throws Exception {
+        Path f = file("# a comment\nport = abc\ndashbord.port = 7443\nclient-cert-days = 0\n");
+        CliRun r = CliRun.run("coordinator", "--config", f.toString(), "--dashboard-port", "99999");
+        assertEquals(2, r.exit(), r.err());
+        String err = r.err();
+        assertTrue(err.contains("5 problems"), err);
+        assertTrue(err.contains(f + ":3: unknown key 'dashbord.port'"), err);
+        assertTrue(err.contains("port: must be a port number, got 'abc' (" + f + ":2)"), err);
+        assertTrue(err.contains("dashboard.port: must be a port number in 0..65535, got '99999' (flag --dashboard-port)"),
+                err);
+        assertTrue(err.contains("client-cert-days: must be 1..3650 days, got '0' (" + f + ":4)"), err);
+        assertTrue(err.contains("data-dir: required; set --data-dir, FEDLORA_DATA_DIR"), err);
+    }
+
+    @Test
+    void aStorePasswordInTheFileIsNeverRepeated() throws Exception {
+        Path pw = Files.writeString(dir.resolve("pw"), SECRET);
+        Path f = file("data-dir = " + dir.resolve("data") + "\nstore.password = " + SECRET + "\n");
+        CliRun twice = CliRun.run("coordinator", "--config", f.toString(), "--port", "0", "--store",
+                "jdbc:postgresql://127.0.0.1:1/fedlora", "--store-password-file", pw.toString());
+        assertEquals(2, twice.exit(), twice.err());
+        assertTrue(twice.err().contains("the store password is given twice"), twice.err());
+        CliRun noStore = CliRun.run("coordinator", "--config", f.toString(), "--port", "0");
+        assertTrue(noStore.err().contains("go with --store"), noStore.err());
+        assertFalse((twice.out() + twice.err() + noStore.out() + noStore.err()).contains(SECRET));
+    }
+
+    @Test
+    void theClientReportsEveryProblemAndNoToken() throws Exception {
+        Path f = file("coordinator = 127.0.0.1:1\nmin-secure-cohort = 2\nenroll-token = " + SECRET + "!\n"
+                + "renew-before = soon\n");
+        CliRun r = CliRun.run("client", "--config", f.toString(), "--model", "models/fedlora-tiny");
+        assertEquals(2, r.exit(), r.err());
+        String err = r.err();
+        assertTrue(err.contains("min-secure-cohort: must be at least 3 (SecAgg+ needs 3 clients), got '2' (" + f + ":2)"),
+                err);
+        assertTrue(err.contains("enroll-token: an enrollment token is 1-128 characters of [A-Za-z0-9._-] (" + f + ":3)"),
+                err);
+        assertTrue(err.contains("renew-before: must be a percentage such as 33% or a time such as 30d, got 'soon'"), err);
+        assertTrue(err.contains("data: required") && err.contains("state-dir: required"), err);
+        assertFalse(err.contains(SECRET), err);
+    }
+}
