@@ -49,14 +49,33 @@ public final class MaskPrg {
 
   /** {@code target[i] += Σ_terms ±PRG(seed)[i]} (mod 2^32), for every i. */
   public static void accumulate(List<MaskTerm> terms, int[] target) {
+    accumulate(terms, target, 1);
+  }
+
+  /**
+   * {@link #accumulate(List, int[])} on up to {@code threads} threads of the common fork-join pool
+   * (the caller's included): each range of whole chunks expands every seed from its own counter
+   * block, so the result is identical whatever the thread count.
+   */
+  public static void accumulate(List<MaskTerm> terms, int[] target, int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+    }
     if (terms.isEmpty() || target.length == 0) {
       return;
     }
-    try (Streams streams = new Streams(terms)) {
-      for (int off = 0; off < target.length; off += CHUNK_WORDS) {
-        streams.addNext(target, off, Math.min(CHUNK_WORDS, target.length - off));
+    int chunks = (target.length + CHUNK_WORDS - 1) / CHUNK_WORDS;
+    int parts = Math.max(1, Math.min(threads, chunks));
+    IntStream ranges = IntStream.range(0, parts);
+    (parts > 1 ? ranges.parallel() : ranges).forEach(part -> {
+      int from = (int) ((long) chunks * part / parts) * CHUNK_WORDS;
+      int to = (int) Math.min(target.length, (long) chunks * (part + 1) / parts * CHUNK_WORDS);
+      try (Streams streams = new Streams(terms, from / 4L)) {
+        for (int off = from; off < to; off += CHUNK_WORDS) {
+          streams.addNext(target, off, Math.min(CHUNK_WORDS, to - off));
+        }
       }
-    }
+    });
   }
 
   /**

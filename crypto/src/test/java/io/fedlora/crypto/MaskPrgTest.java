@@ -57,6 +57,24 @@ class MaskPrgTest {
   }
 
   @Test
+  void unmaskingOnAnyThreadCountGivesTheSameSum() {
+    SecureRandom r = new SecureRandom();
+    Random pick = new Random(13);
+    for (int len : new int[] {1, 4096, 4097, 3 * 4096 + 5, 300_000}) {
+      List<MaskTerm> terms = List.of(MaskTerm.plus(SecretBytes.random(MaskPrg.SEED_SIZE, r)),
+          MaskTerm.minus(SecretBytes.random(MaskPrg.SEED_SIZE, r)), MaskTerm.minus(SecretBytes.random(MaskPrg.SEED_SIZE, r)));
+      int[] start = pick.ints(len).toArray();
+      int[] oneThread = start.clone();
+      MaskPrg.accumulate(terms, oneThread, 1);
+      for (int threads : new int[] {2, 3, 7, 64}) {
+        int[] many = start.clone();
+        MaskPrg.accumulate(terms, many, threads);
+        assertArrayEquals(oneThread, many, "len " + len + ", threads " + threads);
+      }
+    }
+  }
+
+  @Test
   void keystreamFromABlockEqualsSkippingToIt() {
     byte[] key = new byte[32];
     new SecureRandom().nextBytes(key);

@@ -57,7 +57,8 @@ final class SecureRound {
                 job.getLora().getAggregationMode());
         this.clientDp = setup.hasDistributedDp() ? SecureRoundSetup.distributedDp(setup,
                 UpdateCoordinates.of(job.getAdapterLayout(), job.getLora().getAggregationMode()).count()) : null;
-        this.server = SecAggServer.create(config);
+        // Unmasking is the coordinator's heaviest step of a round: give it every core.
+        this.server = SecAggServer.create(config).threads(Runtime.getRuntime().availableProcessors());
         this.asked = new HashSet<>(config.cohort().stream().map(ClientId::value).toList());
         ClientId widest = config.cohort().get(0);
         // Header bytes depend only on the ids' lengths: measure once with an empty vector.

@@ -42,6 +42,7 @@ public final class SecAggServer {
   private final Transcript transcript;
   private final int n;
   private final int t;
+  private int threads = 1;
   private ServerStage stage = ServerStage.COLLECTING_KEYS;
 
   private final SignedKeys[] keys;
@@ -85,6 +86,18 @@ public final class SecAggServer {
 
   public static SecAggServer create(RoundConfig config) {
     return new SecAggServer(config);
+  }
+
+  /**
+   * How many threads of the common fork-join pool {@link #finish} may use for the dropouts' key
+   * agreements and the mask expansion (default 1). The sum is the same for any count.
+   */
+  public SecAggServer threads(int count) {
+    if (count < 1) {
+      throw new IllegalArgumentException("threads must be >= 1, got " + count);
+    }
+    this.threads = count;
+    return this;
   }
 
   public ServerStage stage() {
@@ -428,24 +441,10 @@ public final class SecAggServer {
         throw abort(RoundAbortedException.Reason.INCONSISTENT_DEALER, uid,
             "rebuilt mask key does not match the advertised key");
       }
-      for (int v : contributingPeers) {
-        ClientId vid = config.clientAt(v);
-        SecretBytes dh;
-        try {
-          dh = sk.agree(keys[v].maskKey());
-        } catch (KeyAgreementException e) {
-          throw abort(RoundAbortedException.Reason.INCONSISTENT_DEALER, vid, "low-order mask key");
-        }
-        boolean vLower = v < u;
-        SecretBytes seed = vLower ? transcript.pairMaskSeed(dh, vid, uid)
-            : transcript.pairMaskSeed(dh, uid, vid);
-        dh.destroy();
-        // v added +PRG(s_uv) if its position is lower, −PRG otherwise: take the same back out.
-        terms.add(new MaskTerm(seed, vLower));
-      }
+      terms.addAll(pairTerms(u, sk, contributingPeers));
       sk.secret().destroy();
     }
-    MaskPrg.accumulate(terms, sum);
+    MaskPrg.accumulate(terms, sum, threads);
     terms.forEach(term -> term.seed().destroy());
     List<ClientId> contributors = new ArrayList<>();
     List<ClientId> dropped = new ArrayList<>();
@@ -455,6 +454,38 @@ public final class SecAggServer {
     result = new AggregateSum(sum, contributors, dropped);
     stage = ServerStage.COMPLETED;
     return result;
+  }
+
+  /**
+   * The pair masks dropout {@code u} shared with its contributing peers, to take back out of the
+   * sum; the agreements run on {@link #threads} threads, the checks after them on this one.
+   */
+  private List<MaskTerm> pairTerms(int u, X25519PrivateKey sk, List<Integer> peers) {
+    ClientId uid = config.clientAt(u);
+    java.util.stream.IntStream indices = java.util.stream.IntStream.range(0, peers.size());
+    List<MaskTerm> out = (threads > 1 ? indices.parallel() : indices).mapToObj(i -> {
+      int v = peers.get(i);
+      ClientId vid = config.clientAt(v);
+      SecretBytes dh;
+      try {
+        dh = sk.agree(keys[v].maskKey());
+      } catch (KeyAgreementException e) {
+        return null; // refused below, on the caller's thread
+      }
+      boolean vLower = v < u;
+      SecretBytes seed = vLower ? transcript.pairMaskSeed(dh, vid, uid) : transcript.pairMaskSeed(dh, uid, vid);
+      dh.destroy();
+      // v added +PRG(s_uv) if its position is lower, −PRG otherwise: take the same back out.
+      return new MaskTerm(seed, vLower);
+    }).toList();
+    for (int i = 0; i < out.size(); i++) {
+      if (out.get(i) == null) {
+        out.stream().filter(java.util.Objects::nonNull).forEach(term -> term.seed().destroy());
+        throw abort(RoundAbortedException.Reason.INCONSISTENT_DEALER, config.clientAt(peers.get(i)),
+            "low-order mask key");
+      }
+    }
+    return out;
   }
 
   private SecretBytes rebuild(List<ShamirShare> shares, ClientId owner, String what) {

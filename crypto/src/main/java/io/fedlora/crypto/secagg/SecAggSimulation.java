@@ -189,7 +189,8 @@ public final class SecAggSimulation {
     }
 
     SecAggClient[] clients = new SecAggClient[n];
-    Stages stages = new Stages(cohort, silentFrom, SecAggServer.create(config));
+    // The server gets the cores a client gets: a coordinator, alone in its process, has them all.
+    Stages stages = new Stages(cohort, silentFrom, SecAggServer.create(config).threads(o.clientThreads()));
     String aborted = null;
     int[] plainSum = new int[p + 1];
     boolean[] contributed = new boolean[n];
