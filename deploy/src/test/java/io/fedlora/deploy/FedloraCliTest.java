@@ -218,7 +218,7 @@ class FedloraCliTest {
         assertTrue(json.get("correct").asBoolean(), r.out());
         assertEquals(2, json.get("client_threads").asInt(), r.out());
         for (String field : new String[] {"client_ms", "client_ms_1_thread", "prg_floor_ms", "server_ms",
-                "client_floor_ratio", "client_floor_ratio_1_thread", "server_floor_ms", "server_floor_ratio"}) {
+                "client_floor_ratio", "client_floor_ratio_1_thread", "server_floor_ms", "server_floor_ratio", "server_ms_1_thread"}) {
             assertTrue(json.get(field).asDouble() > 0, field + " in " + r.out());
         }
         assertEquals(12000, json.get("raw_bytes_per_client").asLong(), r.out());

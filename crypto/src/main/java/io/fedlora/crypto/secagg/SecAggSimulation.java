@@ -87,12 +87,15 @@ public final class SecAggSimulation {
       String aborted,
       int clientThreads,
       double clientMsOneThread,
-      double serverFloorMs) {
+      double serverFloorMs,
+      double serverMsOneThread) {
 
-    Result withOneThreadBaseline(double ms) {
+    /** With the same round's figures on one thread per client and for the server. */
+    Result withOneThreadBaseline(Result oneThread) {
       return new Result(clients, params, dropout, neighbours, threshold, clientMs, serverMs,
           uploadBytesPerClient, rawBytesPerClient, correct, prgFloorMs, aesCtrGbPerSecond,
-          prgExpandGbPerSecond, contributors, droppedClients, aborted, clientThreads, ms, serverFloorMs);
+          prgExpandGbPerSecond, contributors, droppedClients, aborted, clientThreads, oneThread.clientMs(),
+          serverFloorMs, oneThread.serverMs());
     }
 
     public String toJson() {
@@ -103,12 +106,12 @@ public final class SecAggSimulation {
               + "\"aes_ctr_gb_per_s\":%.3f,\"prg_expand_gb_per_s\":%.3f,\"contributors\":%d,"
               + "\"dropped\":%d,\"aborted\":%s,\"client_threads\":%d,\"client_ms_1_thread\":%.3f,"
               + "\"client_floor_ratio\":%.3f,\"client_floor_ratio_1_thread\":%.3f,"
-              + "\"server_floor_ms\":%.3f,\"server_floor_ratio\":%.3f}",
+              + "\"server_floor_ms\":%.3f,\"server_floor_ratio\":%.3f,\"server_ms_1_thread\":%.3f}",
           clients, params, dropout, neighbours, threshold, clientMs, serverMs, uploadBytesPerClient,
           rawBytesPerClient, correct, prgFloorMs, aesCtrGbPerSecond, prgExpandGbPerSecond,
           contributors, droppedClients, aborted == null ? "null" : "\"" + aborted + "\"",
           clientThreads, clientMsOneThread, clientMs / prgFloorMs, clientMsOneThread / prgFloorMs,
-          serverFloorMs, serverMs / serverFloorMs);
+          serverFloorMs, serverMs / serverFloorMs, serverMsOneThread);
     }
   }
 
@@ -143,12 +146,12 @@ public final class SecAggSimulation {
     }
     Result r = simulate(o, secure, speeds);
     if (o.clientThreads() == 1) {
-      return r.withOneThreadBaseline(r.clientMs());
+      return r.withOneThreadBaseline(r);
     }
     // The same round (same seed) on one thread per client, as the single-core baseline.
     Result oneThread = simulate(new Options(o.clients(), o.params(), o.dropout(), o.corruptFraction(),
         o.seed(), 1), secure, speeds);
-    return r.withOneThreadBaseline(oneThread.clientMs());
+    return r.withOneThreadBaseline(oneThread);
   }
 
   private static Result simulate(Options o, SecureRandom secure, double[] speeds) {
@@ -248,7 +251,7 @@ public final class SecAggSimulation {
     double serverFloorMs = serverMaskExpansions(config, silentFrom, contributed) * 4.0 * p / (speeds[0] * 1e9) * 1e3;
     return new Result(n, p, o.dropout(), params.neighbours(), params.threshold(), clientMs,
         stages.serverNanos / 1e6, uploadPerClient, 4L * p, correct, floorMs, speeds[0], speeds[1],
-        contributors, n - contributors, aborted, o.clientThreads(), Double.NaN, serverFloorMs);
+        contributors, n - contributors, aborted, o.clientThreads(), Double.NaN, serverFloorMs, Double.NaN);
   }
 
   /**
