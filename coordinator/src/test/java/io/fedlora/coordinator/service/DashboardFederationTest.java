@@ -83,6 +83,13 @@ class DashboardFederationTest {
     /** Reads server-sent events until the server ends the stream: (event, data) pairs. */
     private static List<String[]> readEvents(HttpResponse<InputStream> r) throws Exception {
         List<String[]> events = new ArrayList<>();
+        forEachEvent(r, (event, data) -> events.add(new String[] {event, data}));
+        return events;
+    }
+
+    /** Hands each server-sent event (its name, its data) to {@code sink} until the stream ends. */
+    private static void forEachEvent(HttpResponse<InputStream> r, java.util.function.BiConsumer<String, String> sink)
+            throws java.io.IOException {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
             String event = null;
             String line;
@@ -90,11 +97,10 @@ class DashboardFederationTest {
                 if (line.startsWith("event: ")) {
                     event = line.substring(7);
                 } else if (line.startsWith("data: ")) {
-                    events.add(new String[] {event, line.substring(6)});
+                    sink.accept(event, line.substring(6));
                 }
             }
         }
-        return events;
     }
 
     private static List<Integer> rounds(List<String[]> events) {
@@ -162,16 +168,12 @@ class DashboardFederationTest {
         assertEquals(200, stream.statusCode());
         java.util.concurrent.BlockingQueue<JsonObject> rows = new java.util.concurrent.LinkedBlockingQueue<>();
         Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
-                String event = null;
-                String line;
-                while ((line = in.readLine()) != null) {
-                    if (line.startsWith("event: ")) {
-                        event = line.substring(7);
-                    } else if (line.startsWith("data: ") && "job".equals(event)) {
-                        rows.add(new JsonObject(line.substring(6)));
+            try {
+                forEachEvent(stream, (event, data) -> {
+                    if ("job".equals(event)) {
+                        rows.add(new JsonObject(data));
                     }
-                }
+                });
             } catch (java.io.IOException closed) {
                 // The test closed the stream.
             }
