@@ -61,6 +61,9 @@ final class BenchAgents implements AutoCloseable {
                             .newBuilder().setName(name).setRole("agent").setTtlSeconds(3600).build()).getToken());
                     AgentConfig config = AgentConfig.builder(fed.address(), dir.resolve(name), name, MODEL_SHA)
                             .numExamples(1)
+                            // Alone in its process an agent gives SecAgg+ every core; a thousand in one
+                            // JVM sharing the common pool spin in its joins instead (seen: most CPU time).
+                            .secAggThreads(1)
                             .enrollWith(token, fed.caCertificate())
                             .encodedUpdateListener((job, round, encoded) -> a.addEncoded(round, encoded))
                             .build();

@@ -95,7 +95,8 @@ public final class FederationBenchmark {
         }
     }
 
-    private static FederationResult run(Settings s, Path dir, PrintStream progress) throws Exception {
+    /** Runs in {@code dir} and leaves it there (coordinator log and GC log under {@code logs/}). */
+    public static FederationResult run(Settings s, Path dir, PrintStream progress) throws Exception {
         Path gcLog = dir.resolve("logs/coordinator-gc.log");
         Files.createDirectories(gcLog.getParent());
         List<String> jvm = List.of("-Xmx" + s.coordinatorHeap(), "-Xlog:gc:file=" + gcLog);

@@ -377,6 +377,10 @@ public final class BenchCommand {
                 description = "SecAgg+ stage timeout in seconds (default: ${DEFAULT-VALUE}).")
         int stageTimeout;
 
+        @Option(names = "--work-dir", description = "Keep the coordinator's state and logs, and the agents' state, here"
+                + " (default: a temporary directory, deleted afterwards).")
+        Path workDir;
+
         @Option(names = "--json", description = "Print one JSON object.")
         boolean json;
 
@@ -387,7 +391,9 @@ public final class BenchCommand {
             // A thousand agents' INFO lines would bury the progress lines; their warnings still show.
             ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.fedlora.client"))
                     .setLevel(ch.qos.logback.classic.Level.WARN);
-            var r = io.fedlora.deploy.bench.FederationBenchmark.run(s, System.err);
+            var r = workDir == null ? io.fedlora.deploy.bench.FederationBenchmark.run(s, System.err)
+                    : io.fedlora.deploy.bench.FederationBenchmark.run(s, java.nio.file.Files.createDirectories(workDir),
+                            System.err);
             if (json) {
                 System.out.println(r.toJson());
             } else {
