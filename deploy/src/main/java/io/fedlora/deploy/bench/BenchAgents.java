@@ -31,13 +31,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class BenchAgents implements AutoCloseable {
 
     static final String MODEL_SHA = "be".repeat(32);
+    static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(60);
 
     private final List<AgentNode> agents = new ArrayList<>();
     private final long seed;
     final AtomicInteger trained = new AtomicInteger();
     final AtomicInteger masked = new AtomicInteger();
-    private final Map<Integer, int[]> encodedSums = new HashMap<>();
-    private final Map<Integer, Integer> encodedCounts = new HashMap<>();
+    /** By "job/round". */
+    private final Map<String, int[]> encodedSums = new HashMap<>();
+    private final Map<String, Integer> encodedCounts = new HashMap<>();
 
     private BenchAgents(long seed) {
         this.seed = seed;
@@ -64,8 +66,11 @@ final class BenchAgents implements AutoCloseable {
                             // Alone in its process an agent gives SecAgg+ every core; a thousand in one
                             // JVM sharing the common pool spin in its joins instead (seen: most CPU time).
                             .secAggThreads(1)
+                            // A thousand agents and the coordinator share two cores here: an agent thread
+                            // not scheduled for 20 s (the default) says nothing about the coordinator.
+                            .heartbeatTimeout(HEARTBEAT_TIMEOUT)
                             .enrollWith(token, fed.caCertificate())
-                            .encodedUpdateListener((job, round, encoded) -> a.addEncoded(round, encoded))
+                            .encodedUpdateListener((job, round, encoded) -> a.addEncoded(job, round, encoded))
                             .build();
                     AgentNode node = AgentNode.start(config, new RandomDeltaTrainer(seed + index, a.trained));
                     int k = done.incrementAndGet();
@@ -112,22 +117,23 @@ final class BenchAgents implements AutoCloseable {
         return m;
     }
 
-    private synchronized void addEncoded(int round, int[] encoded) {
-        int[] sum = encodedSums.computeIfAbsent(round, r -> new int[encoded.length]);
+    private synchronized void addEncoded(String job, int round, int[] encoded) {
+        String key = job + "/" + round;
+        int[] sum = encodedSums.computeIfAbsent(key, k -> new int[encoded.length]);
         for (int i = 0; i < encoded.length; i++) {
             sum[i] += encoded[i]; // mod 2^32, as the masked sum is
         }
-        encodedCounts.merge(round, 1, Integer::sum);
+        encodedCounts.merge(key, 1, Integer::sum);
         masked.incrementAndGet();
     }
 
     /** Σ of the round's encoded vectors (mod 2^32), and how many were summed. */
-    synchronized int[] encodedSum(int round) {
-        return encodedSums.get(round);
+    synchronized int[] encodedSum(String job, int round) {
+        return encodedSums.get(job + "/" + round);
     }
 
-    synchronized int encodedCount(int round) {
-        return encodedCounts.getOrDefault(round, 0);
+    synchronized int encodedCount(String job, int round) {
+        return encodedCounts.getOrDefault(job + "/" + round, 0);
     }
 
     /** Closes every agent, a few at a time (each waits for its channel). */

@@ -49,10 +49,11 @@ import java.util.regex.Pattern;
 public final class FederationBenchmark {
 
     /**
+     * @param warmupRounds rounds of a first job, reported but not measured: both JVMs' JIT warms up there
      * @param coordinatorHeap the coordinator's -Xmx (e.g. "2g"): a round that completes under it shows the
      *     heap stayed under it
      */
-    public record Settings(int clients, int params, int rounds, long seed, String coordinatorHeap,
+    public record Settings(int clients, int params, int warmupRounds, int rounds, long seed, String coordinatorHeap,
             int enrolThreads, Duration stageTimeout) {
         public Settings {
             List<String> p = new ArrayList<>();
@@ -61,6 +62,9 @@ public final class FederationBenchmark {
             }
             if (params < 2) {
                 p.add("params: must be >= 2 (one LoRA pair of rank 1), got " + params);
+            }
+            if (warmupRounds < 0) {
+                p.add("warmupRounds: must be >= 0, got " + warmupRounds);
             }
             if (rounds < 1) {
                 p.add("rounds: must be >= 1, got " + rounds);
@@ -82,6 +86,9 @@ public final class FederationBenchmark {
         }
     }
 
+    // The jobs' initial adapters differ, so the measured job's first download is not an agent's cache hit.
+    private static final long WARMUP_A_SEED = 11;
+    private static final long MEASURED_A_SEED = 12;
     private static final Pattern DASHBOARD = Pattern.compile("dashboard at (\\S+)");
 
     private FederationBenchmark() {}
@@ -128,42 +135,65 @@ public final class FederationBenchmark {
                 ManagedChannel adminChannel = fed.openAdminChannel();
                 try {
                     var admin = AdminServiceGrpc.newBlockingStub(adminChannel);
+                    List<FederationResult.Round> warmup = List.of();
+                    if (s.warmupRounds() > 0) {
+                        progress.printf(Locale.ROOT, "warm-up job: %d round(s), not measured%n", s.warmupRounds());
+                        Job w = runJob(admin, s, s.warmupRounds(), WARMUP_A_SEED, metrics, agents, progress);
+                        warmup = checkRounds(admin, w, agents, s);
+                    }
+                    progress.printf(Locale.ROOT, "measured job: %d round(s)%n", s.rounds());
                     int gcMark = heap.mark();
                     boolean rssReset = coordinator.resetPeakRss();
                     CoordinatorScrape.Sample before = metrics.sample();
                     double cpuRounds0 = coordinator.cpuSeconds();
                     double benchCpu0 = ownCpuSeconds();
                     long r0 = System.nanoTime();
-                    Job job = admin.createJob(CreateJobRequest.newBuilder().setConfig(jobConfig(s)).build());
-                    admin.startJob(JobRef.newBuilder().setJobId(job.getJobId()).build());
-                    double sampledHeap = awaitJob(admin, job.getJobId(), metrics, agents, s, progress);
+                    Job job = runJob(admin, s, s.rounds(), MEASURED_A_SEED, metrics, agents, progress);
                     double roundsWall = secondsSince(r0);
                     double roundsCpu = coordinator.cpuSeconds() - cpuRounds0;
                     double benchCpu = ownCpuSeconds() - benchCpu0;
                     double peakRss = coordinator.peakRssMb();
                     CoordinatorScrape.Sample after = metrics.sample();
                     GcLogHeap.Peaks gc = heap.peaksSince(gcMark);
+                    double sampledHeap = Math.max(after.heapUsedMb(), lastSampledHeapMb);
 
-                    List<RoundSummary> summaries = admin.listRounds(JobRef.newBuilder().setJobId(job.getJobId()).build())
-                            .getRoundsList();
-                    Job done = admin.getJob(JobRef.newBuilder().setJobId(job.getJobId()).build());
-                    List<FederationResult.Round> rounds = new ArrayList<>();
-                    for (RoundSummary r : summaries) {
-                        rounds.add(check(admin, done, r, agents, s));
-                    }
-                    double clients = s.clients();
-                    return new FederationResult(s, enrolSeconds, connectSeconds, enrolCpu, rounds, roundsWall,
-                            roundsCpu, benchCpu, Math.max(gc.usedMb(), Math.max(sampledHeap, after.heapUsedMb())),
+                    List<FederationResult.Round> rounds = checkRounds(admin, job, agents, s);
+                    // Aborted rounds moved bytes too: per client-round over every round of the job.
+                    double clientRounds = rounds.stream().mapToInt(FederationResult.Round::selected).sum();
+                    return new FederationResult(s, enrolSeconds, connectSeconds, enrolCpu, warmup, rounds, roundsWall,
+                            roundsCpu, benchCpu, Math.max(gc.usedMb(), sampledHeap),
                             gc.liveMb(), gc.committedMb(), gc.collections(), peakRss, rssReset,
-                            (after.receivedBytes() - before.receivedBytes()) / clients / s.rounds(),
-                            (after.sentBytes() - before.sentBytes()) / clients / s.rounds(),
+                            (after.receivedBytes() - before.receivedBytes()) / clientRounds,
+                            (after.sentBytes() - before.sentBytes()) / clientRounds,
                             ManagementFactory.getThreadMXBean().getPeakThreadCount(),
-                            Runtime.getRuntime().availableProcessors());
+                            Runtime.getRuntime().availableProcessors(),
+                            ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
                 } finally {
                     adminChannel.shutdownNow();
                 }
             }
         }
+    }
+
+    /** Creates and starts a job of {@code rounds} rounds and waits for its end. */
+    private static Job runJob(AdminServiceGrpc.AdminServiceBlockingStub admin, Settings s, int rounds, long aSeed,
+            CoordinatorScrape metrics, BenchAgents agents, PrintStream progress) throws Exception {
+        Job job = admin.createJob(CreateJobRequest.newBuilder().setConfig(jobConfig(s, rounds, aSeed)).build());
+        admin.startJob(JobRef.newBuilder().setJobId(job.getJobId()).build());
+        lastSampledHeapMb = awaitJob(admin, job.getJobId(), rounds, metrics, agents, s, progress);
+        return admin.getJob(JobRef.newBuilder().setJobId(job.getJobId()).build());
+    }
+
+    /** The most heap /metrics showed during the last job (one benchmark runs at a time per JVM). */
+    private static volatile double lastSampledHeapMb;
+
+    private static List<FederationResult.Round> checkRounds(AdminServiceGrpc.AdminServiceBlockingStub admin, Job job,
+            BenchAgents agents, Settings s) throws Exception {
+        List<FederationResult.Round> out = new ArrayList<>();
+        for (RoundSummary r : admin.listRounds(JobRef.newBuilder().setJobId(job.getJobId()).build()).getRoundsList()) {
+            out.add(check(admin, job, r, agents, s));
+        }
+        return out;
     }
 
     private static List<String> coordinatorArgs(Settings s) {
@@ -197,19 +227,19 @@ public final class FederationBenchmark {
      * A FedAvg job whose adapter is one LoRA pair of rank 1 with exactly {@code params} elements, both
      * factors averaged (so every element is a random input), clip norm 1 and weight 1 per client.
      */
-    static JobConfig jobConfig(Settings s) {
+    static JobConfig jobConfig(Settings s, int rounds, long aSeed) {
         int in = s.params() / 2;
         int out = s.params() - in;
         LoraSites sites = new LoraSites("bench", 1, List.of(new LoraSites.Site(LoraTarget.Q_PROJ, in, out)));
         return JobConfig.newBuilder().setName("bench-federation").setBaseModelId("bench")
                 .setBaseModelSha256(BenchAgents.MODEL_SHA)
                 .setLora(LoraConfig.newBuilder().setRank(1).setAlpha(2).addTargetModules("q_proj")
-                        .setAggregationMode(AggregationMode.AGGREGATION_MODE_INEXACT_BOTH))
+                        .setAggregationMode(AggregationMode.AGGREGATION_MODE_INEXACT_BOTH).setASeed(aSeed))
                 .setTraining(TrainingConfig.newBuilder().setLocalSteps(1).setBatchSize(1).setLearningRate(1e-3)
                         .setMaxSeqLen(16).setSeed(1))
                 .setSecureAggregation(SecureAggregationConfig.newBuilder().setDropoutFraction(0.1).setCorruptFraction(0)
                         .setClipNorm(1).setMaxWeight(1).setStageTimeoutSeconds((int) s.stageTimeout().toSeconds()))
-                .setRounds(s.rounds()).setClientsPerRound(s.clients()).setMinClients(s.minClients())
+                .setRounds(rounds).setClientsPerRound(s.clients()).setMinClients(s.minClients())
                 .setRoundDeadlineSeconds((int) Math.max(600, 4 * s.stageTimeout().toSeconds()))
                 .setStrategy(Strategy.STRATEGY_FEDAVG)
                 .setAdapterLayout(LoraLayouts.of(sites, 1, List.of("q_proj")))
@@ -217,12 +247,12 @@ public final class FederationBenchmark {
     }
 
     /** Waits for the job to end, printing progress each second; returns the largest heap /metrics showed. */
-    private static double awaitJob(AdminServiceGrpc.AdminServiceBlockingStub admin, String jobId,
+    private static double awaitJob(AdminServiceGrpc.AdminServiceBlockingStub admin, String jobId, int rounds,
             CoordinatorScrape metrics, BenchAgents agents, Settings s, PrintStream progress) throws Exception {
         long t0 = System.nanoTime();
         Map<String, Long> seenStages = new HashMap<>();
         double heap = 0;
-        long end = t0 + Duration.ofSeconds(s.rounds() * Math.max(600L, 4 * s.stageTimeout().toSeconds())).toNanos();
+        long end = t0 + Duration.ofSeconds(2L * rounds * Math.max(600L, 4 * s.stageTimeout().toSeconds())).toNanos();
         while (System.nanoTime() < end) {
             Thread.sleep(1000);
             CoordinatorScrape.Sample now = metrics.sample();
@@ -233,9 +263,8 @@ public final class FederationBenchmark {
                 }
             }
             seenStages = now.stagesClosed();
-            progress.printf(Locale.ROOT, "  %6.1f s  trained %d, masked %d (of %d x %d rounds); coordinator heap %.0f MiB%n",
-                    secondsSince(t0), agents.trained.get(), agents.masked.get(), s.clients(), s.rounds(),
-                    now.heapUsedMb());
+            progress.printf(Locale.ROOT, "  %6.1f s  trained %d, masked %d (so far, all jobs); coordinator heap %.0f MiB%n",
+                    secondsSince(t0), agents.trained.get(), agents.masked.get(), now.heapUsedMb());
             JobState state = admin.getJob(JobRef.newBuilder().setJobId(jobId).build()).getState();
             if (state == JobState.JOB_STATE_COMPLETED || state == JobState.JOB_STATE_FAILED
                     || state == JobState.JOB_STATE_CANCELLED) {
@@ -284,8 +313,8 @@ public final class FederationBenchmark {
             within &= err <= step + Math.ulp((float) a) + Math.ulp((float) b);
         }
         Boolean sumExact = null;
-        if (agents.encodedCount(r.getRound()) == n) {
-            int[] sum = agents.encodedSum(r.getRound());
+        if (agents.encodedCount(job.getJobId(), r.getRound()) == n) {
+            int[] sum = agents.encodedSum(job.getJobId(), r.getRound());
             ByteBuffer le = ByteBuffer.allocate(sum.length * 4).order(ByteOrder.LITTLE_ENDIAN);
             le.asIntBuffer().put(sum);
             sumExact = Sha256.hex(le.array()).equals(r.getAggregateSumSha256());

@@ -359,8 +359,12 @@ public final class BenchCommand {
         @Option(names = "--params", defaultValue = "100000", description = "Adapter elements P (default: ${DEFAULT-VALUE}).")
         int params;
 
-        @Option(names = "--rounds", defaultValue = "1", description = "Rounds (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--rounds", defaultValue = "1", description = "Measured rounds (default: ${DEFAULT-VALUE}).")
         int rounds;
+
+        @Option(names = "--warmup-rounds", defaultValue = "1",
+                description = "Rounds of an unmeasured job first, to warm up both JVMs (default: ${DEFAULT-VALUE}).")
+        int warmupRounds;
 
         @Option(names = "--seed", defaultValue = "7", description = "Seed of the stand-ins' updates (default: ${DEFAULT-VALUE}).")
         long seed;
@@ -386,7 +390,7 @@ public final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            var s = new io.fedlora.deploy.bench.FederationBenchmark.Settings(clients, params, rounds, seed,
+            var s = new io.fedlora.deploy.bench.FederationBenchmark.Settings(clients, params, warmupRounds, rounds, seed,
                     coordinatorHeap, enrolThreads, java.time.Duration.ofSeconds(stageTimeout));
             // A thousand agents' INFO lines would bury the progress lines; their warnings still show.
             ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.fedlora.client"))

@@ -19,7 +19,7 @@ class FederationBenchmarkTest {
     @Test
     void aSmallRoundIsCorrectAndReportsEveryFigure() throws Exception {
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
-        var s = new FederationBenchmark.Settings(6, 1000, 1, 3, "256m", 2, Duration.ofSeconds(30));
+        var s = new FederationBenchmark.Settings(6, 1000, 1, 1, 3, "256m", 2, Duration.ofSeconds(30));
         FederationResult r = FederationBenchmark.run(s, new PrintStream(progress, true, StandardCharsets.UTF_8));
 
         JsonObject json = new JsonObject(r.toJson());
@@ -28,6 +28,8 @@ class FederationBenchmarkTest {
                 "coordinator_peak_rss_mb", "bytes_in_per_client", "bytes_out_per_client")) {
             assertTrue(json.getDouble(f) > 0, f + " in " + json.encode());
         }
+        assertEquals(1, json.getJsonArray("warmup_rounds").size(), "the warm-up job is reported apart");
+        assertTrue(json.getJsonArray("warmup_rounds").getJsonObject(0).getBoolean("correct"));
         JsonObject round = json.getJsonArray("rounds").getJsonObject(0);
         assertEquals(6, round.getInteger("contributors"));
         assertTrue(round.getBoolean("sum_exact"), "the unmasked sum is the sum of the encoded inputs");
