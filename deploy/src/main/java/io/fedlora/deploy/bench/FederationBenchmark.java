@@ -255,7 +255,14 @@ public final class FederationBenchmark {
         long end = t0 + Duration.ofSeconds(2L * rounds * Math.max(600L, 4 * s.stageTimeout().toSeconds())).toNanos();
         while (System.nanoTime() < end) {
             Thread.sleep(1000);
-            CoordinatorScrape.Sample now = metrics.sample();
+            CoordinatorScrape.Sample now;
+            try {
+                now = metrics.sample();
+            } catch (Exception e) {
+                // A busy machine can time out one progress scrape; the job goes on, and so does the wait.
+                progress.printf(Locale.ROOT, "  %6.1f s  (no /metrics sample: %s)%n", secondsSince(t0), e.getMessage());
+                continue;
+            }
             heap = Math.max(heap, now.heapUsedMb());
             for (var e : now.stagesClosed().entrySet()) {
                 if (e.getValue() > seenStages.getOrDefault(e.getKey(), 0L)) {
