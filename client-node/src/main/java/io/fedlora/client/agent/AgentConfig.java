@@ -36,6 +36,9 @@ import java.util.regex.Pattern;
  * @param renewal when the node renews its certificate (see {@link RenewalPolicy})
  * @param openTelemetry where the node's task spans go (each links to its round's span on the
  *     coordinator); {@code OpenTelemetry.noop()} when tracing is off
+ * @param secAggThreads threads for the SecAgg+ key agreement and masking (from the common fork-join
+ *     pool): every core by default, as an agent is alone in its process; 1 where many agents share a
+ *     JVM (a benchmark), since their parallel streams would otherwise spin waiting on one shared pool
  */
 public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeName, String baseModelSha256,
         long numExamples, String device, Duration initialBackoff, Duration maxBackoff, Duration heartbeatTimeout,
@@ -43,7 +46,7 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
         int minSecureCohort, EncodedUpdateListener encodedUpdateListener,
         java.util.Optional<io.fedlora.client.tls.EnrollmentToken> enrollmentToken,
         java.util.Optional<Path> caCertificateFile, boolean insecureTransport, RenewalPolicy renewal,
-        io.opentelemetry.api.OpenTelemetry openTelemetry) {
+        io.opentelemetry.api.OpenTelemetry openTelemetry, int secAggThreads) {
 
     /** Test hook: an encoded update before masking. */
     @FunctionalInterface
@@ -97,6 +100,9 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
         if (renewal == null) {
             p.add("renewal: required (RenewalPolicy.defaults())");
         }
+        if (secAggThreads < 1) {
+            p.add("secAggThreads: must be >= 1, got " + secAggThreads);
+        }
         if (minSecureCohort < DEFAULT_MIN_SECURE_COHORT) {
             p.add("minSecureCohort: must be >= 3 (SecAgg+ needs at least 3 clients), got " + minSecureCohort);
         }
@@ -133,6 +139,7 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
         private boolean insecureTransport;
         private RenewalPolicy renewal = RenewalPolicy.defaults();
         private io.opentelemetry.api.OpenTelemetry openTelemetry = io.opentelemetry.api.OpenTelemetry.noop();
+        private int secAggThreads = Runtime.getRuntime().availableProcessors();
 
         private Builder(String target, Path stateDir, String nodeName, String model) {
             this.target = target;
@@ -212,10 +219,17 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
             return this;
         }
 
+        /** Threads for SecAgg+ key agreement and masking (default: every core). */
+        public Builder secAggThreads(int v) {
+            secAggThreads = v;
+            return this;
+        }
+
         public AgentConfig build() {
             return new AgentConfig(target, stateDir, nodeName, model, numExamples, device, initialBackoff, maxBackoff,
                     heartbeatTimeout, callTimeout, privacyBudget, insecurePlaintext, minSecureCohort,
-                    encodedUpdateListener, enrollmentToken, caCertificateFile, insecureTransport, renewal, openTelemetry);
+                    encodedUpdateListener, enrollmentToken, caCertificateFile, insecureTransport, renewal, openTelemetry,
+                    secAggThreads);
         }
     }
 }

@@ -451,7 +451,8 @@ public final class AgentNode implements AutoCloseable {
             }
             if (t.hasSecagg()) {
                 try {
-                    session = SecureSession.open(t, nodeId, identity, config.minSecureCohort(), random);
+                    session = SecureSession.open(t, nodeId, identity, config.minSecureCohort(),
+                            config.secAggThreads(), random);
                 } catch (SecureSession.UnacceptableSetup e) {
                     log.warn("declining job {} round {}: {}", t.getJobId(), t.getRound(), e.getMessage());
                     decline(t, new PrivacyGate.Refusal(DeclineReason.DECLINE_REASON_UNACCEPTABLE_PARAMETERS,

@@ -53,7 +53,7 @@ final class SecureSession {
      * client-level DP, that the noise meets the stated target and that no sum smaller than the
      * noise was calibrated for can be unmasked (the SecAgg client enforces it at unmasking).
      */
-    static SecureSession open(TrainTask t, String nodeId, Ed25519PrivateKey identity, int minCohort,
+    static SecureSession open(TrainTask t, String nodeId, Ed25519PrivateKey identity, int minCohort, int threads,
             SecureRandom random) throws UnacceptableSetup {
         try {
             RoundConfig config = SecureRoundSetup.roundConfig(t.getJobId(), t.getRound(), t.getSecagg());
@@ -70,9 +70,7 @@ final class SecureSession {
                         String.format("%.4g", dp.getClientNoiseStddev()), dp.getDimension(), dp.getClipNorm(),
                         dp.getNoiseClients(), dp.getTargetEpsilon(), dp.getDelta(), dp.getRounds());
             }
-            // One SecAgg client per agent process: key agreement and masking may use every core.
-            SecAggClient client = SecAggClient.create(config, ClientId.of(nodeId), identity, random)
-                    .threads(Runtime.getRuntime().availableProcessors());
+            SecAggClient client = SecAggClient.create(config, ClientId.of(nodeId), identity, random).threads(threads);
             return new SecureSession(client, format, random);
         } catch (RuntimeException e) {
             throw new UnacceptableSetup(e.getMessage());

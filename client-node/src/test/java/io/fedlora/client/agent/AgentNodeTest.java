@@ -212,6 +212,15 @@ class AgentNodeTest {
     }
 
     @Test
+    void secAggThreadsDefaultToEveryCoreAndMustBePositive() {
+        var b = AgentConfig.builder("host:1", stateDir, "node-a", MODEL);
+        assertEquals(Runtime.getRuntime().availableProcessors(), b.build().secAggThreads());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> b.secAggThreads(0).build());
+        assertTrue(e.getMessage().contains("secAggThreads: must be >= 1"), e.getMessage());
+    }
+
+    @Test
     void refusesTasksForAnotherBaseModel() throws Exception {
         agent = startAgent();
         push(task(1, "cd".repeat(32)));

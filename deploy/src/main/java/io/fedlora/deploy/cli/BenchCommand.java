@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 /** Benchmarks; each prints one JSON object with {@code --json}. Results go in docs/benchmarks.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (see docs/benchmarks.md).",
         subcommands = {BenchCommand.Train.class, BenchCommand.Model.class, BenchCommand.SecAgg.class, BenchCommand.Tls.class, BenchCommand.Jmh.class,
-                BenchCommand.Strategies.class, BenchCommand.Dashboard.class})
+                BenchCommand.Strategies.class, BenchCommand.Dashboard.class, BenchCommand.Federation.class})
 public final class BenchCommand {
 
     @Command(name = "train", mixinStandardHelpOptions = true,
@@ -343,6 +343,67 @@ public final class BenchCommand {
                 System.out.println(io.fedlora.deploy.bench.DashboardBenchmark.toJson(results, s));
             }
             return 0;
+        }
+    }
+
+    @Command(name = "federation", mixinStandardHelpOptions = true,
+            description = {"A SecAgg+ round of many real agents (stand-in trainers sending seeded random updates) in"
+                    + " this JVM against one coordinator process, over mutual-TLS gRPC: enrolment, round time by"
+                    + " stage, coordinator CPU, heap, RSS, bytes per client, and whether the published mean is exact.",
+                "Progress goes to stderr; --json prints one JSON object on stdout. Many agents need many threads"
+                    + " (4 each): give this JVM small stacks, e.g. FEDLORA_JAVA_OPTS='-Xss256k -Xmx8g'."})
+    static final class Federation implements Callable<Integer> {
+        @Option(names = "--clients", defaultValue = "100", description = "Agents, all in the round (default: ${DEFAULT-VALUE}).")
+        int clients;
+
+        @Option(names = "--params", defaultValue = "100000", description = "Adapter elements P (default: ${DEFAULT-VALUE}).")
+        int params;
+
+        @Option(names = "--rounds", defaultValue = "1", description = "Measured rounds (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--warmup-rounds", defaultValue = "1",
+                description = "Rounds of an unmeasured job first, to warm up both JVMs (default: ${DEFAULT-VALUE}).")
+        int warmupRounds;
+
+        @Option(names = "--seed", defaultValue = "7", description = "Seed of the stand-ins' updates (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--coordinator-heap", defaultValue = "2g",
+                description = "The coordinator's -Xmx (default: ${DEFAULT-VALUE}).")
+        String coordinatorHeap;
+
+        @Option(names = "--enrol-threads", defaultValue = "4",
+                description = "Agents enrolling at once (default: ${DEFAULT-VALUE}).")
+        int enrolThreads;
+
+        @Option(names = "--stage-timeout", defaultValue = "120",
+                description = "SecAgg+ stage timeout in seconds (default: ${DEFAULT-VALUE}).")
+        int stageTimeout;
+
+        @Option(names = "--work-dir", description = "Keep the coordinator's state and logs, and the agents' state, here"
+                + " (default: a temporary directory, deleted afterwards).")
+        Path workDir;
+
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            var s = new io.fedlora.deploy.bench.FederationBenchmark.Settings(clients, params, warmupRounds, rounds, seed,
+                    coordinatorHeap, enrolThreads, java.time.Duration.ofSeconds(stageTimeout));
+            // A thousand agents' INFO lines would bury the progress lines; their warnings still show.
+            ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.fedlora.client"))
+                    .setLevel(ch.qos.logback.classic.Level.WARN);
+            var r = workDir == null ? io.fedlora.deploy.bench.FederationBenchmark.run(s, System.err)
+                    : io.fedlora.deploy.bench.FederationBenchmark.run(s, java.nio.file.Files.createDirectories(workDir),
+                            System.err);
+            if (json) {
+                System.out.println(r.toJson());
+            } else {
+                r.printSummary(System.out);
+            }
+            return r.correct() ? 0 : 1;
         }
     }
 }

@@ -36,10 +36,17 @@ public final class JavaProcess implements AutoCloseable {
     /** Starts {@code fedlora ARGS} in a child JVM, logging to {@code log}. */
     public static JavaProcess start(String name, List<String> fedloraArgs, Path log, Predicate<String> awaitedLine)
             throws IOException {
+        return start(name, List.of(), fedloraArgs, log, awaitedLine);
+    }
+
+    /** As {@link #start(String, List, Path, Predicate)}, with extra JVM options (a benchmark's -Xmx, GC log). */
+    public static JavaProcess start(String name, List<String> jvmArgs, List<String> fedloraArgs, Path log,
+            Predicate<String> awaitedLine) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("-Xss4m");
         cmd.add("-XX:+UseSerialGC");
+        cmd.addAll(jvmArgs);
         for (String p : List.of("ai.djl.offline", "ai.djl.default_engine", "fedlora.home")) {
             String v = System.getProperty(p);
             if (v != null) {

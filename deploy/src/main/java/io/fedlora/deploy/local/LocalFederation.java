@@ -28,14 +28,16 @@ public final class LocalFederation implements AutoCloseable {
     private final Path workDir;
     private JavaProcess coordinator;
     private final List<String> coordinatorArgs;
+    private final List<String> coordinatorJvmArgs;
     private final String address;
     private final List<JavaProcess> clients = new ArrayList<>();
     private final boolean insecureTransport;
     private ManagedChannel admin;
 
     private LocalFederation(Path workDir, JavaProcess coordinator, String address, boolean insecureTransport,
-            List<String> coordinatorArgs) {
+            List<String> coordinatorJvmArgs, List<String> coordinatorArgs) {
         this.coordinatorArgs = List.copyOf(coordinatorArgs);
+        this.coordinatorJvmArgs = List.copyOf(coordinatorJvmArgs);
         this.workDir = workDir;
         this.coordinator = coordinator;
         this.address = address;
@@ -44,22 +46,28 @@ public final class LocalFederation implements AutoCloseable {
 
     /** Starts a coordinator on an ephemeral loopback port and waits until it accepts connections. */
     public static LocalFederation startCoordinator(Path workDir, List<String> extraArgs) throws Exception {
-        JavaProcess p = launchCoordinator(workDir, "0", extraArgs, "coordinator.log");
+        return startCoordinator(workDir, List.of(), extraArgs);
+    }
+
+    /** As {@link #startCoordinator(Path, List)}, the coordinator's JVM also given {@code jvmArgs}. */
+    public static LocalFederation startCoordinator(Path workDir, List<String> jvmArgs, List<String> extraArgs)
+            throws Exception {
+        JavaProcess p = launchCoordinator(workDir, "0", jvmArgs, extraArgs, "coordinator.log");
         try {
             return new LocalFederation(workDir, p, listeningAddress(p), extraArgs.contains("--insecure-transport"),
-                    extraArgs);
+                    jvmArgs, extraArgs);
         } catch (Exception e) {
             p.close();
             throw e;
         }
     }
 
-    private static JavaProcess launchCoordinator(Path workDir, String port, List<String> extraArgs, String logName)
-            throws IOException {
+    private static JavaProcess launchCoordinator(Path workDir, String port, List<String> jvmArgs,
+            List<String> extraArgs, String logName) throws IOException {
         List<String> args = new ArrayList<>(List.of("coordinator", "--data-dir", workDir.resolve("coordinator").toString(),
                 "--host", "127.0.0.1", "--port", port));
         args.addAll(extraArgs);
-        return JavaProcess.start("coordinator", args, workDir.resolve("logs/" + logName),
+        return JavaProcess.start("coordinator", jvmArgs, args, workDir.resolve("logs/" + logName),
                 line -> LISTENING.matcher(line).find());
     }
 
@@ -82,7 +90,7 @@ public final class LocalFederation implements AutoCloseable {
         }
         coordinator.kill();
         String port = address.substring(address.lastIndexOf(':') + 1);
-        coordinator = launchCoordinator(workDir, port, coordinatorArgs, "coordinator-" + restart + ".log");
+        coordinator = launchCoordinator(workDir, port, coordinatorJvmArgs, coordinatorArgs, "coordinator-" + restart + ".log");
         String again = listeningAddress(coordinator);
         if (!again.equals(address)) {
             throw new IllegalStateException("the restarted coordinator listens on " + again + ", not " + address);
