@@ -36,6 +36,8 @@ import java.util.List;
  * @param database the store's database: by default the embedded H2 file in {@code dataDir}
  * @param blobs where adapter blobs live: by default {@code dataDir/blobs}
  * @param observability health checks, the metrics token and trace export
+ * @param standby whether this coordinator shares its store with others and runs the rounds only while
+ *     it holds the lease (see {@link io.fedlora.coordinator.ha.ActiveLease}); off by default
  * @param dashboard the HTTPS dashboard and REST API: on by default at port
  *     {@value DashboardSettings#DEFAULT_PORT}; when the gRPC port
  *     is 0 (tests) and the dashboard's was not set, its port is 0 too; it needs TLS, so a
@@ -45,7 +47,7 @@ public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings
         Duration heartbeatInterval, Duration shutdownTimeout, int maxInboundMessageBytes, InstantSource clock,
         RoundTiming roundTiming, boolean insecurePlaintext, boolean insecureTransport, LoadLimits loadLimits,
         DatabaseSettings database, BlobSettings blobs, ObservabilitySettings observability,
-        DashboardSettings dashboard) {
+        io.fedlora.coordinator.ha.StandbySettings standby, DashboardSettings dashboard) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 7070;
@@ -96,6 +98,13 @@ public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings
         if (observability == null) {
             p.add("observability: required");
         }
+        if (standby == null) {
+            p.add("standby: required (StandbySettings.alone() when this coordinator is the only one)");
+        } else if (standby.enabled() && database != null
+                && database.dialect() == io.fedlora.coordinator.store.jdbc.SqlDialect.H2) {
+            p.add("standby: a lease needs a store every coordinator shares (--store jdbc:postgresql://...); the"
+                    + " embedded H2 file belongs to one process");
+        }
         if (dashboard == null) {
             p.add("dashboard: required (DashboardSettings.disabled() to turn it off)");
         }
@@ -125,6 +134,7 @@ public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings
         private DatabaseSettings database;
         private BlobSettings blobs;
         private DashboardSettings dashboard;
+        private io.fedlora.coordinator.ha.StandbySettings standby = io.fedlora.coordinator.ha.StandbySettings.alone();
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -211,6 +221,12 @@ public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings
             return this;
         }
 
+        /** Run as one of several coordinators on a shared store, active only while holding the lease. */
+        public Builder standby(io.fedlora.coordinator.ha.StandbySettings v) {
+            standby = v;
+            return this;
+        }
+
         public CoordinatorConfig build() {
             DashboardSettings d = dashboard != null ? dashboard
                     : port == 0 ? DashboardSettings.defaults().withPort(0) : DashboardSettings.defaults();
@@ -218,7 +234,7 @@ public record CoordinatorConfig(Path dataDir, String host, int port, TlsSettings
                     shutdownTimeout, maxInboundMessageBytes, clock, roundTiming, insecurePlaintext, insecureTransport,
                     loadLimits, database != null || dataDir == null ? database : DatabaseSettings.embedded(dataDir),
                     blobs != null || dataDir == null ? blobs : BlobSettings.directory(dataDir.resolve("blobs")),
-                    observability, d);
+                    observability, standby, d);
         }
     }
 }

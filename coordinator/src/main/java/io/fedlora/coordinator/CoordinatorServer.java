@@ -14,6 +14,8 @@ import io.fedlora.coordinator.round.JobListener;
 import io.fedlora.coordinator.round.RoundScheduler;
 import io.fedlora.coordinator.service.AdminServiceImpl;
 import io.fedlora.coordinator.auth.AuditTrail;
+import io.fedlora.coordinator.ha.ActiveLease;
+import io.fedlora.coordinator.ha.CoordinatorId;
 import io.fedlora.coordinator.auth.CallAuthorizer;
 import io.fedlora.coordinator.service.AgentServiceImpl;
 import io.fedlora.coordinator.service.EnrollmentServiceImpl;
@@ -97,6 +99,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private volatile DashboardLogins dashboardLogins;
     private volatile DashboardServer dashboard;
     private boolean closed;
+    private final CompletableFuture<String> leaseLost = new CompletableFuture<>();
 
     @FunctionalInterface
     private interface Step {
@@ -149,6 +152,12 @@ public final class CoordinatorServer implements AutoCloseable {
     private void doStart(ServerBuilder<?> suppliedBuilder) throws IOException {
         store = config.database().open();
         stops.push(b -> store.close());
+        if (config.standby().enabled()) {
+            // Nothing listens before the lease is ours: agents given every coordinator's address find
+            // the active one by whichever answers.
+            ActiveLease lease = awaitLease();
+            stops.push(b -> lease.close());
+        }
         BlobStore blobs = config.blobs().open();
         stops.push(b -> blobs.close());
         jobs = new Jobs(store, blobs, config.clock(), config.insecurePlaintext());
@@ -243,6 +252,38 @@ public final class CoordinatorServer implements AutoCloseable {
         log.info("coordinator listening on port {} ({}; data in {}, store {}, blobs {})", server.getPort(),
                 pki == null ? "PLAINTEXT" : "mutual TLS 1.3", config.dataDir().toAbsolutePath(),
                 config.database().describe(), config.blobs().describe());
+    }
+
+    private ActiveLease awaitLease() throws IOException {
+        try {
+            return ActiveLease.await(store, config.standby(), CoordinatorId.loadOrCreate(config.dataDir()),
+                    config.host() + ":" + config.port(), this::stepDown);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("stopped while waiting as a standby for the coordinator lease");
+        }
+    }
+
+    /** The lease went to another coordinator (the store already refuses our writes): stop serving. */
+    private void stepDown(String why) {
+        leaseLost.complete(why);
+        Thread t = new Thread(() -> {
+            try {
+                close();
+            } catch (RuntimeException e) {
+                log.warn("stopping after the lease was lost: {}", e.getMessage());
+            }
+        }, "coordinator-step-down");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
+     * Completes, with the reason, when this coordinator lost the lease to another and is stopping
+     * ({@code --standby} only); the process should then exit, to be restarted as a standby.
+     */
+    public CompletableFuture<String> leaseLost() {
+        return leaseLost;
     }
 
     /** The dashboard's extra routes and {@code GET /metrics} (open, or behind its bearer token). */

@@ -23,4 +23,14 @@ public sealed class StoreException extends RuntimeException {
             super(message);
         }
     }
+
+    /**
+     * A write refused because this coordinator's lease was taken over (see {@link LeaseStore}):
+     * another coordinator is active now.
+     */
+    public static final class Fenced extends StoreException {
+        public Fenced(String message) {
+            super(message);
+        }
+    }
 }

@@ -50,7 +50,7 @@ class LegacyStoreMigrationTest {
         try (Store s = DatabaseSettings.embedded(dir).open()) {
             assertEverythingKept(s);
         }
-        assertEquals(List.of("1:5:BASELINE", "2:6:SQL"), history());
+        assertEquals(List.of("1:5:BASELINE", "2:6:SQL", "3:7:SQL"), history());
         assertFalse(tables().contains("SCHEMA_VERSION"), "the hand-kept version table is retired");
         try (Store s = DatabaseSettings.embedded(dir).open()) {
             assertEverythingKept(s);
@@ -61,7 +61,7 @@ class LegacyStoreMigrationTest {
             assertEquals(5, v.entries());
             assertEquals(1, s.abortRunningRounds("coordinator restarted", 9_000), "the interrupted round 3");
         }
-        assertEquals(List.of("1:5:BASELINE", "2:6:SQL"), history(), "opening again migrates nothing");
+        assertEquals(List.of("1:5:BASELINE", "2:6:SQL", "3:7:SQL"), history(), "opening again migrates nothing");
     }
 
     @Test
@@ -72,7 +72,7 @@ class LegacyStoreMigrationTest {
         try (Store s = DatabaseSettings.embedded(dir).open()) {
             assertEverythingKept(s);
         }
-        assertEquals(List.of("1:4:BASELINE", "2:5:JDBC", "3:6:SQL"), history());
+        assertEquals(List.of("1:4:BASELINE", "2:5:JDBC", "3:6:SQL", "4:7:SQL"), history());
     }
 
     private static void assertEverythingKept(Store s) {

@@ -54,7 +54,7 @@ class PostgresStoreContractTest extends StoreContract {
         try (Connection c = db.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
                 "SELECT max(version::int) FROM flyway_schema_history WHERE success")) {
             assertTrue(rs.next());
-            assertEquals(6, rs.getInt(1));
+            assertEquals(7, rs.getInt(1));
         }
     }
 

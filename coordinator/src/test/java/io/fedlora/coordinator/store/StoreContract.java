@@ -12,6 +12,7 @@ import io.fedlora.proto.v1.JobState;
 import io.fedlora.proto.v1.RoundState;
 import io.fedlora.proto.v1.RoundSummary;
 import io.grpc.Status;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -305,7 +306,7 @@ abstract class StoreContract {
                 + " \"script\", \"installed_by\", \"execution_time\", \"success\") VALUES (99, '99', 'from the future',"
                 + " 'SQL', 'V99__from_the_future.sql', 'test', 0, TRUE)");
         StoreException e = assertThrows(StoreException.class, this::open);
-        assertTrue(e.getMessage().contains("schema (version 99) is newer than this coordinator's (6)"), e.getMessage());
+        assertTrue(e.getMessage().contains("schema (version 99) is newer than this coordinator's (7)"), e.getMessage());
     }
 
     @Test
@@ -345,6 +346,101 @@ abstract class StoreContract {
             return out;
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    // ---- the active coordinator's lease ----
+
+    private static final String ACTIVE = LeaseStore.ACTIVE_COORDINATOR;
+
+    private static RoundSummary running(String job, int round) {
+        return RoundSummary.newBuilder().setJobId(job).setRound(round).setState(RoundState.ROUND_STATE_RUNNING).build();
+    }
+
+    private static Lease awaitLease(Store s, String holder, Duration ttl) throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < end) {
+            var l = s.acquireLease(ACTIVE, holder, holder + ":7070", ttl);
+            if (l.isPresent()) {
+                return l.get();
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(holder + " never got the lease");
+    }
+
+    @Test
+    void aLeaseHasOneHolderAndATakeoverFencesTheOldHoldersWrites() throws Exception {
+        try (Store a = open(); Store b = open()) {
+            Lease la = a.acquireLease(ACTIVE, "a", "a:7070", Duration.ofMillis(700)).orElseThrow();
+            assertEquals(1, la.epoch());
+            assertTrue(b.acquireLease(ACTIVE, "b", "b:7070", Duration.ofSeconds(5)).isEmpty(), "a holds it");
+            assertEquals("a:7070", b.lease(ACTIVE).orElseThrow().holderAddress());
+            a.fenceWith(la);
+            a.insertJob(job("jf", JobState.JOB_STATE_RUNNING), new AdapterVersion("jf", 0, SHA0, 10, 1000));
+            a.insertRound(running("jf", 1));
+
+            // a stops renewing (paused): its lease lapses and b takes over with a higher epoch.
+            Lease lb = awaitLease(b, "b", Duration.ofSeconds(30));
+            assertEquals(2, lb.epoch());
+            b.fenceWith(lb);
+            assertThrows(StoreException.Fenced.class, () -> a.completeRound(running("jf", 1).toBuilder()
+                    .setState(RoundState.ROUND_STATE_COMPLETED).setAdapterVersion(1).build(),
+                    new AdapterVersion("jf", 1, SHA1, 12, 2000)), "the old holder cannot publish");
+            assertThrows(StoreException.Fenced.class, () -> a.setJobState("jf", JobState.JOB_STATE_FAILED, "x"));
+            assertThrows(StoreException.Fenced.class, () -> a.insertRound(running("jf", 2)));
+            assertFalse(a.renewLease(la, Duration.ofSeconds(5)), "nor renew what it lost");
+            a.releaseLease(la); // a no-op now
+            assertEquals("b", a.lease(ACTIVE).orElseThrow().holder());
+            assertEquals(0, b.job("jf").orElseThrow().completedRounds(), "nothing the old holder tried was written");
+            assertEquals(JobState.JOB_STATE_RUNNING, b.job("jf").orElseThrow().state());
+            assertEquals(1, b.lastRound("jf"));
+
+            assertTrue(b.renewLease(lb, Duration.ofSeconds(30)));
+            assertEquals(1, b.abortRunningRounds("coordinator restarted", 3000), "the new holder writes");
+            b.releaseLease(lb);
+            Lease again = a.acquireLease(ACTIVE, "a", "a:7070", Duration.ofSeconds(30)).orElseThrow();
+            assertEquals(3, again.epoch(), "a released lease is free at once, with the next epoch");
+        }
+    }
+
+    @Test
+    void aRestartedHolderTakesItsOwnLeaseBackAtOnceWithANewEpoch() {
+        try (Store s = open()) {
+            Lease first = s.acquireLease(ACTIVE, "a", "a:7070", Duration.ofMinutes(5)).orElseThrow();
+            Lease second = s.acquireLease(ACTIVE, "a", "a:7070", Duration.ofMinutes(5)).orElseThrow();
+            assertEquals(first.epoch() + 1, second.epoch(), "its paused old self must be fenced too");
+            s.fenceWith(first);
+            assertThrows(StoreException.Fenced.class, () -> s.setJobState("none", JobState.JOB_STATE_FAILED, ""));
+            s.fenceWith(second);
+            s.setJobState("none", JobState.JOB_STATE_FAILED, ""); // the current holding writes
+        }
+    }
+
+    @Test
+    void racingStandbysGetOneLease() throws Exception {
+        List<Store> stores = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            for (int i = 0; i < 4; i++) {
+                stores.add(open());
+            }
+            List<Future<Boolean>> tries = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                Store s = stores.get(i);
+                String holder = "c" + i;
+                tries.add(pool.submit(() -> s.acquireLease(ACTIVE, holder, holder + ":7070", Duration.ofMinutes(1))
+                        .isPresent()));
+            }
+            int won = 0;
+            for (Future<Boolean> t : tries) {
+                won += t.get() ? 1 : 0;
+            }
+            assertEquals(1, won);
+            assertEquals(1, stores.get(0).lease(ACTIVE).orElseThrow().epoch());
+        } finally {
+            pool.shutdownNow();
+            stores.forEach(Store::close);
         }
     }
 }

@@ -17,7 +17,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-/** Jobs, rounds and adapter versions in the tables {@code jobs}, {@code rounds}, {@code adapter_versions}. */
+/**
+ * Jobs, rounds and adapter versions in the tables {@code jobs}, {@code rounds}, {@code adapter_versions}.
+ * Every write is fenced ({@link Transactions#runFenced}): only the active coordinator changes a job.
+ */
 final class JdbcJobStore implements JobStore {
 
     private static final String JOB_COLUMNS = "job_id, config, state, completed_rounds, latest_version, latest_sha256,"
@@ -31,7 +34,7 @@ final class JdbcJobStore implements JobStore {
 
     @Override
     public void insertJob(JobRecord j, AdapterVersion initial) {
-        tx.run("insert job " + j.jobId(), sql -> {
+        tx.runFenced("insert job " + j.jobId(), sql -> {
             sql.update("INSERT INTO jobs (" + JOB_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)", j.jobId(),
                     j.config().toByteArray(), j.state().name(), j.completedRounds(), j.latestVersion(), j.latestSha256(),
                     j.createdUnixMs(), j.failureReason());
@@ -72,7 +75,7 @@ final class JdbcJobStore implements JobStore {
 
     @Override
     public void setJobState(String jobId, JobState state, String failureReason) {
-        tx.run("update job state", sql -> sql.update("UPDATE jobs SET state = ?, failure_reason = ? WHERE job_id = ?",
+        tx.runFenced("update job state", sql -> sql.update("UPDATE jobs SET state = ?, failure_reason = ? WHERE job_id = ?",
                 state.name(), failureReason == null ? "" : failureReason, jobId));
     }
 
@@ -84,19 +87,19 @@ final class JdbcJobStore implements JobStore {
         List<Object> args = new ArrayList<>(List.of(to.name(), reason == null ? "" : reason, jobId));
         from.forEach(f -> args.add(f.name()));
         String in = String.join(", ", Collections.nCopies(from.size(), "?"));
-        return tx.run("change job state", sql -> sql.update("UPDATE jobs SET state = ?, failure_reason = ?"
+        return tx.runFenced("change job state", sql -> sql.update("UPDATE jobs SET state = ?, failure_reason = ?"
                 + " WHERE job_id = ? AND state IN (" + in + ")", args.toArray()) == 1);
     }
 
     @Override
     public void insertRound(RoundSummary r) {
-        tx.run("insert round", sql -> sql.update("INSERT INTO rounds (job_id, round, state, summary) VALUES (?, ?, ?, ?)",
+        tx.runFenced("insert round", sql -> sql.update("INSERT INTO rounds (job_id, round, state, summary) VALUES (?, ?, ?, ?)",
                 r.getJobId(), r.getRound(), r.getState().name(), r.toByteArray()));
     }
 
     @Override
     public void endRound(RoundSummary r) {
-        tx.run("end round", sql -> updateRound(sql, r));
+        tx.runFenced("end round", sql -> updateRound(sql, r));
     }
 
     private static int updateRound(Sql sql, RoundSummary r) throws SQLException {
@@ -110,7 +113,7 @@ final class JdbcJobStore implements JobStore {
 
     @Override
     public boolean completeRound(RoundSummary r, AdapterVersion published) {
-        return tx.run("complete round", sql -> {
+        return tx.runFenced("complete round", sql -> {
             // The job's state is checked in the same transaction: once it is CANCELLED, nothing is published.
             int n = sql.update("UPDATE jobs SET completed_rounds = completed_rounds + 1, latest_version = ?,"
                     + " latest_sha256 = ? WHERE job_id = ? AND state IN (?, ?)", published.version(), published.sha256(),
@@ -146,7 +149,7 @@ final class JdbcJobStore implements JobStore {
 
     @Override
     public int abortRunningRounds(String reason, long endedUnixMs) {
-        return tx.run("abort interrupted rounds", sql -> {
+        return tx.runFenced("abort interrupted rounds", sql -> {
             List<RoundSummary> running = sql.query("SELECT summary FROM rounds WHERE state = ?", JdbcJobStore::round,
                     RoundState.ROUND_STATE_RUNNING.name());
             for (RoundSummary r : running) {

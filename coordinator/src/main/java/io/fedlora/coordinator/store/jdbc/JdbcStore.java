@@ -11,6 +11,8 @@ import io.fedlora.coordinator.store.DatabaseSettings;
 import io.fedlora.coordinator.store.EnrollmentTokenRecord;
 import io.fedlora.coordinator.store.JobRecord;
 import io.fedlora.coordinator.store.JobStore;
+import io.fedlora.coordinator.store.Lease;
+import io.fedlora.coordinator.store.LeaseStore;
 import io.fedlora.coordinator.store.NodeRecord;
 import io.fedlora.coordinator.store.NodeStore;
 import io.fedlora.coordinator.store.RevocationRecord;
@@ -45,6 +47,7 @@ public final class JdbcStore implements Store {
     private final NodeStore nodes;
     private final TrustRecordStore trust;
     private final AuditStore audit;
+    private final LeaseStore leases;
     private final ConnectionProbe probe;
 
     private JdbcStore(HikariDataSource pool, SqlDialect dialect) {
@@ -54,6 +57,7 @@ public final class JdbcStore implements Store {
         this.nodes = new JdbcNodeStore(tx);
         this.trust = new JdbcTrustRecordStore(tx);
         this.audit = new JdbcAuditStore(tx);
+        this.leases = new JdbcLeaseStore(tx);
         this.probe = new ConnectionProbe(pool, Duration.ofSeconds(1));
     }
 
@@ -241,6 +245,33 @@ public final class JdbcStore implements Store {
     @Override
     public List<AuditRecord> auditLog(long afterSeq, int limit) {
         return audit.auditLog(afterSeq, limit);
+    }
+
+    // ---- the active coordinator's lease ----
+
+    @Override
+    public Optional<Lease> acquireLease(String name, String holder, String holderAddress, Duration ttl) {
+        return leases.acquireLease(name, holder, holderAddress, ttl);
+    }
+
+    @Override
+    public boolean renewLease(Lease held, Duration ttl) {
+        return leases.renewLease(held, ttl);
+    }
+
+    @Override
+    public void releaseLease(Lease held) {
+        leases.releaseLease(held);
+    }
+
+    @Override
+    public Optional<Lease> lease(String name) {
+        return leases.lease(name);
+    }
+
+    @Override
+    public void fenceWith(Lease held) {
+        leases.fenceWith(held);
     }
 
     @Override

@@ -25,6 +25,11 @@ public enum SqlDialect {
         void lockAuditLog(Connection c) {
             // Only this process opens the file; JdbcAuditStore's own lock suffices.
         }
+
+        @Override
+        String nowMillis() {
+            return "DATEDIFF(MILLISECOND, TIMESTAMP WITH TIME ZONE '1970-01-01 00:00:00+00', CURRENT_TIMESTAMP)";
+        }
     },
 
     /** Several coordinator hosts may share it, so audit appends are ordered by a transaction lock in the database. */
@@ -43,6 +48,12 @@ public enum SqlDialect {
                 ps.setLong(1, AUDIT_LOCK_KEY);
                 ps.execute();
             }
+        }
+
+        @Override
+        String nowMillis() {
+            // clock_timestamp(), not now(): a lease's expiry must not be the transaction's start time.
+            return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
         }
     };
 
@@ -81,6 +92,9 @@ public enum SqlDialect {
      * process using the database (the chain links each entry to the one before).
      */
     abstract void lockAuditLog(Connection c) throws SQLException;
+
+    /** An expression for the database's clock in Unix milliseconds: leases expire by it, whatever the hosts' clocks say. */
+    abstract String nowMillis();
 
     private static String marks(int n) {
         return String.join(", ", Collections.nCopies(n, "?"));

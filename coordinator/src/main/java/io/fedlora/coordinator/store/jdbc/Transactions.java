@@ -19,6 +19,7 @@ final class Transactions {
     private final DataSource pool;
     private final SqlDialect dialect;
     private volatile boolean closed;
+    private volatile LeaseFence fence = LeaseFence.NONE;
 
     Transactions(DataSource pool, SqlDialect dialect) {
         this.pool = pool;
@@ -54,6 +55,22 @@ final class Transactions {
             throw new StoreException("store failed to " + what + (e.getSQLState() == null ? ""
                     : " (SQLSTATE " + e.getSQLState() + ")"), e);
         }
+    }
+
+    /**
+     * As {@link #run}, for job and round writes: once the store is fenced with a lease, the transaction
+     * first checks (holding the lease row's lock until it commits) that the lease is still ours.
+     */
+    <T> T runFenced(String what, Work<T> work) {
+        LeaseFence f = fence;
+        return run(what, sql -> {
+            f.check(sql, what);
+            return work.run(sql);
+        });
+    }
+
+    void fenceWith(LeaseFence f) {
+        fence = f;
     }
 
     /** Whether {@code e} (from {@link #run}) was caused by a duplicate key. */
