@@ -62,4 +62,13 @@ class CoordinatorStoreOptionsTest {
         assertRefused(coordinator("--blobs", "s3://adapters", "--s3-credentials-file", dir.resolve("none").toString()),
                 "--s3-credentials-file: cannot read " + dir.resolve("none"));
     }
+
+    @Test
+    void aStandbyNeedsASharedStore() {
+        assertRefused(coordinator("--standby"), "--standby needs a store every coordinator shares");
+        assertRefused(coordinator("--standby", "--store", "jdbc:h2:file:" + dir.resolve("db")),
+                "--standby needs a store every coordinator shares");
+        assertRefused(coordinator("--standby", "--store", "jdbc:postgresql://127.0.0.1:1/f", "--lease-ttl-seconds",
+                "0"), "must be 1..300 seconds");
+    }
 }

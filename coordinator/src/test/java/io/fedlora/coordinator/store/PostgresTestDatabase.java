@@ -60,6 +60,11 @@ public final class PostgresTestDatabase implements AutoCloseable {
         return new PostgresTestDatabase(server, name, m.group(1) + name + (m.group(3) == null ? "" : m.group(3)));
     }
 
+    /** The database's JDBC URL (what {@code --store} takes). */
+    public String url() {
+        return url;
+    }
+
     public DatabaseSettings settings() {
         return DatabaseSettings.jdbc(url, "", Optional.empty());
     }

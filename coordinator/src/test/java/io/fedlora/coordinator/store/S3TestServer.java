@@ -18,8 +18,8 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  */
 public final class S3TestServer implements AutoCloseable {
 
-    static final String ACCESS_KEY = "fedlora-test";
-    static final String SECRET_KEY = "fedlora-test-secret";
+    public static final String ACCESS_KEY = "fedlora-test";
+    public static final String SECRET_KEY = "fedlora-test-secret";
 
     private final BlobStoreContext backend;
     private final S3Proxy server;
@@ -50,9 +50,14 @@ public final class S3TestServer implements AutoCloseable {
         return name;
     }
 
+    /** Where the server answers, for {@code --s3-endpoint}. */
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + server.getPort());
+    }
+
     /** Settings for {@code s3url} on this server, signed with the test key or {@code secretKey}. */
     public BlobSettings settings(String s3url, String secretKey) {
-        return BlobSettings.s3(s3url, Optional.of(URI.create("http://127.0.0.1:" + server.getPort())), "us-east-1",
+        return BlobSettings.s3(s3url, Optional.of(endpoint()), "us-east-1",
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, secretKey)));
     }
 

@@ -4,6 +4,7 @@ import static io.fedlora.deploy.cli.CoordinatorSettings.*;
 
 import io.fedlora.coordinator.CoordinatorConfig;
 import io.fedlora.coordinator.CoordinatorServer;
+import io.fedlora.coordinator.ha.StandbySettings;
 import io.fedlora.coordinator.limits.LoadLimits;
 import io.fedlora.coordinator.trust.TlsSettings;
 import io.fedlora.coordinator.web.DashboardSettings;
@@ -42,6 +43,10 @@ import software.amazon.awssdk.profiles.ProfileFile;
             "Every setting may also come from --config FILE or a FEDLORA_ environment variable:"
                 + " docs/configuration.md."})
 public final class CoordinatorCommand implements Callable<Integer> {
+
+    /** EX_TEMPFAIL: this coordinator was active and another took the lease over; restart it as a standby. */
+    static final int EXIT_LEASE_LOST = 75;
+
 
     @Mixin
     ConfigFileOption configFile = new ConfigFileOption();
@@ -135,6 +140,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
                 .port(config.get(PORT)).tls(tls()).insecureTransport(config.get(INSECURE_TRANSPORT))
                 .insecurePlaintext(config.get(INSECURE_PLAINTEXT))
                 .loadLimits(loadLimits()).database(database()).blobs(blobSettings()).observability(observability())
+                .standby(config.get(STANDBY) ? StandbySettings.withLease(Duration.ofSeconds(config.get(LEASE_TTL)))
+                        : StandbySettings.alone())
                 .dashboard(dashboard()).build());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -152,7 +159,14 @@ public final class CoordinatorCommand implements Callable<Integer> {
                 + server.caCertificateFile().orElseThrow() + ", local admin credentials " + d));
         server.dashboardUrl().ifPresent(u -> System.out.println("dashboard at " + u));
         System.out.flush();
+        server.leaseLost().thenRun(stopped::countDown);
         stopped.await();
+        if (server.leaseLost().isDone()) {
+            // Exit non-zero: the service manager restarts this process, and it waits as a standby.
+            System.err.println("coordinator: lost the lease to another coordinator: " + server.leaseLost().join());
+            server.close();
+            return EXIT_LEASE_LOST;
+        }
         return 0;
     }
 }

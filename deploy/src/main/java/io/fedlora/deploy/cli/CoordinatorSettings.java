@@ -12,6 +12,7 @@ import io.fedlora.config.ConfigDef;
 import io.fedlora.config.Setting;
 import io.fedlora.config.ValueType;
 import io.fedlora.coordinator.CoordinatorConfig;
+import io.fedlora.coordinator.ha.StandbySettings;
 import io.fedlora.coordinator.limits.LoadLimits;
 import io.fedlora.coordinator.trust.TlsSettings;
 import io.fedlora.coordinator.web.DashboardSettings;
@@ -142,6 +143,16 @@ public final class CoordinatorSettings {
             .defaultText("no traces are sent").check(CoordinatorSettings::httpUrl, "must be an http:// or https:// URL")
             .doc("Send OpenTelemetry traces (a span per round, a child per stage) to this OTLP/HTTP collector, e.g."
                     + " http://collector:4318.").build();
+    public static final Setting<Boolean> STANDBY = Setting.define("standby", BOOLEAN).defaultValue(false)
+            .bareFlag("true")
+            .doc("One of several coordinators on a shared store (--store jdbc:postgresql://..., --blobs s3://..., the"
+                    + " same --ca-cert and --ca-key): only the one holding the lease in the store listens and runs"
+                    + " rounds; the others wait and take over when it lapses. Give agents every address.").build();
+    public static final Setting<Integer> LEASE_TTL = Setting.define("lease-ttl-seconds", INTEGER)
+            .defaultValue((int) StandbySettings.DEFAULT_LEASE_TTL.toSeconds()).paramLabel("SECONDS")
+            .check(n -> n >= 1 && n <= 300, "must be 1..300 seconds")
+            .doc("With --standby: how long the lease lasts unrenewed, so about how long a dead active coordinator"
+                    + " goes unreplaced; renewed every quarter of it.").build();
     public static final Setting<List<FaultHold>> FAULT_HOLDS = Setting.define("fault-hold", ValueType.list(FAULT_HOLD))
             .hidden().paramLabel("POINT=MILLIS")
             .doc("Crash testing: stop this long at a round's aggregate or publish point (CoordinatorCrashIT).").build();
@@ -152,7 +163,7 @@ public final class CoordinatorSettings {
                     DASHBOARD_CERT, DASHBOARD_KEY, CA_CERT, CA_KEY, CA_KEY_PASSWORD_FILE, TLS_NAMES, CLIENT_CERT_DAYS,
                     INSECURE_TRANSPORT, INSECURE_PLAINTEXT, MAX_CALLS_PER_SECOND, MAX_CALL_BURST,
                     MAX_ENROLL_CALLS_PER_SECOND, MAX_ENROLL_BURST, MAX_STREAMS_PER_CLIENT, MAX_ENROLLMENT_TOKENS,
-                    METRICS_TOKEN_FILE, OTLP_ENDPOINT, FAULT_HOLDS)
+                    METRICS_TOKEN_FILE, OTLP_ENDPOINT, STANDBY, LEASE_TTL, FAULT_HOLDS)
             .together(DASHBOARD_CERT, DASHBOARD_KEY)
             .together(CA_CERT, CA_KEY)
             .rule(v -> !v.isSet(STORE_URL) && (v.isSet(STORE_USER) || v.isSet(STORE_PASSWORD_FILE)
@@ -161,6 +172,9 @@ public final class CoordinatorSettings {
             .rule(v -> v.isSet(STORE_PASSWORD) && v.isSet(STORE_PASSWORD_FILE) ? Optional.of("the store password is"
                     + " given twice: --store-password-file and " + STORE_PASSWORD.envVar() + " (or store.password);"
                     + " keep one") : Optional.empty())
+            .rule(v -> v.get(STANDBY) && !v.find(STORE_URL).orElse("").startsWith("jdbc:postgresql:")
+                    ? Optional.of("--standby needs a store every coordinator shares: --store jdbc:postgresql://...")
+                    : Optional.empty())
             .rule(v -> !v.find(BLOBS).orElse("").startsWith("s3://") && (v.isSet(S3_ENDPOINT)
                     || v.isSet(S3_CREDENTIALS_FILE)) ? Optional.of("--s3-endpoint and --s3-credentials-file go with"
                     + " --blobs s3://...") : Optional.empty())
