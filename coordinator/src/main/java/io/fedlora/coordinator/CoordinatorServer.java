@@ -155,6 +155,10 @@ public final class CoordinatorServer implements AutoCloseable {
         if (config.standby().enabled()) {
             // Nothing listens before the lease is ours: agents given every coordinator's address find
             // the active one by whichever answers.
+            if (config.blobs() instanceof io.fedlora.coordinator.store.BlobSettings.Directory) {
+                log.warn("--standby with adapter blobs in a directory ({}): every coordinator must see the same one"
+                        + " (a shared file system); --blobs s3://... needs none", config.blobs().describe());
+            }
             ActiveLease lease = awaitLease();
             stops.push(b -> lease.close());
         }

@@ -4,18 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fedlora.client.demo.DemoTask;
-import io.fedlora.deploy.cli.CoordinatorAddress;
 import io.fedlora.deploy.local.LocalFederation;
-import io.fedlora.proto.v1.AdminServiceGrpc;
 import io.fedlora.proto.v1.CreateJobRequest;
 import io.fedlora.proto.v1.Job;
 import io.fedlora.proto.v1.JobConfig;
-import io.fedlora.proto.v1.JobRef;
 import io.fedlora.proto.v1.JobState;
-import io.fedlora.proto.v1.ListNodesRequest;
 import io.fedlora.proto.v1.RoundState;
 import io.fedlora.proto.v1.RoundSummary;
-import io.grpc.ManagedChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +18,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Assumptions;
@@ -84,23 +78,23 @@ class CoordinatorCrashIT {
             federation.startClient("site-" + (i + 1), MODEL, data.clientSlices().get(i), List.of());
         }
         String jobId;
-        try (Admin a = admin()) {
+        try (AdminClient a = admin()) {
             a.awaitConnected(CLIENTS);
             jobId = a.stub.createJob(CreateJobRequest.newBuilder().setConfig(jobConfig()).build()).getJobId();
-            a.stub.startJob(ref(jobId));
+            a.stub.startJob(AdminClient.ref(jobId));
         }
         Map<Integer, String> published = new LinkedHashMap<>();
         List<String> outcomes = new ArrayList<>();
         for (int k = 0; k < KILL_POINTS.size(); k++) {
             String point = KILL_POINTS.get(k);
             int round;
-            try (Admin a = admin()) {
+            try (AdminClient a = admin()) {
                 round = a.awaitRunningRound(jobId);
             }
             Path log = federation.coordinator().log();
             awaitLog(log, "round " + round + point);
             federation.crashAndRestartCoordinator(k + 1);
-            try (Admin a = admin()) {
+            try (AdminClient a = admin()) {
                 List<RoundSummary> rounds = a.rounds(jobId);
                 RoundSummary hit = rounds.stream().filter(r -> r.getRound() == round).findFirst().orElseThrow(() ->
                         new AssertionError("round " + round + ", RUNNING before the crash, is gone from the store: " + rounds));
@@ -120,17 +114,17 @@ class CoordinatorCrashIT {
                         assertEquals("coordinator restarted", r.getAbortReason(), r.toString());
                     }
                 }
-                assertVersionsKept(rounds, published);
+                AdminClient.assertVersionsKept(rounds, published);
                 a.awaitCompletedRounds(jobId, Math.min(ROUNDS, published.size() + 1));
-                assertVersionsKept(a.rounds(jobId), published);
+                AdminClient.assertVersionsKept(a.rounds(jobId), published);
             }
         }
-        try (Admin a = admin()) {
+        try (AdminClient a = admin()) {
             Job done = a.awaitJob(jobId);
             assertEquals(JobState.JOB_STATE_COMPLETED, done.getState(), done.getFailureReason() + "\n" + outcomes);
             assertEquals(ROUNDS, done.getCompletedRounds());
             assertEquals(ROUNDS, done.getLatestAdapterVersion());
-            assertVersionsKept(a.rounds(jobId), published);
+            AdminClient.assertVersionsKept(a.rounds(jobId), published);
             assertEquals(ROUNDS, published.size(), "versions 1.." + ROUNDS + ", gapless: " + published.keySet());
         }
         System.out.println("crash points:\n  " + String.join("\n  ", outcomes));
@@ -156,22 +150,6 @@ class CoordinatorCrashIT {
         return server.replaceFirst("(jdbc:postgresql://[^/?]+/)[^?]*", "$1" + name);
     }
 
-    /** Every version seen is still there with the same sha256; new ones are added; numbers are 1..n. */
-    private static void assertVersionsKept(List<RoundSummary> rounds, Map<Integer, String> published) {
-        Map<Integer, String> now = new LinkedHashMap<>();
-        for (RoundSummary r : rounds) {
-            if (r.getState() == RoundState.ROUND_STATE_COMPLETED) {
-                String before = now.put(r.getAdapterVersion(), r.getAdapterSha256());
-                assertEquals(null, before, "version " + r.getAdapterVersion() + " published twice: " + rounds);
-            }
-        }
-        published.forEach((v, sha) -> assertEquals(sha, now.get(v), "version " + v + " changed or lost"));
-        for (int v = 1; v <= now.size(); v++) {
-            assertTrue(now.containsKey(v), "versions gapless: " + now.keySet());
-        }
-        published.putAll(now);
-    }
-
     private static void awaitLog(Path log, String text) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
         while (!Files.exists(log) || !Files.readString(log).contains(text)) {
@@ -180,68 +158,8 @@ class CoordinatorCrashIT {
         }
     }
 
-    private Admin admin() throws Exception {
-        return new Admin(federation.openAdminChannel());
-    }
-
-    private static JobRef ref(String job) {
-        return JobRef.newBuilder().setJobId(job).build();
-    }
-
-    /** An admin channel to whichever coordinator process is up now. */
-    private static final class Admin implements AutoCloseable {
-        final ManagedChannel channel;
-        final AdminServiceGrpc.AdminServiceBlockingStub stub;
-
-        Admin(ManagedChannel channel) {
-            this.channel = channel;
-            this.stub = AdminServiceGrpc.newBlockingStub(channel).withWaitForReady();
-        }
-
-        List<RoundSummary> rounds(String job) {
-            return stub.listRounds(ref(job)).getRoundsList();
-        }
-
-        void awaitConnected(int n) throws InterruptedException {
-            await("clients connected", () -> stub.listNodes(ListNodesRequest.getDefaultInstance()).getNodesList()
-                    .stream().filter(x -> x.getConnected()).count() >= n);
-        }
-
-        int awaitRunningRound(String job) throws InterruptedException {
-            int[] round = {0};
-            await("a running round", () -> {
-                Optional<RoundSummary> r = rounds(job).stream().filter(x -> x.getState() == RoundState.ROUND_STATE_RUNNING)
-                        .findFirst();
-                r.ifPresent(x -> round[0] = x.getRound());
-                return r.isPresent();
-            });
-            return round[0];
-        }
-
-        void awaitCompletedRounds(String job, int n) throws InterruptedException {
-            await(n + " completed rounds", () -> stub.getJob(ref(job)).getCompletedRounds() >= n);
-        }
-
-        Job awaitJob(String job) throws InterruptedException {
-            await("the job ends", () -> {
-                JobState s = stub.getJob(ref(job)).getState();
-                return s == JobState.JOB_STATE_COMPLETED || s == JobState.JOB_STATE_FAILED;
-            });
-            return stub.getJob(ref(job));
-        }
-
-        private static void await(String what, java.util.function.BooleanSupplier cond) throws InterruptedException {
-            long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-            while (!cond.getAsBoolean()) {
-                assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-                Thread.sleep(20);
-            }
-        }
-
-        @Override
-        public void close() {
-            CoordinatorAddress.closeQuietly(channel);
-        }
+    private AdminClient admin() throws Exception {
+        return new AdminClient(federation.openAdminChannel());
     }
 
     private static JobConfig jobConfig() throws Exception {

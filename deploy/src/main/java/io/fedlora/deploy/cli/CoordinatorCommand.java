@@ -164,7 +164,11 @@ public final class CoordinatorCommand implements Callable<Integer> {
         if (server.leaseLost().isDone()) {
             // Exit non-zero: the service manager restarts this process, and it waits as a standby.
             System.err.println("coordinator: lost the lease to another coordinator: " + server.leaseLost().join());
-            server.close();
+            try {
+                server.close(); // already under way; this waits for it
+            } catch (RuntimeException e) {
+                System.err.println("coordinator: shutdown: " + e.getMessage());
+            }
             return EXIT_LEASE_LOST;
         }
         return 0;
