@@ -100,6 +100,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private volatile DashboardServer dashboard;
     private boolean closed;
     private final CompletableFuture<String> leaseLost = new CompletableFuture<>();
+    private ActiveLease lease;
 
     @FunctionalInterface
     private interface Step {
@@ -159,7 +160,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 log.warn("--standby with adapter blobs in a directory ({}): every coordinator must see the same one"
                         + " (a shared file system); --blobs s3://... needs none", config.blobs().describe());
             }
-            ActiveLease lease = awaitLease();
+            lease = awaitLease();
             stops.push(b -> lease.close());
         }
         BlobStore blobs = config.blobs().open();
@@ -168,6 +169,12 @@ public final class CoordinatorServer implements AutoCloseable {
         nodes = new ConnectedNodes();
         metrics = new CoordinatorMetrics(nodes);
         stops.push(b -> metrics.close());
+        if (lease != null) {
+            // A change of epoch is a failover: something to alert on.
+            io.micrometer.core.instrument.Gauge.builder("fedlora.coordinator.lease.epoch", lease, l -> l.held().epoch())
+                    .description("Epoch of the active coordinator's lease this coordinator holds (--standby)")
+                    .register(metrics.registry());
+        }
         // Read now, so a bad token file stops the start with its name rather than the first scrape.
         metricsRoute = config.observability().metricsTokenFile()
                 .map(f -> MetricsRoute.withTokenFile(metrics, f)).orElseGet(() -> MetricsRoute.open(metrics));
