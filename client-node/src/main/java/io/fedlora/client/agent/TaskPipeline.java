@@ -9,7 +9,6 @@ import io.fedlora.client.train.TrainRequest;
 import io.fedlora.crypto.Ed25519PrivateKey;
 import io.fedlora.crypto.encoding.EvalScore;
 import io.fedlora.crypto.encoding.SecureUpdateFormat;
-import io.fedlora.proto.v1.DeclineReason;
 import io.fedlora.proto.v1.HeldOutScore;
 import io.fedlora.proto.v1.TrainTask;
 import io.fedlora.proto.v1.UpdateEncoding;
@@ -27,10 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.MDC;
 
 /**
- * Each TrainTask, one at a time on the worker thread: admitted (right base model, DP if asked, secure
- * aggregation unless plaintext is allowed, within the privacy budget) or declined, then the adapter
- * fetched (or taken from the cache), scored, trained from and the update uploaded (masked in a secure
- * round). A task re-sent after a reconnect is not trained twice.
+ * Each TrainTask, one at a time on the worker thread: admitted or declined ({@link TaskAdmission}),
+ * then the adapter fetched (or taken from the cache), scored, trained from and the update uploaded
+ * (masked in a secure round). A task re-sent after a reconnect is not trained twice.
  */
 final class TaskPipeline {
 
@@ -41,10 +39,8 @@ final class TaskPipeline {
     private final CoordinatorClient client;
     private final SecAggDispatcher secagg;
     private final NodeId nodeId;
-    private final Ed25519PrivateKey identity;
-    private final SecureRandom random;
+    private final TaskAdmission admission;
     private final AdapterCache cache;
-    private final PrivacyGate privacyGate;
     private final TaskSpans taskSpans;
     private final Predicate<TrainTask> abandoned;
     /** Tasks seen (job/round), so a task re-sent after a reconnect is not trained twice. */
@@ -59,10 +55,8 @@ final class TaskPipeline {
         this.client = client;
         this.secagg = secagg;
         this.nodeId = nodeId;
-        this.identity = identity;
-        this.random = random;
+        this.admission = new TaskAdmission(config, trainer, nodeId, identity, random, privacyGate);
         this.cache = new AdapterCache(config.stateDir().resolve("adapters"));
-        this.privacyGate = privacyGate;
         this.taskSpans = new TaskSpans(config.openTelemetry());
         this.abandoned = abandoned;
         this.worker = Executors.newSingleThreadExecutor(r -> AgentNode.daemon(r, "agent-worker-" + config.nodeName()));
@@ -106,45 +100,13 @@ final class TaskPipeline {
         MDC.put("job", t.getJobId());
         MDC.put("round", Integer.toString(t.getRound()));
         try {
-            if (!t.getBaseModelSha256().equals(config.baseModelSha256())) {
-                // Training another model's adapter would produce garbage; the coordinator counts us as absent.
-                log.warn("refusing job {} round {}: it is for base model {}, this node has {}", t.getJobId(),
-                        t.getRound(), t.getBaseModelSha256(), config.baseModelSha256());
-                client.decline(t, new PrivacyGate.Refusal(DeclineReason.DECLINE_REASON_BASE_MODEL_MISMATCH,
-                        "this node has base model " + config.baseModelSha256()));
+            TaskAdmission.Decision decision = admission.decide(t);
+            if (decision instanceof TaskAdmission.Declined no) {
+                client.decline(t, no.refusal());
                 return "declined";
             }
-            if (t.getTraining().hasDp() && !trainer.supportsDp()) {
-                client.decline(t, new PrivacyGate.Refusal(DeclineReason.DECLINE_REASON_UNACCEPTABLE_PARAMETERS,
-                        "the task asks for DP-SGD, which this node's trainer does not implement"));
-                return "declined";
-            }
-            SecureSession session = null;
-            if (!t.hasSecagg() && !config.insecurePlaintext()) {
-                log.warn("declining job {} round {}: the coordinator asked for a plaintext update", t.getJobId(),
-                        t.getRound());
-                client.decline(t, new PrivacyGate.Refusal(DeclineReason.DECLINE_REASON_UNACCEPTABLE_PARAMETERS,
-                        "the round has no secure aggregation; this node sends its update only through SecAgg+"));
-                return "declined";
-            }
-            if (t.hasSecagg()) {
-                try {
-                    session = SecureSession.open(t, nodeId.get(), identity, config.minSecureCohort(),
-                            config.secAggThreads(), random);
-                } catch (SecureSession.UnacceptableSetup e) {
-                    log.warn("declining job {} round {}: {}", t.getJobId(), t.getRound(), e.getMessage());
-                    client.decline(t, new PrivacyGate.Refusal(DeclineReason.DECLINE_REASON_UNACCEPTABLE_PARAMETERS,
-                            e.getMessage()));
-                    return "declined";
-                }
-            }
-            Object admitted = privacyGate.admit(t);
-            if (admitted instanceof PrivacyGate.Refusal refusal) {
-                log.warn("declining job {} round {}: {}", t.getJobId(), t.getRound(), refusal.detail());
-                client.decline(t, refusal);
-                return "declined";
-            }
-            Map<String, Double> privacyMetrics = ((PrivacyGate.Allowance) admitted).metrics();
+            TaskAdmission.Admitted admitted = (TaskAdmission.Admitted) decision;
+            SecureSession session = admitted.session();
             if (isCancelled(t) || Rounds.pastDeadline(t)) {
                 log.info("skipping job {} round {}: cancelled or past its deadline", t.getJobId(), t.getRound());
                 return "skipped";
@@ -154,7 +116,7 @@ final class TaskPipeline {
                 secagg.open(t, session);
                 client.sendSecAgg(t, session.advertise());
             }
-            return trainAndUpload(t, span, session, privacyMetrics);
+            return trainAndUpload(t, span, session, admitted.privacyMetrics());
         } catch (StatusRuntimeException e) {
             log.warn("job {} round {}: coordinator refused or failed: {}", t.getJobId(), t.getRound(), e.getStatus());
         } catch (InterruptedException e) {
