@@ -87,7 +87,7 @@ public final class AgentNode implements AutoCloseable {
             this.renewer = null;
             this.renewals = null;
         } else {
-            this.renewer = new CertificateRenewer(config, identity, renewable, () -> links.current().channel(),
+            this.renewer = new CertificateRenewer(config, identity, renewable, links::inTurn,
                     InstantSource.system(), random);
             this.renewals = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "agent-renewal-" + config.nodeName()));
         }

@@ -19,11 +19,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the agent's certificate from expiring: when the {@link RenewalPolicy} says so, renews it over
- * the channel to the coordinator the agent follows now, writes the new key and certificate to
- * {@code <state-dir>/tls} (staged, then moved into place), and presents it on every call from then
- * on, to every coordinator address (a standby that takes over must see the new one too). The open
- * Connect stream stays on its connection; the old certificate is valid until it expires.
+ * Keeps the agent's certificate from expiring: when the {@link RenewalPolicy} says so, renews it with
+ * the coordinator the agent follows now (or the next address that answers), writes the new key and
+ * certificate to {@code <state-dir>/tls} (staged, then moved into place), and presents it on every
+ * call from then on, to every coordinator address (a standby that takes over must see the new one
+ * too). The open Connect stream stays on its connection; the old certificate is valid until it
+ * expires.
  */
 final class CertificateRenewer {
 
@@ -33,18 +34,35 @@ final class CertificateRenewer {
     private final Ed25519PrivateKey identity;
     /** One per coordinator address, all presenting the same credentials. */
     private final List<RenewableChannel> channels;
-    private final Supplier<? extends Channel> current;
+    /** The channels to renew over, the coordinator followed now first. */
+    private final Supplier<List<Channel>> inTurn;
     private final InstantSource clock;
     private final SecureRandom random;
 
     CertificateRenewer(AgentConfig config, Ed25519PrivateKey identity, List<RenewableChannel> channels,
-            Supplier<? extends Channel> current, InstantSource clock, SecureRandom random) {
+            Supplier<List<Channel>> inTurn, InstantSource clock, SecureRandom random) {
         this.config = config;
         this.identity = identity;
         this.channels = List.copyOf(channels);
-        this.current = current;
+        this.inTurn = inTurn;
         this.clock = clock;
         this.random = random;
+    }
+
+    /** Renews over the first coordinator that answers: one that just lost the lease refuses connections. */
+    private Enroller.Enrolled renew(TlsCredentials presented) throws InvalidCertificateException {
+        StatusRuntimeException unavailable = null;
+        for (Channel ch : inTurn.get()) {
+            try {
+                return Enroller.renew(ch, presented, identity, config.callTimeout(), random);
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+                    throw e;
+                }
+                unavailable = e;
+            }
+        }
+        throw unavailable;
     }
 
     /** Renews when due; true when it did. Failures are logged, never thrown: the next check tries again. */
@@ -56,7 +74,7 @@ final class CertificateRenewer {
         }
         Path dir = config.stateDir().resolve(AgentCredentials.DIR);
         try {
-            Enroller.Enrolled renewed = Enroller.renew(current.get(), presented, identity, config.callTimeout(), random);
+            Enroller.Enrolled renewed = renew(presented);
             renewed.credentials().replace(dir, random);
             for (RenewableChannel ch : channels) {
                 ch.replace(renewed.credentials());

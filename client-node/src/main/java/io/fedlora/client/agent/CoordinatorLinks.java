@@ -83,6 +83,16 @@ final class CoordinatorLinks {
         return links.get(current);
     }
 
+    /** Every channel, the current one first, then the others in the order they are followed. */
+    List<Channel> inTurn() {
+        int from = current;
+        List<Channel> l = new ArrayList<>();
+        for (int i = 0; i < links.size(); i++) {
+            l.add(links.get((from + i) % links.size()).channel());
+        }
+        return l;
+    }
+
     int size() {
         return links.size();
     }
