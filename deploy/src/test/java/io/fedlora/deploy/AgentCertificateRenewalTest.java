@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fedlora.client.agent.AgentConfig;
 import io.fedlora.client.agent.AgentNode;
 import io.fedlora.client.agent.RenewalPolicy;
+import io.fedlora.client.tls.EnrollmentToken;
 import io.fedlora.coordinator.CoordinatorServer;
 import io.fedlora.coordinator.trust.TlsSettings;
 import io.fedlora.crypto.Ed25519PrivateKey;
@@ -64,7 +66,15 @@ class AgentCertificateRenewalTest {
         for (int i = 0; i < 4; i++) {
             String name = "hospital-" + i;
             String token = federation.enrollmentToken(name, "agent");
-            agents.add(federation.startAgent(federation.enrolledAgent(name, token)
+            AgentConfig.Builder config = federation.enrolledAgent(name, token);
+            if (i == 0) {
+                // Also a standby's address (not listening): the renewed certificate goes to both channels.
+                config = AgentConfig.builder(standbyAddress() + ",127.0.0.1:" + server.port(),
+                        dir.resolve("agents/" + name), name, TinyFederation.MODEL_SHA).numExamples(20)
+                        .backoff(Duration.ofMillis(50), Duration.ofMillis(200))
+                        .enrollWith(EnrollmentToken.of(token), server.caCertificateFile().orElseThrow());
+            }
+            agents.add(federation.startAgent(config
                     // Renew with 6 s of 10 left: each certificate is replaced about 4 s after it was issued.
                     .renewal(new RenewalPolicy(0, Duration.ofSeconds(6), Duration.ofMillis(250))).build(),
                     TinyFederation.trainer()));
@@ -101,6 +111,12 @@ class AgentCertificateRenewalTest {
         assertTrue(trust.listAuditLog(ListAuditLogRequest.newBuilder().setLimit(1000).build()).getEntriesList().stream()
                 .anyMatch(e -> e.getAction().equals("EnrollmentService/Renew") && e.getActor().equals(node)
                         && e.getOutcome().equals("OK")));
+    }
+
+    private static String standbyAddress() throws java.io.IOException {
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return "127.0.0.1:" + s.getLocalPort();
+        }
     }
 
     private static List<IssuedCertificate> certificates(TrustAdminServiceGrpc.TrustAdminServiceBlockingStub trust,

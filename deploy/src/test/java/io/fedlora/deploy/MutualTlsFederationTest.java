@@ -121,6 +121,27 @@ class MutualTlsFederationTest {
         assertFalse(Files.exists(dir.resolve("agents/y/tls/client.crt")));
     }
 
+    @Test
+    void givenAStandbyFirstAnAgentEnrolsWithAndFollowsTheActiveCoordinator() throws Exception {
+        started(TlsFederationFixture.start(dir, TlsFederationFixture.onLoopback(dir)));
+        String standby = "127.0.0.1:" + unusedPort(); // a standby does not listen until it holds the lease
+        String active = "127.0.0.1:" + server.port();
+        AgentConfig config = AgentConfig.builder(standby + "," + active, dir.resolve("agents/z"), "z", MODEL_SHA)
+                .backoff(Duration.ofMillis(50), Duration.ofMillis(200))
+                .enrollWith(EnrollmentToken.of(token("z")), server.caCertificateFile().orElseThrow()).build();
+        AgentNode z = federation.startAgent(config, TinyFederation.trainer());
+        assertEquals(PeerIdentity.of(TlsCredentials.load(dir.resolve("agents/z/tls")).certificate()).subjectId(),
+                z.nodeId());
+        assertTrue(AdminServiceGrpc.newBlockingStub(admin).listNodes(ListNodesRequest.getDefaultInstance())
+                .getNodesList().stream().anyMatch(n -> n.getNodeId().equals(z.nodeId()) && n.getConnected()));
+    }
+
+    private static int unusedPort() throws IOException {
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
     private void started(TlsFederationFixture f) {
         federation = f;
         server = f.server();

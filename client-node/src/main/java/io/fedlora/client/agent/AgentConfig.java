@@ -9,7 +9,9 @@ import java.util.regex.Pattern;
 /**
  * What an agent needs to run. Build with {@link #builder}; every problem is reported at once.
  *
- * @param coordinatorTarget {@code host:port} of the coordinator (used by {@link AgentNode#start(AgentConfig, io.fedlora.client.train.LocalTrainer)})
+ * @param coordinatorTarget {@code host:port} of the coordinator, or several comma-separated: the active
+ *     coordinator and its standbys, which the agent follows in turn (see {@link #coordinatorTargets()};
+ *     used by {@link AgentNode#start(AgentConfig, io.fedlora.client.train.LocalTrainer)})
  * @param stateDir where the node id ({@code node-id}), identity key, TLS credentials ({@code tls/}) and
  *     cached adapters ({@code adapters/}) are kept
  * @param nodeName a human-readable name shown to operators
@@ -63,6 +65,8 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
         List<String> p = new ArrayList<>();
         if (coordinatorTarget == null || coordinatorTarget.isBlank()) {
             p.add("coordinatorTarget: required (host:port)");
+        } else {
+            CoordinatorTargets.parse(coordinatorTarget, p);
         }
         if (stateDir == null) {
             p.add("stateDir: required");
@@ -109,6 +113,14 @@ public record AgentConfig(String coordinatorTarget, Path stateDir, String nodeNa
         if (!p.isEmpty()) {
             throw new IllegalArgumentException("invalid agent config: " + String.join("; ", p));
         }
+    }
+
+    /**
+     * The coordinator addresses in {@link #coordinatorTarget()}, in the order given: the agent tries
+     * them in turn and follows the one that answers (the active coordinator; standbys refuse).
+     */
+    public List<String> coordinatorTargets() {
+        return CoordinatorTargets.parse(coordinatorTarget, new ArrayList<>());
     }
 
     private static boolean positive(Duration d) {

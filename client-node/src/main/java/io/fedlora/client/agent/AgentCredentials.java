@@ -19,14 +19,16 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The node's TLS credentials in {@code <state-dir>/tls}: loaded when present, otherwise obtained by
- * enrolling with the configured one-time token (retrying while the coordinator is unreachable). The
- * certificate must name this node's identity key, and its node id becomes the node's id.
+ * enrolling with the configured one-time token at each coordinator address in turn, until one answers
+ * (retrying while none is reachable). The certificate must name this node's identity key, and its
+ * node id becomes the node's id.
  */
 final class AgentCredentials {
 
@@ -63,23 +65,35 @@ final class AgentCredentials {
         X509Certificate ca = TlsCredentials.readCertificate(config.caCertificateFile().get());
         long deadline = System.nanoTime() + config.callTimeout().toNanos();
         Duration wait = config.initialBackoff();
-        ManagedChannel ch = CoordinatorChannels.serverAuthenticated(config.coordinatorTarget(), ca);
+        List<String> targets = config.coordinatorTargets();
+        List<ManagedChannel> channels = CoordinatorLinks.openAll(targets,
+                t -> CoordinatorChannels.serverAuthenticated(t, ca));
+        int next = 0;
+        int unreachableInCycle = 0;
         try {
             while (true) {
+                String target = targets.get(next);
                 try {
-                    Enroller.Enrolled e = Enroller.enroll(ch, config.enrollmentToken().get(), config.nodeName(), ca,
-                            Optional.of(identity), config.callTimeout(), random);
+                    Enroller.Enrolled e = Enroller.enroll(channels.get(next), config.enrollmentToken().get(),
+                            config.nodeName(), ca, Optional.of(identity), config.callTimeout(), random);
                     e.credentials().store(dir, random);
-                    log.info("enrolled with coordinator {} as node {}; credentials in {}", config.coordinatorTarget(),
-                            e.subjectId(), dir);
+                    log.info("enrolled with coordinator {} as node {}; credentials in {}", target, e.subjectId(), dir);
                     return e.credentials();
                 } catch (StatusRuntimeException e) {
                     Status.Code code = e.getStatus().getCode();
                     if ((code != Status.Code.UNAVAILABLE && code != Status.Code.RESOURCE_EXHAUSTED)
                             || System.nanoTime() > deadline) {
-                        throw new IOException("enrollment refused by " + config.coordinatorTarget() + ": "
+                        throw new IOException("enrollment refused by " + target + ": "
                                 + code + " " + e.getStatus().getDescription(), e);
                     }
+                    if (code == Status.Code.UNAVAILABLE) {
+                        // A standby refuses connections: try the next address at once, wait only after all failed.
+                        next = (next + 1) % targets.size();
+                        if (++unreachableInCycle < targets.size()) {
+                            continue;
+                        }
+                    }
+                    unreachableInCycle = 0;
                     // Told to slow down (many nodes enrolling from one address): wait at least as long as asked.
                     Duration pause = max(wait, pushback(e));
                     log.info("coordinator unreachable or busy for enrollment ({}); retrying in {} ms",
@@ -92,7 +106,7 @@ final class AgentCredentials {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while enrolling", e);
         } finally {
-            CoordinatorChannels.close(ch);
+            channels.forEach(CoordinatorChannels::close);
         }
     }
 

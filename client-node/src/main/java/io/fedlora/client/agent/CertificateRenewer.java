@@ -5,6 +5,7 @@ import io.fedlora.client.tls.RenewableChannel;
 import io.fedlora.crypto.Ed25519PrivateKey;
 import io.fedlora.crypto.pki.InvalidCertificateException;
 import io.fedlora.crypto.pki.TlsCredentials;
+import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -12,14 +13,18 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.InstantSource;
+import java.util.List;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the agent's certificate from expiring: when the {@link RenewalPolicy} says so, renews it over
- * the agent's own channel, writes the new key and certificate to {@code <state-dir>/tls} (staged,
- * then moved into place), and presents it on every call from then on. The open Connect stream
- * stays on its connection; the old certificate is valid until it expires.
+ * Keeps the agent's certificate from expiring: when the {@link RenewalPolicy} says so, renews it with
+ * the coordinator the agent follows now (or the next address that answers), writes the new key and
+ * certificate to {@code <state-dir>/tls} (staged, then moved into place), and presents it on every
+ * call from then on, to every coordinator address (a standby that takes over must see the new one
+ * too). The open Connect stream stays on its connection; the old certificate is valid until it
+ * expires.
  */
 final class CertificateRenewer {
 
@@ -27,31 +32,53 @@ final class CertificateRenewer {
 
     private final AgentConfig config;
     private final Ed25519PrivateKey identity;
-    private final RenewableChannel channel;
+    /** One per coordinator address, all presenting the same credentials. */
+    private final List<RenewableChannel> channels;
+    /** The channels to renew over, the coordinator followed now first. */
+    private final Supplier<List<Channel>> inTurn;
     private final InstantSource clock;
     private final SecureRandom random;
 
-    CertificateRenewer(AgentConfig config, Ed25519PrivateKey identity, RenewableChannel channel, InstantSource clock,
-            SecureRandom random) {
+    CertificateRenewer(AgentConfig config, Ed25519PrivateKey identity, List<RenewableChannel> channels,
+            Supplier<List<Channel>> inTurn, InstantSource clock, SecureRandom random) {
         this.config = config;
         this.identity = identity;
-        this.channel = channel;
+        this.channels = List.copyOf(channels);
+        this.inTurn = inTurn;
         this.clock = clock;
         this.random = random;
     }
 
+    /** Renews over the first coordinator that answers: one that just lost the lease refuses connections. */
+    private Enroller.Enrolled renew(TlsCredentials presented) throws InvalidCertificateException {
+        StatusRuntimeException unavailable = null;
+        for (Channel ch : inTurn.get()) {
+            try {
+                return Enroller.renew(ch, presented, identity, config.callTimeout(), random);
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+                    throw e;
+                }
+                unavailable = e;
+            }
+        }
+        throw unavailable;
+    }
+
     /** Renews when due; true when it did. Failures are logged, never thrown: the next check tries again. */
     boolean renewIfDue() {
-        TlsCredentials current = channel.credentials();
-        X509Certificate cert = current.certificate();
+        TlsCredentials presented = channels.get(0).credentials();
+        X509Certificate cert = presented.certificate();
         if (!config.renewal().isDue(cert, clock.instant())) {
             return false;
         }
         Path dir = config.stateDir().resolve(AgentCredentials.DIR);
         try {
-            Enroller.Enrolled renewed = Enroller.renew(channel, current, identity, config.callTimeout(), random);
+            Enroller.Enrolled renewed = renew(presented);
             renewed.credentials().replace(dir, random);
-            channel.replace(renewed.credentials());
+            for (RenewableChannel ch : channels) {
+                ch.replace(renewed.credentials());
+            }
             log.info("renewed this node's certificate: serial {} valid until {} (was {}, until {})",
                     renewed.credentials().certificate().getSerialNumber().toString(16),
                     renewed.credentials().certificate().getNotAfter().toInstant(),

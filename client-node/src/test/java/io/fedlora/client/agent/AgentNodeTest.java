@@ -105,7 +105,7 @@ class AgentNodeTest {
 
     private AgentNode startAgent(io.fedlora.client.privacy.PrivacyBudget budget, io.opentelemetry.api.OpenTelemetry otel)
             throws Exception {
-        AgentConfig cfg = AgentConfig.builder("in-process", stateDir, "node-a", MODEL).numExamples(42).openTelemetry(otel)
+        AgentConfig cfg = AgentConfig.builder("in-process:1", stateDir, "node-a", MODEL).numExamples(42).openTelemetry(otel)
                 .backoff(Duration.ofMillis(20), Duration.ofMillis(200)).heartbeatTimeout(Duration.ofSeconds(30))
                 .callTimeout(Duration.ofSeconds(10)).privacyBudget(budget)
                 .insecurePlaintext(true) // this fake coordinator hands out plaintext tasks; secure rounds: deploy's SecureAggregationTest
@@ -126,6 +126,10 @@ class AgentNodeTest {
     }
 
     private TrainTask task(int round, String model) {
+        return task(fake, round, model);
+    }
+
+    private static TrainTask task(FakeCoordinator fake, int round, String model) {
         String sha = fake.addAdapter("job", round - 1, FlatAdapter.initial(LAYOUT, 7));
         return TrainTask.newBuilder().setJobId("job").setRound(round).setAdapterVersion(round - 1).setAdapterSha256(sha)
                 .setBaseModelSha256(model).setAdapterLayout(LAYOUT)
@@ -335,6 +339,99 @@ class AgentNodeTest {
         assertEquals(id, fake.registrations.get(0).getNodeId());
         push(task(1, MODEL));
         await("upload after reconnect", () -> fake.uploads.size() == 1);
+    }
+
+    private AgentConfig.Builder configFor(String coordinators) {
+        return AgentConfig.builder(coordinators, stateDir, "node-a", MODEL).numExamples(42)
+                .backoff(Duration.ofMillis(20), Duration.ofMillis(200)).heartbeatTimeout(Duration.ofSeconds(30))
+                .callTimeout(Duration.ofSeconds(10)).insecurePlaintext(true);
+    }
+
+    @Test
+    void followsWhicheverCoordinatorAnswers() throws Exception {
+        // Two coordinator addresses, each an in-process server of its own; only b is up (a is a standby).
+        List<ManagedChannel> channels = new CopyOnWriteArrayList<>();
+        java.util.function.Function<String, io.grpc.Channel> channelFor = target -> {
+            ManagedChannel ch = InProcessChannelBuilder.forName(serverName + "-" + target.split(":")[0]).build();
+            channels.add(ch);
+            return ch;
+        };
+        FakeCoordinator b = new FakeCoordinator();
+        Server serverB = InProcessServerBuilder.forName(serverName + "-b").addService(b).build().start();
+        Server serverA = null;
+        try {
+            agent = AgentNode.start(configFor("a:1, b:2").build(), trainer, channelFor);
+            assertTrue(agent.awaitConnected(Duration.ofSeconds(10)), "connected to b");
+            assertEquals(1, b.registrations.size());
+            await("b holds the stream", () -> b.streams.containsKey(agent.nodeId()));
+
+            // b goes away and a takes over: the agent follows a, and trains there.
+            serverB.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            await("disconnect", () -> !agent.isConnected());
+            FakeCoordinator a = new FakeCoordinator();
+            serverA = InProcessServerBuilder.forName(serverName + "-a").addService(a).build().start();
+            await("a holds the stream", () -> a.streams.containsKey(agent.nodeId()));
+            assertTrue(agent.awaitConnected(Duration.ofSeconds(10)), "connected to a");
+            assertEquals(agent.nodeId(), a.registrations.get(0).getNodeId(), "the same node id at a");
+            a.push(agent.nodeId(), AgentEvent.newBuilder().setTrain(task(a, 1, MODEL)).build());
+            await("upload to a", () -> a.uploads.size() == 1);
+            assertEquals(0, b.uploads.size());
+        } finally {
+            agent.close();
+            agent = null;
+            for (ManagedChannel ch : channels) {
+                ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+            serverB.shutdownNow();
+            if (serverA != null) {
+                serverA.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void everyCoordinatorAddressMustBeHostAndPort() {
+        assertEquals(List.of("host1:7070", "host2:7070", "[::1]:7071"),
+                configFor("host1:7070,host2:7070, [::1]:7071").build().coordinatorTargets());
+        assertEquals(List.of("host1:7070"), configFor("host1:7070").build().coordinatorTargets());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> configFor("host1:7070,host-without-port").build());
+        assertTrue(e.getMessage().contains("coordinatorTarget: 'host-without-port' is not host:port"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> configFor("host1:7070,,host2:99999").build());
+        assertTrue(e.getMessage().contains("empty entry"), e.getMessage());
+        assertTrue(e.getMessage().contains("'host2:99999' is not host:port"), e.getMessage());
+    }
+
+    @Test
+    void closeWaitsForTheWorkerToStopAndASecondCloseDoesNothing() throws Exception {
+        java.util.concurrent.CountDownLatch training = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean trainerEnded = new java.util.concurrent.atomic.AtomicBoolean();
+        LocalTrainer blocking = r -> {
+            training.countDown();
+            try {
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (InterruptedException e) {
+                Thread.sleep(300); // cleaning up after the interrupt: close must wait for this
+                trainerEnded.set(true);
+            }
+            throw new InterruptedException("stopped");
+        };
+        agent = AgentNode.start(configFor("in-process:1").build(), blocking, channel);
+        assertTrue(agent.awaitConnected(Duration.ofSeconds(10)));
+        push(task(1, MODEL));
+        assertTrue(training.await(10, TimeUnit.SECONDS), "training started");
+
+        long start = System.nanoTime();
+        agent.close();
+        assertTrue(trainerEnded.get(), "close returned before the training step ended");
+        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(300));
+        assertTrue(!agent.isConnected());
+
+        start = System.nanoTime();
+        agent.close();
+        assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(100), "a second close is a no-op");
+        assertEquals(0, fake.uploads.size());
     }
 
     @Test

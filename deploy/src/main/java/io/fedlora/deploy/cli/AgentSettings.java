@@ -35,7 +35,9 @@ public final class AgentSettings {
             t -> "(secret)");
 
     public static final Setting<String> COORDINATOR = Setting.define("coordinator", STRING).required()
-            .paramLabel("HOST:PORT").doc("Coordinator address.").build();
+            .paramLabel("HOST:PORT[,HOST:PORT...]")
+            .doc("Coordinator address. With standby coordinators, every coordinator's address, comma-separated"
+                    + " (host1:7070,host2:7070): the node follows the one that answers.").build();
     public static final Setting<Path> DATA = Setting.define("data", PATH).required().paramLabel("FILE.jsonl")
             .doc("Local training data, JSONL in instruction (instruction/input/output), chat (messages) or text form;"
                     + " see docs/training-data.md.").build();
