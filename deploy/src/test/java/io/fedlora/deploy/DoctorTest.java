@@ -123,6 +123,24 @@ class DoctorTest {
     }
 
     @Test
+    void withAStandbyListedTheChecksGoToTheCoordinatorThatAnswers() throws Exception {
+        int standby;
+        try (ServerSocket s = new ServerSocket(0)) {
+            standby = s.getLocalPort();
+        }
+        CliRun run = CliRun.run("doctor", "--coordinator", "127.0.0.1:" + standby + "," + coordinator, "--state-dir",
+                stateDir.toString(), "--timeout", "3s");
+        assertEquals(0, run.exit(), run.out());
+        String reach = lineOf(run.out(), "reachability");
+        assertTrue(reach.startsWith("OK") && reach.contains(coordinator + " (127.0.0.1) accepts connections")
+                && reach.contains("not listening (a standby opens its port only when it takes over): 127.0.0.1:"
+                + standby), reach);
+        for (String name : List.of("tls", "clock-skew")) {
+            assertTrue(lineOf(run.out(), name).startsWith("OK"), name + ": " + run.out());
+        }
+    }
+
+    @Test
     void aClockAMinuteAheadOfTheCoordinatorsFails() {
         InstantSource ahead = () -> Instant.now().plusSeconds(60);
         List<CheckResult> results = new Doctor(NodeChecks.of(Optional.of(coordinator), stateDir.resolve("tls"),

@@ -27,8 +27,9 @@ public final class DoctorCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--coordinator", paramLabel = "HOST:PORT",
-            description = "The coordinator this node talks to; without it the network checks are skipped.")
+    @Option(names = "--coordinator", paramLabel = "HOST:PORT[,HOST:PORT...]",
+            description = "The coordinator this node talks to (or every address, comma-separated: one must answer,"
+                    + " and the other checks go to it); without it the network checks are skipped.")
     String coordinator;
 
     @Option(names = "--state-dir", paramLabel = "DIR",

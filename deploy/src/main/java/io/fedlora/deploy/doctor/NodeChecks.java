@@ -16,7 +16,8 @@ public final class NodeChecks {
     private NodeChecks() {}
 
     /**
-     * @param coordinator HOST:PORT, or empty to leave out the checks that need it
+     * @param coordinator HOST:PORT (or several, comma-separated: an active coordinator and its standbys), or
+     *     empty to leave out the checks that need it
      * @param credentials the node's TLS credentials directory (STATE_DIR/tls)
      * @param stateDir the node's state directory (ledger, free disk), or empty for the working directory
      */
@@ -28,8 +29,14 @@ public final class NodeChecks {
         model.ifPresentOrElse(m -> checks.add(new ModelCheck(m, modelSha256)),
                 () -> checks.add(skipped("model", "no --model given")));
         if (coordinator.isPresent()) {
-            CoordinatorEndpoint endpoint = CoordinatorEndpoint.parse(coordinator.get(), credentials);
-            checks.add(new ReachabilityCheck(endpoint, timeout));
+            List<CoordinatorEndpoint> all = new ArrayList<>();
+            for (String target : coordinator.get().split(",", -1)) {
+                all.add(CoordinatorEndpoint.parse(target.strip(), credentials));
+            }
+            // With standbys listed, the other checks are about the one active now.
+            CoordinatorEndpoint endpoint = all.size() == 1 ? all.get(0)
+                    : ReachabilityCheck.firstAnswering(all, timeout).orElse(all.get(0));
+            checks.add(new ReachabilityCheck(all, timeout));
             checks.add(new TlsHandshakeCheck(endpoint, timeout));
             checks.add(new CertificateExpiryCheck(endpoint, clock));
             checks.add(new ClockSkewCheck(endpoint, maxClockSkew, timeout, clock));
