@@ -59,6 +59,24 @@ public final class EvalCommand implements Runnable {
                 description = "Local steps per client and round (default: 80, 8 with --quick).")
         Integer localSteps;
 
+        @Option(names = "--clip", paramLabel = "C",
+                description = "Per-example clip norm of DP-SGD (default: 0.5).")
+        Double clip;
+
+        @Option(names = "--learning-rate", paramLabel = "LR",
+                description = "Learning rate of every arm (default: 2e-2).")
+        Double learningRate;
+
+        @Option(names = "--batch", paramLabel = "N",
+                description = "Batch of every arm; the DP arms' sampling rate is batch / examples per client"
+                        + " (default: 64, 16 with --quick).")
+        Integer batch;
+
+        @Option(names = "--rank", paramLabel = "R",
+                description = "LoRA rank of every arm; alpha scales with it, keeping alpha / rank = "
+                        + "2 (default: " + DemoDefaults.RANK + ").")
+        Integer rank;
+
         @Option(names = "--model", paramLabel = "DIR", description = "Base model directory (default: the committed tiny model).")
         Path model;
 
@@ -129,6 +147,9 @@ public final class EvalCommand implements Runnable {
                 if (examplesPerClient != null || localSteps != null) {
                     plan = plan.withBudget(examplesPerClient != null ? examplesPerClient : plan.examplesPerClient(),
                             localSteps != null ? localSteps : plan.localSteps());
+                }
+                if (clip != null || learningRate != null || batch != null || rank != null) {
+                    plan = plan.withTuning(clip, learningRate, batch, rank);
                 }
                 return plan;
             } catch (IllegalArgumentException e) {

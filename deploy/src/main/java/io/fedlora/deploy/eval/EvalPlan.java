@@ -15,12 +15,13 @@ import java.util.List;
  * @param localSteps steps per client per round (the centralised arm takes clients × that per round)
  * @param delta the δ of every ε
  * @param clip the per-example clip norm of DP-SGD
+ * @param rank the LoRA rank of every arm (alpha is scaled with it, so alpha / rank stays the demo's)
  * @param manyClients the many-client simulation of the client-level DP arms (its own clients and budget:
  *     hundreds of clients, each with its own data)
  */
 public record EvalPlan(EvalTask task, Path modelDir, List<EvalArm> arms, int clients, int rounds, int seeds, double alpha,
         int examplesPerClient, int heldOut, int localSteps, int batch, double learningRate, double delta, double clip,
-        ManyClientSimulation.Settings manyClients) {
+        int rank, ManyClientSimulation.Settings manyClients) {
 
     public EvalPlan {
         arms = List.copyOf(arms);
@@ -32,7 +33,12 @@ public record EvalPlan(EvalTask task, Path modelDir, List<EvalArm> arms, int cli
         require(examplesPerClient >= batch, "--examples-per-client", "at least the batch " + batch + ", got "
                 + examplesPerClient);
         require(localSteps >= 1, "--local-steps", "at least 1, got " + localSteps);
-        require(heldOut >= 1 && batch >= 1 && learningRate > 0, "plan", "positive sizes");
+        require(batch >= 1, "--batch", "at least 1, got " + batch);
+        require(learningRate > 0 && Double.isFinite(learningRate), "--learning-rate", "a finite number > 0, got "
+                + learningRate);
+        require(clip > 0 && Double.isFinite(clip), "--clip", "a finite number > 0, got " + clip);
+        require(rank >= 1 && rank <= 256, "--rank", "between 1 and 256, got " + rank);
+        require(heldOut >= 1, "plan", "positive sizes");
     }
 
     private static void require(boolean ok, String what, String expected) {
@@ -47,12 +53,12 @@ public record EvalPlan(EvalTask task, Path modelDir, List<EvalArm> arms, int cli
      */
     public static EvalPlan standard(EvalTask task, Path modelDir, List<EvalArm> arms, int clients, int rounds, int seeds, double alpha) {
         return new EvalPlan(task, modelDir, arms, clients, rounds, seeds, alpha, 2048, DemoDefaults.HELD_OUT,
-                DemoDefaults.LOCAL_STEPS, 64, 2e-2, 1e-5, 0.5, ManyClientSimulation.Settings.defaults());
+                DemoDefaults.LOCAL_STEPS, 64, 2e-2, 1e-5, 0.5, DemoDefaults.RANK, ManyClientSimulation.Settings.defaults());
     }
 
     /** A tiny budget that only shows that every arm and output works: minutes, not a measurement. */
     public static EvalPlan quick(EvalTask task, Path modelDir, List<EvalArm> arms, int clients, int rounds, int seeds, double alpha) {
-        return new EvalPlan(task, modelDir, arms, clients, rounds, seeds, alpha, 128, 40, 8, 16, 2e-2, 1e-5, 0.5,
+        return new EvalPlan(task, modelDir, arms, clients, rounds, seeds, alpha, 128, 40, 8, 16, 2e-2, 1e-5, 0.5, DemoDefaults.RANK,
                 new ManyClientSimulation.Settings(12, rounds, 2, 8, 4e-2, 32, ManyClientSimulation.DEFAULT_CLIP, 8, 1e-5,
                         40));
     }
@@ -60,7 +66,23 @@ public record EvalPlan(EvalTask task, Path modelDir, List<EvalArm> arms, int cli
     /** The same plan with another data size and local step budget (a run sized to the time at hand). */
     public EvalPlan withBudget(int perClient, int steps) {
         return new EvalPlan(task, modelDir, arms, clients, rounds, seeds, alpha, perClient, heldOut, steps, batch,
-                learningRate, delta, clip, manyClients);
+                learningRate, delta, clip, rank, manyClients);
+    }
+
+    /**
+     * The same plan with what a DP practitioner tunes: clip norm, learning rate, batch (the sampling
+     * rate q = batch / examples per client follows, and the accountant gives the matching noise) and
+     * LoRA rank, for every arm so that the comparison stays like for like. Nulls keep the plan's value.
+     */
+    public EvalPlan withTuning(Double newClip, Double newLearningRate, Integer newBatch, Integer newRank) {
+        return new EvalPlan(task, modelDir, arms, clients, rounds, seeds, alpha, examplesPerClient, heldOut, localSteps,
+                newBatch != null ? newBatch : batch, newLearningRate != null ? newLearningRate : learningRate, delta,
+                newClip != null ? newClip : clip, newRank != null ? newRank : rank, manyClients);
+    }
+
+    /** LoRA alpha at this plan's rank: the demo's alpha / rank ratio kept, so the update's scale does not move. */
+    public double loraAlpha() {
+        return DemoDefaults.ALPHA * rank / DemoDefaults.RANK;
     }
 
     /** Seed j's data seed: the demo's task seed for j = 0, others apart from it and the held-out set. */

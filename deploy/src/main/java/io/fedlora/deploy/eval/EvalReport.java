@@ -56,6 +56,8 @@ public final class EvalReport {
         p.put("learning_rate", plan.learningRate());
         p.put("delta", plan.delta());
         p.put("clip", plan.clip());
+        p.put("rank", plan.rank());
+        p.put("lora_alpha", plan.loraAlpha());
         p.put("metric", plan.task() == BuiltInTask.INTENTS ? "accuracy" : "exact_match");
         ArrayNode rs = root.putArray("runs");
         for (EvalRun r : runs) {
@@ -90,9 +92,10 @@ public final class EvalReport {
         arms.forEach(a -> means.put(a.arm(), a.mean()));
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "Task %s. Held-out exact match after %d rounds: %d clients x %d examples, %d local steps"
-                + " of batch %d, %d held-out examples, mean ± standard deviation over seeds; ε per client at δ = %.0e.%n%n",
-                plan.task().flagName(), plan.rounds(), plan.clients(), plan.examplesPerClient(), plan.localSteps(), plan.batch(), plan.heldOut(),
-                plan.delta()));
+                + " of batch %d, lr %s, clip %s, LoRA rank %d, %d held-out examples, mean ± standard deviation over seeds;"
+                + " ε per client at δ = %.0e.%n%n",
+                plan.task().flagName(), plan.rounds(), plan.clients(), plan.examplesPerClient(), plan.localSteps(), plan.batch(),
+                plan.learningRate(), plan.clip(), plan.rank(), plan.heldOut(), plan.delta()));
         b.append("| arm | final exact match | seeds | ratio to reference | reference | ε |\n");
         b.append("| --- | --- | --- | --- | --- | --- |\n");
         for (ArmSummary a : arms) {

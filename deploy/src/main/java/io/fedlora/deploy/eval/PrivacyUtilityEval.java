@@ -104,7 +104,8 @@ public final class PrivacyUtilityEval {
         }
         long t0 = System.nanoTime();
         List<List<InstructionExample>> data = clientData(arm.split(), seed);
-        LoraConfig lora = DemoDefaults.lora().toBuilder().setAggregationMode(arm.aggregation()).build();
+        LoraConfig lora = DemoDefaults.lora().toBuilder().setAggregationMode(arm.aggregation())
+                .setRank(plan.rank()).setAlpha(plan.loraAlpha()).build();
         TrainingConfig.Builder tc = DemoDefaults.training().toBuilder().setLocalSteps(plan.localSteps())
                 .setBatchSize(plan.batch()).setLearningRate(plan.learningRate()).setSeed(plan.trainingSeed(seed))
                 .setMaxSeqLen(plan.task().maxSeqLen());

@@ -69,4 +69,39 @@ class EvalReportTest {
         assertEquals(80, task.clientData(EvalArm.Split.DIRICHLET, 4, 20, 0.5, 9).stream().mapToInt(List::size).sum());
         assertEquals(10, task.heldOut(200).size());
     }
+
+    @Test
+    void theTunedClipLearningRateBatchAndRankAreInThePlanAndTheJson() throws Exception {
+        EvalPlan tuned = PLAN.withTuning(0.1, 5e-2, 32, 4);
+        assertEquals(0.1, tuned.clip(), 1e-12);
+        assertEquals(5e-2, tuned.learningRate(), 1e-12);
+        assertEquals(32, tuned.batch());
+        assertEquals(4, tuned.rank());
+        assertEquals(8.0, tuned.loraAlpha(), 1e-12); // alpha / rank stays 16 / 8
+        JsonNode p = new ObjectMapper().readTree(EvalReport.json(tuned, RUNS)).get("plan");
+        assertEquals(0.1, p.get("clip").asDouble(), 1e-12);
+        assertEquals(5e-2, p.get("learning_rate").asDouble(), 1e-12);
+        assertEquals(32, p.get("batch").asInt());
+        assertEquals(4, p.get("rank").asInt());
+        assertEquals(8.0, p.get("lora_alpha").asDouble(), 1e-12);
+        assertTrue(EvalReport.markdown(tuned, RUNS).contains("LoRA rank 4"));
+        // Nulls keep the plan's own values.
+        assertEquals(PLAN, PLAN.withTuning(null, null, null, null));
+    }
+
+    @Test
+    void badTuningIsRejectedNamingTheFlag() {
+        assertFlag("--clip", () -> PLAN.withTuning(0.0, null, null, null));
+        assertFlag("--clip", () -> PLAN.withTuning(Double.NaN, null, null, null));
+        assertFlag("--learning-rate", () -> PLAN.withTuning(null, -1e-3, null, null));
+        assertFlag("--batch", () -> PLAN.withTuning(null, null, 0, null));
+        assertFlag("--examples-per-client", () -> PLAN.withTuning(null, null, 129, null)); // batch above the data
+        assertFlag("--rank", () -> PLAN.withTuning(null, null, null, 0));
+        assertFlag("--rank", () -> PLAN.withTuning(null, null, null, 1000));
+    }
+
+    private static void assertFlag(String flag, org.junit.jupiter.api.function.Executable e) {
+        IllegalArgumentException ex = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, e);
+        assertTrue(ex.getMessage().startsWith(flag + " must be"), ex.getMessage());
+    }
 }
