@@ -3,7 +3,6 @@ package io.fedlora.client.data;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fedlora.client.demo.CharTokenizerJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +18,9 @@ import java.util.List;
 public final class TinyTokenizerFiles {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The demo tokenizer's special tokens (as io.fedlora.client.demo.CharTokenizerJson, in tools), ids 0 to 3. */
+    public static final List<String> SPECIALS = List.of("<pad>", "<s>", "</s>", "<unk>");
 
     private final List<String> vocabulary;
 
@@ -48,7 +50,7 @@ public final class TinyTokenizerFiles {
 
     private static TinyTokenizerFiles write(Path dir, List<String> extraSpecials, List<String> pieces,
             String splitRegex, boolean bosEosPostProcessor) throws IOException {
-        List<String> vocab = new ArrayList<>(CharTokenizerJson.SPECIALS);
+        List<String> vocab = new ArrayList<>(SPECIALS);
         vocab.addAll(extraSpecials);
         int specials = vocab.size();
         vocab.addAll(pieces);
