@@ -64,4 +64,32 @@ class ConfigFileCliTest {
         assertTrue(err.contains("data: required") && err.contains("state-dir: required"), err);
         assertFalse(err.contains(SECRET), err);
     }
+
+    @Test
+    void aJobFileAndFlagsMakeTheJobAndAFlagWins() throws Exception {
+        Path f = file("model = models/fedlora-tiny\nname = notes\nrounds = 3\nstrategy = fedyogi\ntau = 1e-4\n"
+                + "dp-noise-multiplier = 1.1\n");
+        CliRun r = CliRun.run("admin", "job-config", "--config", f.toString(), "--rounds", "7");
+        assertEquals(0, r.exit(), r.err());
+        com.google.gson.JsonObject job = com.google.gson.JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals("notes", job.get("name").getAsString());
+        assertEquals(7, job.get("rounds").getAsInt());
+        assertEquals("STRATEGY_FEDYOGI", job.get("strategy").getAsString());
+        assertEquals(1e-4, job.getAsJsonObject("strategyOptions").get("tau").getAsDouble());
+        assertEquals(1.1, job.getAsJsonObject("training").getAsJsonObject("dp").get("noiseMultiplier").getAsDouble());
+    }
+
+    @Test
+    void aJobFileWithMistakesIsRefusedWithEveryProblemBeforeAnythingIsSent() throws Exception {
+        Path f = file("model = models/fedlora-tiny\nrounds = 0\nstrategy = sgd\nrank: 8\nrnk = 8\n");
+        CliRun r = CliRun.run("admin", "create-job", "--config", f.toString(), "--coordinator", "127.0.0.1:1");
+        assertEquals(2, r.exit(), r.err());
+        String err = r.err();
+        assertTrue(err.contains("4 problems"), err);
+        assertTrue(err.contains("rounds: must be positive, got '0' (" + f + ":2)"), err);
+        assertTrue(err.contains("strategy: must be one of fedavg|fedavgm|fedadagrad|fedadam|fedyogi, got 'sgd' (" + f
+                + ":3)"), err);
+        assertTrue(err.contains(f + ":4: expected 'key = value'"), err);
+        assertTrue(err.contains(f + ":5: unknown key 'rnk'"), err);
+    }
 }

@@ -24,11 +24,13 @@ public final class ConfigDef {
     private final String program;
     private final Map<String, Setting<?>> settings;
     private final List<Rule> rules;
+    private final boolean readsEnvironment;
 
-    private ConfigDef(String program, Map<String, Setting<?>> settings, List<Rule> rules) {
+    private ConfigDef(String program, Map<String, Setting<?>> settings, List<Rule> rules, boolean readsEnvironment) {
         this.program = program;
         this.settings = settings;
         this.rules = rules;
+        this.readsEnvironment = readsEnvironment;
     }
 
     public static Builder of(String program) {
@@ -49,9 +51,21 @@ public final class ConfigDef {
         return Optional.ofNullable(settings.get(key));
     }
 
+    /** False for a one-off command's settings (a job's), which come from its file and flags only. */
+    public boolean readsEnvironment() {
+        return readsEnvironment;
+    }
+
+    /** Where a value for {@code s} may be given, for messages: its flag, its variable, a file line. */
+    public String sources(Setting<?> s) {
+        String env = readsEnvironment ? s.envVar() + " or " : "";
+        return s.flag().map(f -> f + ", ").orElse("") + env + "'" + s.key() + " = ...' in the --config file";
+    }
+
     /**
      * The configuration from these sources, each above the one before: defaults, {@code file}
-     * ({@code key = value}), {@code env} ({@code FEDLORA_KEY}), {@code flags} (raw text by key).
+     * ({@code key = value}), {@code env} ({@code FEDLORA_KEY}; ignored {@link Builder#withoutEnvironment()
+     * without environment}), {@code flags} (raw text by key).
      *
      * @throws ConfigException naming every problem, each with its key and where its value came from
      */
@@ -65,7 +79,7 @@ public final class ConfigDef {
                 raw.put(key, new Raw(entry.value(), Origin.file(f, entry.line())));
             }
         }));
-        for (Setting<?> s : settings.values()) {
+        for (Setting<?> s : readsEnvironment ? settings.values() : List.<Setting<?>>of()) {
             fromEnv(s, env).ifPresent(r -> raw.put(s.key(), r));
         }
         flags.forEach((key, text) -> {
@@ -83,8 +97,7 @@ public final class ConfigDef {
             } else if (s.defaultValue().isPresent()) {
                 values.put(s, new ConfigValues.Value(s.defaultValue().get(), Origin.DEFAULT));
             } else if (s.required()) {
-                problems.add(s.key() + ": required; set " + s.flag().map(f -> f + ", ").orElse("") + s.envVar()
-                        + " or '" + s.key() + " = ...' in the --config file");
+                problems.add(s.key() + ": required; set " + sources(s));
             }
         }
         ConfigValues resolved = new ConfigValues(values);
@@ -135,6 +148,7 @@ public final class ConfigDef {
         private final String program;
         private final Map<String, Setting<?>> settings = new LinkedHashMap<>();
         private final List<Rule> rules = new ArrayList<>();
+        private boolean readsEnvironment = true;
 
         private Builder(String program) {
             this.program = program;
@@ -146,6 +160,15 @@ public final class ConfigDef {
                     throw new IllegalArgumentException(program + ": " + s.key() + " is declared twice");
                 }
             }
+            return this;
+        }
+
+        /**
+         * Values from the file and the flags only: a variable left in a service's environment must not
+         * change every job an operator creates from that shell.
+         */
+        public Builder withoutEnvironment() {
+            readsEnvironment = false;
             return this;
         }
 
@@ -170,7 +193,7 @@ public final class ConfigDef {
                     flags.add(f);
                 });
             }
-            return new ConfigDef(program, new LinkedHashMap<>(settings), List.copyOf(rules));
+            return new ConfigDef(program, new LinkedHashMap<>(settings), List.copyOf(rules), readsEnvironment);
         }
     }
 

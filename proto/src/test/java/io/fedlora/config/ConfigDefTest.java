@@ -91,6 +91,19 @@ class ConfigDefTest {
     }
 
     @Test
+    void withoutEnvironmentAVariableChangesNothingAndNoMessageOffersOne() {
+        ConfigDef jobs = ConfigDef.of("job").add(HOST, DATA_DIR).withoutEnvironment().build();
+        assertFalse(jobs.readsEnvironment());
+        ConfigException e = assertThrows(ConfigException.class, () -> jobs.resolve(Optional.empty(),
+                Map.of("FEDLORA_DATA_DIR", "/d"), Map.of()));
+        assertEquals(List.of("data-dir: required; set --data-dir, 'data-dir = ...' in the --config file"),
+                e.problems());
+        ConfigValues v = jobs.resolve(Optional.empty(), Map.of("FEDLORA_HOST", "env.example"), Map.of("data-dir", "/d"));
+        assertEquals("127.0.0.1", v.get(HOST));
+        assertTrue(DEF.readsEnvironment());
+    }
+
+    @Test
     void aTypeErrorFromAFlagNamesTheFlag() {
         ConfigException e = refused(Optional.empty(), Map.of(), Map.of("data-dir", "/d", "port", "abc"));
         assertEquals(List.of("port: must be a port number, got 'abc' (flag --port)"), e.problems());

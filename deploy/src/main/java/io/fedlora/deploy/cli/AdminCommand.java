@@ -5,6 +5,7 @@ import io.fedlora.adapter.FlatAdapter;
 import io.fedlora.adapter.PeftAdapterDir;
 import io.fedlora.deploy.jobs.AdapterDownload;
 import io.fedlora.deploy.jobs.JobOptions;
+import io.fedlora.deploy.jobs.JobSettings;
 import io.fedlora.proto.v1.AdminServiceGrpc;
 import io.fedlora.proto.v1.CreateJobRequest;
 import io.fedlora.proto.v1.DownloadAdapterRequest;
@@ -16,6 +17,7 @@ import io.fedlora.proto.v1.ListNodesRequest;
 import io.fedlora.proto.v1.RoundSummary;
 import io.grpc.ManagedChannel;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,6 +38,11 @@ import picocli.CommandLine.Spec;
             TrustCommands.EnrollToken.class, TrustCommands.DashboardLoginLink.class, TrustCommands.Revoke.class, TrustCommands.Certificates.class,
             TrustCommands.Audit.class})
 public final class AdminCommand {
+
+    /** The job the command's --config file and flags describe (a job reads no environment variables). */
+    static JobOptions jobOptions(ConfigFileOption file) {
+        return new JobOptions(file.resolve(JobSettings.DEF, Map.of()));
+    }
 
     abstract static class Base implements Callable<Integer> {
         @Mixin
@@ -58,11 +65,12 @@ public final class AdminCommand {
         abstract Integer run(AdminServiceGrpc.AdminServiceBlockingStub admin) throws Exception;
     }
 
-    @Command(name = "create-job", mixinStandardHelpOptions = true,
-            description = "Create a fine-tuning job for a base model (prints the job id).")
+    @Command(name = "create-job", mixinStandardHelpOptions = true, modelTransformer = SettingOptions.Declared.class,
+            description = {"Create a fine-tuning job for a base model (prints the job id).",
+                "The job's settings may also come from --config FILE: docs/configuration.md."})
     static final class CreateJob extends Base {
         @Mixin
-        JobOptions job;
+        ConfigFileOption job = new ConfigFileOption();
 
         @Option(names = "--start", description = "Start the job right away.")
         boolean start;
@@ -71,7 +79,7 @@ public final class AdminCommand {
 
         @Override
         void prepare() throws Exception {
-            config = job.toConfig();
+            config = jobOptions(job).toConfig();
         }
 
         @Override
@@ -88,17 +96,18 @@ public final class AdminCommand {
     @Command(name = "job-config", mixinStandardHelpOptions = true,
             description = "Print the job configuration that create-job would send, as fedlora.v1.JobConfig in the"
                     + " protobuf JSON mapping, without contacting a coordinator: pipelines keep it, adjust fields and"
-                    + " send it with their own client (docs/integrations.md). The adapter layout comes from --model.")
+                    + " send it with their own client (docs/integrations.md). The adapter layout comes from --model.",
+            modelTransformer = SettingOptions.Declared.class)
     static final class JobConfigJson implements Callable<Integer> {
         @Mixin
-        JobOptions job;
+        ConfigFileOption job = new ConfigFileOption();
 
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            spec.commandLine().getOut().println(JsonFormat.printer().print(job.toConfig()));
+            spec.commandLine().getOut().println(JsonFormat.printer().print(jobOptions(job).toConfig()));
             spec.commandLine().getOut().flush();
             return 0;
         }

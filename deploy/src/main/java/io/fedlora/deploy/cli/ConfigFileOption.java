@@ -15,8 +15,8 @@ final class ConfigFileOption {
     CommandSpec command;
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "Settings as 'key = value' lines (docs/configuration.md); the environment (FEDLORA_KEY)"
-                    + " and flags override them.")
+            description = "Settings as 'key = value' lines (docs/configuration.md); flags (and, for the"
+                    + " coordinator and the client, FEDLORA_ variables) override them.")
     Path file;
 
     /** The settings from {@code --config}, then {@code env}, then the flags this command was given. */

@@ -2,6 +2,7 @@ package io.fedlora.deploy.cli;
 
 import io.fedlora.config.ConfigDef;
 import io.fedlora.config.Setting;
+import io.fedlora.deploy.jobs.JobSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +19,7 @@ public final class ConfigurationDoc {
     public static final String REGENERATE = "mvn -pl deploy test -Dtest=ConfigurationDocTest"
             + " -Dfedlora.writeDocs=true";
 
-    static final List<ConfigDef> PROGRAMS = List.of(CoordinatorSettings.DEF, AgentSettings.DEF);
+    static final List<ConfigDef> PROGRAMS = List.of(CoordinatorSettings.DEF, AgentSettings.DEF, JobSettings.DEF);
 
     private ConfigurationDoc() {
     }
@@ -34,7 +35,7 @@ public final class ConfigurationDoc {
         md.append("""
                 # Configuration
 
-                <!-- Generated from CoordinatorSettings and AgentSettings by io.fedlora.deploy.cli.ConfigurationDoc;
+                <!-- Generated from CoordinatorSettings, AgentSettings and JobSettings by io.fedlora.deploy.cli.ConfigurationDoc;
                      edit the declarations, not this page (ConfigurationDocTest fails when it is stale).
                      Regenerate: %s -->
 
@@ -58,8 +59,13 @@ public final class ConfigurationDoc {
                 one environment, a variable such as `FEDLORA_CA_CERT` reaches both; give each its own file or
                 flags there.
 
-                Example files: `deploy/dist/conf/coordinator.properties` and `deploy/dist/conf/agent.properties`
-                (in the release archive's `conf/`).
+                A job's settings (`fedlora admin create-job`, and `job-config`, which prints the same job as
+                JSON) are declared the same way and come from `--config job.properties` and flags only: no
+                environment variable changes a job, so a variable left in an operator's shell or a service's
+                environment cannot alter every job created from it.
+
+                Example files: `deploy/dist/conf/coordinator.properties`, `deploy/dist/conf/agent.properties` and
+                `deploy/dist/conf/job.properties` (in the release archive's `conf/`).
                 """.formatted(REGENERATE));
         for (ConfigDef def : PROGRAMS) {
             md.append("\n## ").append(def.program()).append("\n\n");
@@ -70,9 +76,8 @@ public final class ConfigurationDoc {
                     continue;
                 }
                 md.append("| `").append(s.key()).append("` | ")
-                        .append(s.flag().map(f -> "`" + f + "`").orElse("(none)")).append(" | `")
-                        .append(s.envVar()).append('`')
-                        .append(s.fallbackEnv().stream().map(e -> ", then `" + e + "`").reduce("", String::concat))
+                        .append(s.flag().map(f -> "`" + f + "`").orElse("(none)")).append(" | ")
+                        .append(environment(def, s))
                         .append(" | ").append(cell(s.type().name())).append(" | ")
                         .append(s.required() ? "required" : s.defaultText().isEmpty() ? "unset"
                                 : cell(s.defaultText())).append(" | ")
@@ -80,6 +85,14 @@ public final class ConfigurationDoc {
             }
         }
         return md.toString();
+    }
+
+    private static String environment(ConfigDef def, Setting<?> s) {
+        if (!def.readsEnvironment()) {
+            return "(none)";
+        }
+        return "`" + s.envVar() + "`"
+                + s.fallbackEnv().stream().map(e -> ", then `" + e + "`").reduce("", String::concat);
     }
 
     private static String cell(String text) {

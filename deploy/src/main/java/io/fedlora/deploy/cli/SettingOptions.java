@@ -3,6 +3,7 @@ package io.fedlora.deploy.cli;
 import io.fedlora.config.ConfigDef;
 import io.fedlora.config.ConfigValues;
 import io.fedlora.config.Setting;
+import io.fedlora.deploy.jobs.JobSettings;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,7 +22,7 @@ final class SettingOptions {
 
     /** Which declarations give which command its options. */
     private static final Map<String, ConfigDef> BY_COMMAND = Map.of("coordinator", CoordinatorSettings.DEF,
-            "client", AgentSettings.DEF);
+            "client", AgentSettings.DEF, "create-job", JobSettings.DEF, "job-config", JobSettings.DEF);
 
     /** Adds the declared options of the command picocli is building (it calls this before parsing). */
     public static final class Declared implements CommandLine.IModelTransformer {
@@ -42,12 +43,12 @@ final class SettingOptions {
     /** Adds an option for every setting that has a flag. */
     static void addTo(CommandSpec spec, ConfigDef def) {
         for (Setting<?> s : def.settings()) {
-            s.flag().ifPresent(flag -> spec.addOption(option(flag, s)));
+            s.flag().ifPresent(flag -> spec.addOption(option(flag, s, def)));
         }
     }
 
-    private static OptionSpec option(String flag, Setting<?> s) {
-        OptionSpec.Builder b = OptionSpec.builder(flag).hidden(s.hidden()).description(helpLine(s));
+    private static OptionSpec option(String flag, Setting<?> s, ConfigDef def) {
+        OptionSpec.Builder b = OptionSpec.builder(flag).hidden(s.hidden()).description(helpLine(s, def));
         if (s.bareFlagValue().isPresent()) {
             return b.arity("0").type(boolean.class).build();
         }
@@ -61,9 +62,10 @@ final class SettingOptions {
     }
 
     /** The doc line, its default and its variable; picocli reads % as a format and ${ as a variable. */
-    static String helpLine(Setting<?> s) {
+    static String helpLine(Setting<?> s, ConfigDef def) {
         String d = s.defaultText().isEmpty() ? "" : " Default: " + s.defaultText() + ".";
-        return (s.doc() + d + " Env: " + s.envVar() + ".").replace("%", "%%").replace("${", "$${");
+        String env = def.readsEnvironment() ? " Env: " + s.envVar() + "." : "";
+        return (s.doc() + d + env).replace("%", "%%").replace("${", "$${");
     }
 
     /** The resolved configuration: {@code file} &lt; {@code env} &lt; what this command line gave. */

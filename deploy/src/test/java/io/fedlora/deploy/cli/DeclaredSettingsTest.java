@@ -8,6 +8,7 @@ import io.fedlora.config.ConfigDef;
 import io.fedlora.config.ConfigValues;
 import io.fedlora.config.Setting;
 import io.fedlora.deploy.Fedlora;
+import io.fedlora.deploy.jobs.JobSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -86,6 +87,28 @@ class DeclaredSettingsTest {
         ConfigValues a = AgentSettings.DEF.resolve(Optional.of(Path.of("dist/conf/agent.properties")), Map.of(),
                 Map.of());
         assertEquals("coordinator.example.org:7070", a.get(AgentSettings.COORDINATOR));
+        ConfigValues j = JobSettings.DEF.resolve(Optional.of(Path.of("dist/conf/job.properties")), Map.of(), Map.of());
+        assertEquals(1.1, j.get(JobSettings.DP_NOISE_MULTIPLIER));
+        assertEquals(List.of("q_proj", "k_proj", "v_proj", "o_proj"), j.get(JobSettings.TARGETS));
+    }
+
+    @Test
+    void theJobCommandsTakeTheJobsDeclaredFlagsWithoutVariables() {
+        CommandLine admin = Fedlora.commandLine().getSubcommands().get("admin");
+        for (String name : List.of("create-job", "job-config")) {
+            String help = admin.getSubcommands().get(name).getUsageMessage(CommandLine.Help.Ansi.OFF);
+            assertTrue(help.contains("--config"), help);
+            for (Setting<?> s : JobSettings.DEF.settings()) {
+                assertTrue(help.contains(s.flag().orElseThrow()), name + " " + s);
+            }
+            assertFalse(help.contains("Env:") || help.contains("FEDLORA_ROUNDS"), help);
+            assertTrue(help.contains("Default: q_proj,v_proj."), help);
+        }
+        ConfigValues v = resolve(new AdminCommand.JobConfigJson(), JobSettings.DEF, null, Map.of(),
+                "--model", "/m", "--fair-selection", "--targets", "q_proj", "--targets", "o_proj", "--lr", "0.01");
+        assertTrue(v.get(JobSettings.FAIR_SELECTION));
+        assertEquals(List.of("q_proj", "o_proj"), v.get(JobSettings.TARGETS));
+        assertEquals(0.01, v.get(JobSettings.LEARNING_RATE));
     }
 
     /** The systemd units' EnvironmentFiles: every FEDLORA_ variable in them that names a setting is valid. */

@@ -41,7 +41,7 @@ class ArchiveIT {
             assertTrue(Files.getPosixFilePermissions(home.resolve("bin/fedlora")).contains(
                     PosixFilePermission.OWNER_EXECUTE), "bin/fedlora is executable");
             for (String f : List.of("conf/logback.xml", "conf/coordinator.env", "conf/agent.env",
-                    "conf/coordinator.properties", "conf/agent.properties", "NOTICE", "README",
+                    "conf/coordinator.properties", "conf/agent.properties", "conf/job.properties", "NOTICE", "README",
                     "models/fedlora-tiny/config.json", "models/fedlora-tiny/model.safetensors",
                     "models/fedlora-tiny/tokenizer.json", "systemd/fedlora-coordinator.service",
                     "systemd/fedlora-agent.service", "lib/fedlora-deploy.jar")) {

@@ -8,17 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.DoubleValue;
 import io.fedlora.proto.v1.Strategy;
 import io.fedlora.proto.v1.StrategyOptions;
+import io.fedlora.config.ConfigException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 class JobOptionsTest {
 
-    private static JobOptions parse(String... args) {
-        String[] all = new String[args.length + 2];
-        all[0] = "--model";
-        all[1] = "/nonexistent"; // only read by toConfig()
-        System.arraycopy(args, 0, all, 2, args.length);
-        return CommandLine.populateCommand(new JobOptions(), all);
+    /** {@code key, value, ...} as flags would give them; the model is only read by toConfig(). */
+    private static JobOptions parse(String... keysAndValues) {
+        Map<String, String> flags = new LinkedHashMap<>(Map.of("model", "/nonexistent"));
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            flags.put(keysAndValues[i].substring(2), keysAndValues[i + 1]);
+        }
+        return new JobOptions(JobSettings.DEF.resolve(Optional.empty(), Map.of("FEDLORA_ROUNDS", "0"), flags));
     }
 
     @Test
@@ -44,15 +48,41 @@ class JobOptionsTest {
     @Test
     void schedulingOptions() {
         assertEquals(io.fedlora.proto.v1.SchedulingOptions.newBuilder().setFairSelection(true).setCooldownRounds(2)
-                .setOverSelection(0.25).setStragglerCutoffSeconds(30).build(), parse("--fair-selection",
+                .setOverSelection(0.25).setStragglerCutoffSeconds(30).build(), parse("--fair-selection", "true",
                         "--cooldown-rounds", "2", "--over-selection", "0.25", "--straggler-cutoff", "30").scheduling());
         assertEquals(io.fedlora.proto.v1.SchedulingOptions.getDefaultInstance(), parse().scheduling());
     }
 
     @Test
     void unknownStrategyNamesTheKnownOnes() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("--strategy", "sgd").strategy());
-        assertTrue(e.getMessage().contains("--strategy must be one of fedavg|fedavgm|fedadagrad|fedadam|fedyogi, got 'sgd'"),
-                e.getMessage());
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("--strategy", "sgd"));
+        assertEquals(java.util.List.of("strategy: must be one of fedavg|fedavgm|fedadagrad|fedadam|fedyogi, got 'sgd'"
+                + " (flag --strategy)"), e.problems());
+    }
+
+    @Test
+    void everyBadValueAndBrokenRuleIsReportedAtOnce() {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("--rounds", "0", "--aggregation", "both",
+                "--min-clients", "5", "--dp-noise-multiplier", "0", "--over-selection", "2"));
+        assertEquals(java.util.Set.of("rounds: must be positive, got '0' (flag --rounds)",
+                "aggregation: must be exact or inexact, got 'both' (flag --aggregation)",
+                "dp-noise-multiplier: must be positive (leave it unset for no DP-SGD), got '0' (flag --dp-noise-multiplier)",
+                "over-selection: must be in [0, 1], got '2' (flag --over-selection)",
+                "--min-clients (5) exceeds --clients-per-round (4)"), java.util.Set.copyOf(e.problems()));
+    }
+
+    @Test
+    void dpSgdOnlyWhenANoiseMultiplierIsGiven() {
+        assertFalse(parse().training().hasDp());
+        var dp = parse("--dp-noise-multiplier", "1.1", "--dp-clip-norm", "0.5").training().getDp();
+        assertEquals(1.1, dp.getNoiseMultiplier());
+        assertEquals(0.5, dp.getClipNorm());
+        assertEquals(0.05, dp.getSamplingRate());
+    }
+
+    @Test
+    void theEnvironmentNeverChangesAJob() {
+        assertEquals(5, new JobOptions(JobSettings.DEF.resolve(Optional.empty(), Map.of("FEDLORA_ROUNDS", "9"),
+                Map.of("model", "/m"))).values().get(JobSettings.ROUNDS));
     }
 }
