@@ -101,6 +101,8 @@ public final class CoordinatorServer implements AutoCloseable {
     private boolean closed;
     private final CompletableFuture<String> leaseLost = new CompletableFuture<>();
     private ActiveLease lease;
+    private volatile StoreHealth storeHealth;
+    private volatile boolean closing;
 
     @FunctionalInterface
     private interface Step {
@@ -153,6 +155,10 @@ public final class CoordinatorServer implements AutoCloseable {
     private void doStart(ServerBuilder<?> suppliedBuilder) throws IOException {
         store = config.database().open();
         stops.push(b -> store.close());
+        // Opened before a standby waits (it writes nothing): the S3 client's start-up is then not part of
+        // the takeover time.
+        BlobStore blobs = config.blobs().open();
+        stops.push(b -> blobs.close());
         if (config.standby().enabled()) {
             // Nothing listens before the lease is ours: agents given every coordinator's address find
             // the active one by whichever answers.
@@ -163,8 +169,6 @@ public final class CoordinatorServer implements AutoCloseable {
             lease = awaitLease();
             stops.push(b -> lease.close());
         }
-        BlobStore blobs = config.blobs().open();
-        stops.push(b -> blobs.close());
         jobs = new Jobs(store, blobs, config.clock(), config.insecurePlaintext());
         nodes = new ConnectedNodes();
         metrics = new CoordinatorMetrics(nodes);
@@ -240,7 +244,7 @@ public final class CoordinatorServer implements AutoCloseable {
         }
         server = builder.build().start();
         stops.push(b -> server.shutdown());
-        StoreHealth storeHealth = new StoreHealth(store, health);
+        storeHealth = new StoreHealth(store, health);
         storeHealth.check();
         stops.push(b -> health.enterTerminalState());
         startDashboard(revocations, tokens, audit);
@@ -287,6 +291,16 @@ public final class CoordinatorServer implements AutoCloseable {
         }, "coordinator-step-down");
         t.setDaemon(true);
         t.start();
+    }
+
+    /**
+     * Whether this coordinator takes calls and runs rounds now: it has started (as a standby, it holds
+     * the lease), its store answered the last health check, and it is not stopping. What a readiness
+     * probe asks.
+     */
+    public boolean serving() {
+        StoreHealth h = storeHealth;
+        return h != null && !closing && !leaseLost.isDone() && h.serving();
     }
 
     /**
@@ -473,6 +487,7 @@ public final class CoordinatorServer implements AutoCloseable {
     /** Stops in reverse order of start within the shutdown timeout; rethrows the first failure. */
     @Override
     public synchronized void close() {
+        closing = true;
         if (closed) {
             return;
         }

@@ -17,6 +17,10 @@ import io.fedlora.proto.v1.RoundState;
 import io.fedlora.proto.v1.RoundSummary;
 import io.fedlora.proto.v1.TrustAdminServiceGrpc;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,9 +97,15 @@ class CoordinatorFailoverIT {
         Path ca = Files.createDirectories(work.resolve("ca"));
         Files.copy(work.resolve("a/pki/ca.crt"), ca.resolve("ca.crt"));
         Files.copy(work.resolve("a/pki/ca.key"), ca.resolve("ca.key"));
+        int probesB = freePort();
         JavaProcess b = coordinator("b", portB, shared, List.of("--ca-cert", ca.resolve("ca.crt").toString(),
-                "--ca-key", ca.resolve("ca.key").toString()));
+                "--ca-key", ca.resolve("ca.key").toString(), "--health-port", Integer.toString(probesB)));
         awaitLog(b, "standby: coordinator ");
+        // A standby is alive (no restart) but not ready (no traffic routed to it).
+        assertEquals(200, probe(probesB, "/livez").statusCode());
+        HttpResponse<String> standbyReady = probe(probesB, "/readyz");
+        assertEquals(503, standbyReady.statusCode());
+        assertTrue(standbyReady.body().startsWith("standby"), standbyReady.body());
 
         String targets = "127.0.0.1:" + portA + ",127.0.0.1:" + portB;
         DemoTask.Files data = DemoTask.write(work.resolve("data"), CLIENTS, 64, 10, 7);
@@ -114,11 +124,12 @@ class CoordinatorFailoverIT {
         }
 
         // Act 1: SIGKILL the active coordinator while the clients train.
-        int interrupted = awaitRoundAt(a, "secagg key sharing stage closed", 2);
+        int interrupted = awaitRoundAt(a, "secagg key sharing stage closed", 2, 0);
         long killed = System.nanoTime();
         a.kill();
         b.awaitLine(TAKEOVER_GOAL.plusSeconds(30));
         Duration takeover = Duration.ofNanos(System.nanoTime() - killed);
+        AdminClient.await("b's /readyz answers 200 once it is active", () -> probe(probesB, "/readyz").statusCode() == 200);
         Duration clientsBack;
         try (AdminClient admin = admin("b", portB)) {
             admin.awaitConnected(CLIENTS);
@@ -138,7 +149,8 @@ class CoordinatorFailoverIT {
         // Act 2: a comes back as the standby; b is paused just before it records a version.
         JavaProcess a2 = coordinator("a-2", "a", portA, shared, List.of());
         awaitLog(a2, "standby: coordinator ");
-        int paused = awaitRoundAt(b, "holding at publish", interrupted + 1);
+        // Only a hold that starts from now: b may have held (and published) a round while a-2 started.
+        int paused = awaitRoundAt(b, "holding at publish", interrupted + 1, read(b.log()).length());
         signal(b, "STOP");
         a2.awaitLine(TAKEOVER_GOAL.plusSeconds(30));
         signal(b, "CONT");
@@ -199,12 +211,16 @@ class CoordinatorFailoverIT {
         return found[0];
     }
 
-    /** Waits until the coordinator logs {@code text} for a round numbered from {@code first}, and returns it. */
-    private static int awaitRoundAt(JavaProcess p, String text, int first) throws Exception {
+    /**
+     * Waits until the coordinator logs {@code text} for a round numbered from {@code first}, after the
+     * first {@code from} characters of its log, and returns that round.
+     */
+    private static int awaitRoundAt(JavaProcess p, String text, int first, int from) throws Exception {
         java.util.regex.Pattern at = java.util.regex.Pattern.compile("round (\\d+): " + java.util.regex.Pattern.quote(text));
         int[] round = {0};
         AdminClient.await(p.name() + " logs '" + text + "'", () -> {
-            var m = at.matcher(read(p.log()));
+            String log = read(p.log());
+            var m = at.matcher(log.length() > from ? log.substring(from) : "");
             while (round[0] == 0 && m.find()) {
                 int r = Integer.parseInt(m.group(1));
                 round[0] = r >= first ? r : 0;
@@ -212,6 +228,18 @@ class CoordinatorFailoverIT {
             return round[0] > 0;
         });
         return round[0];
+    }
+
+    private static HttpResponse<String> probe(int port, String path) {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void awaitLog(JavaProcess p, String text) throws InterruptedException {

@@ -17,11 +17,16 @@ public final class StoreHealth {
 
     private final Store store;
     private final HealthStatusManager health;
-    private Boolean serving;
+    private volatile Boolean serving;
 
     public StoreHealth(Store store, HealthStatusManager health) {
         this.store = store;
         this.health = health;
+    }
+
+    /** The answer of the last {@link #check}; false before the first. */
+    public boolean serving() {
+        return Boolean.TRUE.equals(serving);
     }
 
     /** Asks the store, sets the status; whether it is serving. */

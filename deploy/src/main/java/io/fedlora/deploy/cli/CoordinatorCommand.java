@@ -26,6 +26,7 @@ import java.util.Optional;
 import io.fedlora.coordinator.ObservabilitySettings;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -126,6 +127,32 @@ public final class CoordinatorCommand implements Callable<Integer> {
         return BlobSettings.s3(blobs.get(), config.find(S3_ENDPOINT), config.get(S3_REGION), credentials);
     }
 
+    private CoordinatorServer start() throws IOException {
+        return CoordinatorServer.start(CoordinatorConfig.builder(config.get(DATA_DIR)).host(config.get(HOST))
+                .port(config.get(PORT)).tls(tls()).insecureTransport(config.get(INSECURE_TRANSPORT))
+                .insecurePlaintext(config.get(INSECURE_PLAINTEXT))
+                .loadLimits(loadLimits()).database(database()).blobs(blobSettings()).observability(observability())
+                .standby(config.get(STANDBY) ? StandbySettings.withLease(Duration.ofSeconds(config.get(LEASE_TTL)))
+                        : StandbySettings.alone())
+                .dashboard(dashboard()).build());
+    }
+
+    /** With --health-port: the probes, started before a standby waits for the lease. */
+    private Optional<HealthProbes> probes(String host, AtomicReference<CoordinatorServer> started) throws IOException {
+        if (!config.isSet(HEALTH_PORT)) {
+            return Optional.empty();
+        }
+        String waiting = config.get(STANDBY) ? "standby: waiting for the active coordinator's lease" : "starting";
+        HealthProbes p = HealthProbes.start(host, config.get(HEALTH_PORT), () -> {
+            CoordinatorServer s = started.get();
+            return s == null ? Optional.of(waiting) : s.serving() ? Optional.empty() : Optional.of("not serving");
+        });
+        // Printed first: a probe may ask before the coordinator listens.
+        System.out.println("health probes on " + host + ":" + p.port() + " (/livez, /readyz)");
+        System.out.flush();
+        return Optional.of(p);
+    }
+
     @Override
     public Integer call() throws Exception {
         config = configFile.resolve(DEF, System.getenv());
@@ -136,17 +163,21 @@ public final class CoordinatorCommand implements Callable<Integer> {
             FaultHolds.configure(holds);
         }
         String host = config.get(HOST);
-        CoordinatorServer server = CoordinatorServer.start(CoordinatorConfig.builder(config.get(DATA_DIR)).host(host)
-                .port(config.get(PORT)).tls(tls()).insecureTransport(config.get(INSECURE_TRANSPORT))
-                .insecurePlaintext(config.get(INSECURE_PLAINTEXT))
-                .loadLimits(loadLimits()).database(database()).blobs(blobSettings()).observability(observability())
-                .standby(config.get(STANDBY) ? StandbySettings.withLease(Duration.ofSeconds(config.get(LEASE_TTL)))
-                        : StandbySettings.alone())
-                .dashboard(dashboard()).build());
+        AtomicReference<CoordinatorServer> started = new AtomicReference<>();
+        Optional<HealthProbes> probes = probes(host, started);
+        CoordinatorServer server;
+        try {
+            server = start();
+        } catch (IOException | RuntimeException e) {
+            probes.ifPresent(HealthProbes::close); // its dispatcher thread would keep the JVM up
+            throw e;
+        }
+        started.set(server);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 server.close();
+                probes.ifPresent(HealthProbes::close);
             } catch (Exception e) {
                 System.err.println("coordinator: shutdown: " + e.getMessage());
             } finally {

@@ -153,6 +153,11 @@ public final class CoordinatorSettings {
             .check(n -> n >= 1 && n <= 300, "must be 1..300 seconds")
             .doc("With --standby: how long the lease lasts unrenewed, so about how long a dead active coordinator"
                     + " goes unreplaced; renewed every quarter of it.").build();
+    public static final Setting<Integer> HEALTH_PORT = Setting.define("health.port", ValueType.PORT)
+            .paramLabel("PORT").defaultText("no probe port")
+            .doc("Plain-HTTP probes on the --host, up from the start, a standby's included: GET /livez answers 200"
+                    + " while the process runs, GET /readyz 200 only while this coordinator is the active one and its"
+                    + " store answers (else 503 and why). For Kubernetes and service managers.").build();
     public static final Setting<List<FaultHold>> FAULT_HOLDS = Setting.define("fault-hold", ValueType.list(FAULT_HOLD))
             .hidden().paramLabel("POINT=MILLIS")
             .doc("Crash testing: stop this long at a round's aggregate or publish point (CoordinatorCrashIT).").build();
@@ -163,7 +168,7 @@ public final class CoordinatorSettings {
                     DASHBOARD_CERT, DASHBOARD_KEY, CA_CERT, CA_KEY, CA_KEY_PASSWORD_FILE, TLS_NAMES, CLIENT_CERT_DAYS,
                     INSECURE_TRANSPORT, INSECURE_PLAINTEXT, MAX_CALLS_PER_SECOND, MAX_CALL_BURST,
                     MAX_ENROLL_CALLS_PER_SECOND, MAX_ENROLL_BURST, MAX_STREAMS_PER_CLIENT, MAX_ENROLLMENT_TOKENS,
-                    METRICS_TOKEN_FILE, OTLP_ENDPOINT, STANDBY, LEASE_TTL, FAULT_HOLDS)
+                    METRICS_TOKEN_FILE, OTLP_ENDPOINT, STANDBY, LEASE_TTL, HEALTH_PORT, FAULT_HOLDS)
             .together(DASHBOARD_CERT, DASHBOARD_KEY)
             .together(CA_CERT, CA_KEY)
             .rule(v -> !v.isSet(STORE_URL) && (v.isSet(STORE_USER) || v.isSet(STORE_PASSWORD_FILE)
