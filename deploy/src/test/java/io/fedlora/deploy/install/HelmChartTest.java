@@ -74,6 +74,57 @@ class HelmChartTest {
     }
 
     @Test
+    void probesUseThePortAStandbyAnswersOnToo() throws Exception {
+        String yaml = new Helm(CHART).template().withName("fedlora").withNamespace("fedlora").call();
+        Container c = only(StrictKubernetesTypes.read(yaml), StatefulSet.class).getSpec().getTemplate().getSpec()
+                .getContainers().get(0);
+        assertEquals("8081", c.getArgs().get(c.getArgs().indexOf("--health-port") + 1));
+        assertEquals("/livez", c.getLivenessProbe().getHttpGet().getPath());
+        assertEquals("/livez", c.getStartupProbe().getHttpGet().getPath());
+        assertEquals("/readyz", c.getReadinessProbe().getHttpGet().getPath());
+        assertEquals("health", c.getReadinessProbe().getHttpGet().getPort().getStrVal());
+        assertFalse(c.getArgs().contains("--standby"));
+    }
+
+    @Test
+    void withAStandbyTwoPodsShareTheStoreAndTheBucketOnDifferentNodes() throws Exception {
+        String yaml = new Helm(CHART).template().withName("fedlora").withNamespace("fedlora")
+                .set("standby.enabled", "true").set("blobs.url", "s3://fedlora-adapters/prod")
+                .set("blobs.s3Endpoint", "https://minio.example.org").set("blobs.credentialsSecretName", "fedlora-s3")
+                .call();
+        List<HasMetadata> resources = StrictKubernetesTypes.read(yaml);
+        StatefulSet sts = only(resources, StatefulSet.class);
+        assertEquals(2, sts.getSpec().getReplicas());
+        assertEquals("Parallel", sts.getSpec().getPodManagementPolicy(), "a standby never gets ready");
+        Container c = sts.getSpec().getTemplate().getSpec().getContainers().get(0);
+        List<String> args = c.getArgs();
+        assertTrue(args.contains("--standby"), args.toString());
+        assertEquals("8", args.get(args.indexOf("--lease-ttl-seconds") + 1));
+        assertEquals("s3://fedlora-adapters/prod", args.get(args.indexOf("--blobs") + 1));
+        assertEquals("/etc/fedlora/s3/credentials", args.get(args.indexOf("--s3-credentials-file") + 1));
+        assertTrue(sts.getSpec().getTemplate().getSpec().getVolumes().stream().anyMatch(v -> v.getSecret() != null
+                && v.getSecret().getSecretName().equals("fedlora-s3")), "S3 credentials from a Secret, as a file");
+        assertEquals("kubernetes.io/hostname", sts.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity()
+                .getPreferredDuringSchedulingIgnoredDuringExecution().get(0).getPodAffinityTerm().getTopologyKey());
+        NetworkPolicy policy = only(resources, NetworkPolicy.class);
+        assertTrue(policy.getSpec().getEgress().stream().anyMatch(e -> e.getPorts().get(0).getPort().getIntVal() == 443),
+                "egress to the S3 endpoint");
+        LintResult lint = new Helm(CHART).lint().strict().call();
+        assertFalse(lint.isFailed(), lint.getMessages().toString());
+    }
+
+    @Test
+    void aStandbyWithoutASharedStoreOrBucketDoesNotRender() {
+        Exception noBucket = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> new Helm(CHART)
+                .template().withName("fedlora").set("standby.enabled", "true").call());
+        assertTrue(noBucket.getMessage().contains("blobs.url s3://"), noBucket.getMessage());
+        Exception noStore = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> new Helm(CHART)
+                .template().withName("fedlora").set("standby.enabled", "true").set("store.url", "")
+                .set("blobs.url", "s3://b/p").call());
+        assertTrue(noStore.getMessage().contains("store.url jdbc:postgresql://"), noStore.getMessage());
+    }
+
+    @Test
     void aMisspeltFieldIsCaughtByTheSchemaCheck() {
         String yaml = """
                 apiVersion: v1
