@@ -35,6 +35,16 @@ public record Batch(long[] inputs, long[] targets, float[] mask, int size, int l
         return new Batch(in, tgt, mask, n, len);
     }
 
+    /** Examples in the batch: one per row. */
+    public int examples() {
+        return size;
+    }
+
+    /** The example that flat position {@code row·length + t} belongs to. */
+    public int exampleAt(int position) {
+        return position / length;
+    }
+
     public int answerTokens() {
         int c = 0;
         for (float m : mask) {

@@ -61,37 +61,39 @@ public final class DecoderPass {
         return Embedding.embedding(tokens, weight("model.embed_tokens.weight"), SparseFormat.DENSE).head();
     }
 
-    /**
-     * A scope for one decoder layer whose input is {@code input}: the layer's temporaries (norms, q/k/v,
-     * scores, MLP activations, dequantised weights) land in it and are released when it closes; only
-     * what {@link Layer#output} marks outlives it. Safe when training too: autograd holds its own
-     * reference to whatever the backward pass needs, so releasing DJL's handle frees only the rest.
-     */
-    public Layer layer(NDArray input) {
-        return new Layer(input);
+    /** The first hidden states [B, T, hidden]: the embedding as the family scales it. */
+    public NDArray firstHidden() {
+        return config.family().embed(this);
     }
 
-    /** See {@link #layer}. */
-    public static final class Layer implements AutoCloseable {
-        private final NDManager outer;
-        private final NDManager scope;
-
-        private Layer(NDArray input) {
-            this.outer = input.getManager();
-            this.scope = outer.newSubManager();
-            input.tempAttach(scope); // results of ops on the input land in the scope; the input goes back on close
+    /**
+     * Decoder layer {@code i} on its input {@code h}, in a scope of its own: the layer's temporaries
+     * (norms, q/k/v, scores, MLP activations, dequantised weights) land in the scope and are released
+     * as it returns; only the output lands in h's manager. Safe when training too: autograd holds its
+     * own reference to whatever the backward pass needs, so releasing DJL's handle frees only the rest.
+     */
+    public NDArray layerOutput(int i, NDArray h) {
+        NDManager outer = h.getManager();
+        try (NDManager scope = outer.newSubManager()) {
+            h.tempAttach(scope); // results of ops on the input land in the scope; the input goes back on close
+            NDArray out = config.family().layer(this, i, h);
+            out.attach(outer);
+            return out;
         }
+    }
 
-        /** The layer's result, kept past the scope. */
-        public NDArray output(NDArray h) {
-            h.attach(outer);
-            return h;
+    /** The hidden states after every decoder layer, before the final norm. */
+    public NDArray lastHidden() {
+        NDArray h = firstHidden();
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            h = layerOutput(i, h);
         }
+        return h;
+    }
 
-        @Override
-        public void close() {
-            scope.close();
-        }
+    /** Logits [..., vocab] of hidden states [..., hidden] from {@link #lastHidden}: final norm and head. */
+    public NDArray logits(NDArray hidden) {
+        return config.family().logits(this, hidden);
     }
 
     /** x through a layer's projection, via the hook. */
