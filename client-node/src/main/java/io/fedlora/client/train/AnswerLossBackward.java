@@ -19,23 +19,29 @@ final class AnswerLossBackward {
 
     private AnswerLossBackward() {}
 
-    /** Returns each example's share of the loss ({@link AnswerTokens#perExample}). */
-    static float[] run(LlamaModel model, Projection projection, Batch batch, AnswerTokens tokens, StepOptions options,
+    /** Returns each example's share of the loss and the phases' times (no optimizer). */
+    static StepPhases run(LlamaModel model, Projection projection, Batch batch, AnswerTokens tokens, StepOptions options,
             NDManager step) {
         if (options.checkpointLayers()) {
             return CheckpointedBackward.run(model, projection, batch, tokens, options, step);
         }
         float[] nll;
+        long start = System.nanoTime();
+        long forward;
+        long lossDone;
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             DecoderPass pass = model.pass(LmLoss.inputs(step, batch), projection);
             NDArray selected = ChunkedHeadLoss.select(pass.lastHidden(), tokens);
+            forward = System.nanoTime();
             ChunkedHeadLoss.Result loss = ChunkedHeadLoss.evaluate(gc, pass, selected, tokens, options.lossChunk(), step);
+            lossDone = System.nanoTime();
             gc.backward(selected.mul(loss.gradient()).sum());
             nll = loss.nll();
         }
         // PyTorch's grad mode is per thread; the collector's close only turns it off on threads the
         // engine has seen. Callers update leaves in place next, which must not be recorded.
         JniUtils.setGradMode(false);
-        return tokens.perExample(nll);
+        return new StepPhases(tokens.perExample(nll), forward - start, lossDone - forward, System.nanoTime() - lossDone,
+                0);
     }
 }

@@ -31,13 +31,14 @@ final class CheckpointedBackward {
 
     private CheckpointedBackward() {}
 
-    static float[] run(LlamaModel model, Projection projection, Batch batch, AnswerTokens tokens, StepOptions options,
+    static StepPhases run(LlamaModel model, Projection projection, Batch batch, AnswerTokens tokens, StepOptions options,
             NDManager step) {
         if (model.weights().containsKey(EMBEDDING) && model.weight(EMBEDDING).hasGradient()) {
             throw new IllegalStateException("layer checkpointing trains LoRA factors and the head only; the "
                     + "embedding is trainable here (pretraining): turn checkpointing off");
         }
         int layers = model.config().numHiddenLayers();
+        long start = System.nanoTime();
         DecoderPass pass = model.pass(LmLoss.inputs(step, batch), projection);
         JniUtils.setGradMode(false);
         long seed = step.randomInteger(0, Integer.MAX_VALUE, new Shape(1), DataType.INT32).getInt();
@@ -48,12 +49,14 @@ final class CheckpointedBackward {
             reseed(seed, i);
             h = pass.layerOutput(i, h);
         }
+        long forward = System.nanoTime();
         ChunkedHeadLoss.Result loss;
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             loss = ChunkedHeadLoss.evaluate(gc, pass, ChunkedHeadLoss.select(h, tokens), tokens, options.lossChunk(),
                     step);
         }
         h.close();
+        long lossDone = System.nanoTime();
         NDArray upstream = null; // dL/d(output of the layer being re-run); the top's is the loss's, at its rows
         for (int i = layers - 1; i >= 0; i--) {
             NDArray input = inputs[i];
@@ -75,7 +78,8 @@ final class CheckpointedBackward {
             input.close();
         }
         upstream.close();
-        return tokens.perExample(loss.nll());
+        return new StepPhases(tokens.perExample(loss.nll()), forward - start, lossDone - forward,
+                System.nanoTime() - lossDone, 0);
     }
 
     private static void reseed(long seed, int layer) {

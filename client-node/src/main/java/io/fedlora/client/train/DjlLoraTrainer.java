@@ -57,6 +57,7 @@ public final class DjlLoraTrainer implements LocalTrainer {
     private Long dpTestSeed;
     /** DP-SGD steps taken by this trainer (all rounds, this process) with the current settings. */
     private long dpSteps;
+    private StepOptions stepOptions = StepOptions.DEFAULT;
 
     /**
      * Loads the model and tokenizer and checks that the tokenizer can take the data (for chat data:
@@ -125,6 +126,15 @@ public final class DjlLoraTrainer implements LocalTrainer {
         }
         this.dp = dp;
         this.dpTestSeed = null;
+        return this;
+    }
+
+    /**
+     * How each training step trades memory for time (loss chunk, layer checkpointing); the gradients,
+     * and so the round's result, are the same with any of them.
+     */
+    public DjlLoraTrainer withStepOptions(StepOptions options) {
+        this.stepOptions = java.util.Objects.requireNonNull(options);
         return this;
     }
 
@@ -279,7 +289,7 @@ public final class DjlLoraTrainer implements LocalTrainer {
                 try (AdamW opt = AdamW.standard(trainable, round, 0.0, 1.0).withProximal(tc.getProximalMu())) {
                     for (int s = 0; s < tc.getLocalSteps(); s++) {
                         Batch batch = data.batch(sample(rnd, data.size(), tc.getBatchSize()));
-                        lossSum += TrainingStep.run(model, adapters, batch, opt, tc.getLearningRate(), round);
+                        lossSum += TrainingStep.run(model, adapters, batch, opt, tc.getLearningRate(), round, stepOptions);
                     }
                     if (opt.skippedSteps() > 0) {
                         LOG.warn("{} of {} steps skipped: gradient not finite", opt.skippedSteps(), tc.getLocalSteps());
@@ -325,7 +335,7 @@ public final class DjlLoraTrainer implements LocalTrainer {
             for (int s = 0; s < tc.getLocalSteps(); s++) {
                 int[] sample = DpSgdStep.poissonSample(sampler, n, dp.samplingRate());
                 DpSgdStep.Stats st = DpSgdStep.run(model, adapters, trainable, sample, data::batch, expected, dp,
-                        dropout, noise, opt, tc.getLearningRate(), round);
+                        dropout, noise, opt, tc.getLearningRate(), round, stepOptions);
                 if (st.sampleSize() == 0) {
                     empty++;
                 } else {

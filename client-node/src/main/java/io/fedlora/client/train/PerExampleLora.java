@@ -62,7 +62,7 @@ final class PerExampleLora {
         }
         // Each example's mean over its own answer tokens: row i of a leaf's gradient is example i's alone.
         float[] losses = AnswerLossBackward.run(model, new Projector(model, lora, expanded, (float) dropout, training),
-                batch, AnswerTokens.meanPerExample(batch), options, step);
+                batch, AnswerTokens.meanPerExample(batch), options, step).perExampleLoss();
         if (lossesOut != null) {
             System.arraycopy(losses, 0, lossesOut, 0, n);
         }

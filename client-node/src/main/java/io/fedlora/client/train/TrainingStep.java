@@ -23,17 +23,23 @@ public final class TrainingStep {
      */
     public static float run(LlamaModel model, LoraAdapters lora, Batch batch, AdamW optimizer, double lr,
             NDManager parent, StepOptions options) {
-        float loss = 0;
+        return runTimed(model, lora, batch, optimizer, lr, parent, options).loss();
+    }
+
+    /** As {@link #run(LlamaModel, LoraAdapters, Batch, AdamW, double, NDManager, StepOptions)}, with the phases' times. */
+    public static StepPhases runTimed(LlamaModel model, LoraAdapters lora, Batch batch, AdamW optimizer, double lr,
+            NDManager parent, StepOptions options) {
+        StepPhases phases;
         try (NDManager step = parent.newSubManager()) {
             AnswerTokens tokens = AnswerTokens.meanOverBatch(batch);
-            for (float l : AnswerLossBackward.run(model, model.projection(lora, true), batch, tokens, options, step)) {
-                loss += l;
-            }
+            phases = AnswerLossBackward.run(model, model.projection(lora, true), batch, tokens, options, step);
+            long start = System.nanoTime();
             optimizer.step(lr);
+            phases = phases.withOptimizer(System.nanoTime() - start);
         }
-        if (!Float.isFinite(loss)) {
-            throw new ArithmeticException("training loss is not finite (" + loss + "); lower the learning rate");
+        if (!Float.isFinite(phases.loss())) {
+            throw new ArithmeticException("training loss is not finite (" + phases.loss() + "); lower the learning rate");
         }
-        return loss;
+        return phases;
     }
 }

@@ -125,12 +125,8 @@ class ChunkedLossTest {
 
     private static Gradients chunked(LlamaModel model, Batch batch, StepOptions options) {
         return withAdapter(model, (lora, step) -> {
-            float loss = 0;
-            for (float l : AnswerLossBackward.run(model, model.projection(lora, false), batch,
-                    AnswerTokens.meanOverBatch(batch), options, step)) {
-                loss += l;
-            }
-            return loss;
+            return AnswerLossBackward.run(model, model.projection(lora, false), batch, AnswerTokens.meanOverBatch(batch),
+                    options, step).loss();
         });
     }
 

@@ -295,7 +295,7 @@ class DpSgdTest {
                     double[] stats = new double[2];
                     NDArray[] g = DpSgdStep.privateGradient(model, lora, trainable, sample, batchOf, 3.5,
                             new DpSgdConfig(0.5, 0.2, 0.5, physical[run]), 0, GaussianNoise.seededForTesting(4), step,
-                            stats);
+                            stats, StepOptions.DEFAULT);
                     List<Float> flat = new ArrayList<>();
                     for (NDArray x : g) {
                         for (float v : x.toFloatArray()) {
