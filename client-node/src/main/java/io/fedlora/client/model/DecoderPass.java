@@ -8,6 +8,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import io.fedlora.adapter.LoraTarget;
+import io.fedlora.client.data.Segments;
 
 /**
  * One forward pass over a token batch, and the building blocks a {@link ModelFamily} writes its
@@ -28,12 +29,22 @@ public final class DecoderPass {
     private final int past;
     private final int length;
     private final KvCache cache;
+    private final Segments segments;
     private NDArray[] globalRope;
     private NDArray[] localRope;
     private NDArray fullMask;
     private NDArray slidingMask;
 
     DecoderPass(LlamaModel model, Projection projection, NDArray tokens, KvCache cache) {
+        this(model, projection, tokens, cache, null);
+    }
+
+    /** {@code segments} non-null: a packed batch (no cache), attention and positions per example. */
+    DecoderPass(LlamaModel model, Projection projection, NDArray tokens, KvCache cache, Segments segments) {
+        if (segments != null && (cache != null || segments.positions().length != tokens.getShape().size())) {
+            throw new IllegalArgumentException("segments need a batch of their size and no cache");
+        }
+        this.segments = segments;
         this.model = model;
         this.config = model.config();
         this.projection = projection;
@@ -202,14 +213,18 @@ public final class DecoderPass {
         return globalRope;
     }
 
-    /** cos and sin [T, 1, D] in Hugging Face's layout: the D/2 frequencies repeated twice. */
+    /**
+     * cos and sin [T, 1, D] in Hugging Face's layout: the D/2 frequencies repeated twice; [B, T, 1, D]
+     * for a packed batch, whose positions restart at each example.
+     */
     private NDArray[] rotary(double[] inv) {
         int d = config.headDim();
         int half = d / 2;
-        float[] cos = new float[length * d];
-        float[] sin = new float[length * d];
-        for (int p = 0; p < length; p++) {
-            int pos = past + p;
+        int rows = segments == null ? 1 : Math.toIntExact(tokens.getShape().get(0));
+        float[] cos = new float[rows * length * d];
+        float[] sin = new float[rows * length * d];
+        for (int p = 0; p < rows * length; p++) {
+            int pos = segments == null ? past + p : segments.positions()[p];
             for (int i = 0; i < half; i++) {
                 double angle = pos * inv[i];
                 float c = (float) Math.cos(angle);
@@ -220,7 +235,8 @@ public final class DecoderPass {
                 sin[p * d + i + half] = s;
             }
         }
-        return new NDArray[] {OwnedArrays.of(m, cos, new Shape(length, 1, d)), OwnedArrays.of(m, sin, new Shape(length, 1, d))};
+        Shape shape = segments == null ? new Shape(length, 1, d) : new Shape(rows, length, 1, d);
+        return new NDArray[] {OwnedArrays.of(m, cos, shape), OwnedArrays.of(m, sin, shape)};
     }
 
     /** x·cos + rotate_half(x)·sin, rotate_half(x) = [-x2, x1] on the two halves of the head dimension. */
@@ -247,22 +263,33 @@ public final class DecoderPass {
 
     /**
      * Additive mask [G·T, past + T] for the grouped query layout: row g·T + i (the query at position
-     * p = past + i) sees key columns j with p - window < j <= p.
+     * p = past + i) sees key columns j with p - window < j <= p. For a packed batch [B, 1, G·T, T]:
+     * the same inside each example, nothing across examples.
      */
     private NDArray causalMask(int window) {
         int groups = config.kvGroups();
         int s = past + length;
-        float[] mask = new float[groups * length * s];
-        for (int g = 0; g < groups; g++) {
-            for (int i = 0; i < length; i++) {
-                int p = past + i;
-                for (int j = 0; j < s; j++) {
-                    if (j > p || (long) p - j >= window) {
-                        mask[(g * length + i) * s + j] = MASKED;
+        int rows = segments == null ? 1 : Math.toIntExact(tokens.getShape().get(0));
+        float[] mask = new float[rows * groups * length * s];
+        for (int r = 0; r < rows; r++) {
+            for (int g = 0; g < groups; g++) {
+                for (int i = 0; i < length; i++) {
+                    int p = past + i;
+                    int at = ((r * groups + g) * length + i) * s;
+                    for (int j = 0; j < s; j++) {
+                        if (j > p || (long) p - j >= window || !sameExample(r, i, j)) {
+                            mask[at + j] = MASKED;
+                        }
                     }
                 }
             }
         }
-        return OwnedArrays.of(m, mask, new Shape((long) groups * length, s));
+        Shape shape = segments == null ? new Shape((long) groups * length, s)
+                : new Shape(rows, 1, (long) groups * length, s);
+        return OwnedArrays.of(m, mask, shape);
+    }
+
+    private boolean sameExample(int row, int i, int j) {
+        return segments == null || segments.exampleOf()[row * length + i] == segments.exampleOf()[row * length + j];
     }
 }

@@ -349,7 +349,12 @@ public final class LlamaModel implements AutoCloseable {
      * layer: training takes hidden states from it and applies the head to the rows it needs.
      */
     public DecoderPass pass(NDArray tokens, Projection projection) {
-        return new DecoderPass(this, projection, tokens, null);
+        return pass(tokens, projection, null);
+    }
+
+    /** As {@link #pass(NDArray, Projection)} over a packed batch laid out by {@code segments} (null: unpacked). */
+    public DecoderPass pass(NDArray tokens, Projection projection, io.fedlora.client.data.Segments segments) {
+        return new DecoderPass(this, projection, tokens, null, segments);
     }
 
     private NDArray forward(NDArray tokens, LoraAdapters lora, boolean training, KvCache cache, boolean lastOnly) {

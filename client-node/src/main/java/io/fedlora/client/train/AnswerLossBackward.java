@@ -30,7 +30,7 @@ final class AnswerLossBackward {
         long forward;
         long lossDone;
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            DecoderPass pass = model.pass(LmLoss.inputs(step, batch), projection);
+            DecoderPass pass = model.pass(LmLoss.inputs(step, batch), projection, batch.segments());
             NDArray selected = ChunkedHeadLoss.select(pass.lastHidden(), tokens);
             forward = System.nanoTime();
             ChunkedHeadLoss.Result loss = ChunkedHeadLoss.evaluate(gc, pass, selected, tokens, options.lossChunk(), step);

@@ -39,7 +39,7 @@ final class CheckpointedBackward {
         }
         int layers = model.config().numHiddenLayers();
         long start = System.nanoTime();
-        DecoderPass pass = model.pass(LmLoss.inputs(step, batch), projection);
+        DecoderPass pass = model.pass(LmLoss.inputs(step, batch), projection, batch.segments());
         JniUtils.setGradMode(false);
         long seed = step.randomInteger(0, Integer.MAX_VALUE, new Shape(1), DataType.INT32).getInt();
         NDArray[] inputs = new NDArray[layers];

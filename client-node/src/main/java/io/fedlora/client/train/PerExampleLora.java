@@ -48,6 +48,10 @@ final class PerExampleLora {
      */
     static NDArray[] gradients(LlamaModel model, LoraAdapters lora, List<NDArray> trainable, Batch batch,
             double dropout, boolean training, NDManager step, float[] lossesOut, StepOptions options) {
+        if (batch.isPacked()) {
+            // The expanded factors are per row: a row must be one example. DP-SGD batches are never packed.
+            throw new IllegalArgumentException("per-example gradients need one example per row, not a packed batch");
+        }
         int n = batch.size();
         JniUtils.setGradMode(false);
         Map<NDArray, NDArray> expanded = new IdentityHashMap<>();

@@ -43,7 +43,8 @@ public final class MeasureProbe {
                 Integer.toString(o.seqLen()), Integer.toString(o.rank()), String.join(",", o.targets()),
                 Integer.toString(o.warmupSteps()), Integer.toString(o.measuredSteps()),
                 Integer.toString(o.scoreExamples()), Boolean.toString(o.train()), Boolean.toString(o.score()),
-                o.quantization().label()));
+                o.quantization().label(), Integer.toString(o.step().lossChunk()),
+                Boolean.toString(o.step().checkpointLayers())));
     }
 
     static ModelBenchmark.Options decode(String[] a) {
