@@ -66,6 +66,32 @@ final class ChunkedHeadLoss {
         return new Result(gradients.size() == 1 ? gradients.head() : NDArrays.concat(gradients), nll);
     }
 
+    /**
+     * Scoring without gradients: each selected position's NLL and whether its argmax is the target,
+     * a chunk of logits at a time.
+     */
+    static float[] score(DecoderPass pass, NDArray selected, AnswerTokens tokens, int chunk, boolean[] correctOut) {
+        int n = tokens.count();
+        float[] nll = new float[n];
+        NDManager outer = selected.getManager();
+        for (int from = 0; from < n; from += chunk) {
+            int to = Math.min(n, from + chunk);
+            try (NDManager scope = outer.newSubManager()) {
+                NDArray rows = selected.get(from + ":" + to);
+                rows.tempAttach(scope);
+                NDArray logits = pass.logits(rows);
+                NDArray targets = OwnedArrays.of(scope, slice(tokens.targets(), from, to), new Shape(to - from, 1));
+                float[] chunkNll = logits.logSoftmax(-1).gather(targets, -1).squeeze(-1).neg().toFloatArray();
+                System.arraycopy(chunkNll, 0, nll, from, to - from);
+                long[] argmax = logits.argMax(-1).toLongArray();
+                for (int i = from; i < to; i++) {
+                    correctOut[i] = argmax[i - from] == tokens.targets()[i];
+                }
+            }
+        }
+        return nll;
+    }
+
     /** The rows of hidden [B, T, d] at the answer positions, [count, d], in the graph. */
     static NDArray select(NDArray hidden, AnswerTokens tokens) {
         long width = hidden.getShape().get(2);

@@ -455,8 +455,7 @@ public final class DjlLoraTrainer implements LocalTrainer {
                 Batch batch = data.batch(idx);
                 boolean[] ok = new boolean[idx.length];
                 try (NDManager step = eval.newSubManager()) {
-                    NDArray logits = model.forward(LmLoss.inputs(step, batch), adapters, false);
-                    nll += LmLoss.nllSum(logits, batch, ok);
+                    nll += LmLoss.nllSum(model, adapters, batch, ok, stepOptions.lossChunk(), step);
                 }
                 tokens += batch.answerTokens();
                 for (int i = 0; i < ok.length; i++) {

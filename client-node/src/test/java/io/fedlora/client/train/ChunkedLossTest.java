@@ -86,6 +86,28 @@ class ChunkedLossTest {
         }
     }
 
+    /** Held-out scoring in chunks: the same NLL and exact matches as from full logits. */
+    @Test
+    void scoringInChunksMatchesFullLogits() {
+        try (LlamaModel model = LlamaModel.random(TestModels.tiny(false), 7, root);
+                NDManager m = root.newSubManager()) {
+            JniUtils.setGradMode(false);
+            Batch random = DpSgdTest.randomBatch(3, 9, model.config().vocabSize(), 2);
+            NDArray logits = model.forward(LmLoss.inputs(m, random), null, false);
+            // Row 0's targets are the model's own argmax: an exact match. Rows 1 and 2 keep random ones.
+            long[] argmax = logits.argMax(-1).toLongArray();
+            long[] targets = random.targets().clone();
+            System.arraycopy(argmax, 0, targets, 0, 9);
+            Batch batch = new Batch(random.inputs(), targets, random.mask(), 3, 9);
+            float ref = LmLoss.maskedCrossEntropy(logits, batch).getFloat() * batch.answerTokens();
+            boolean[] exact = new boolean[3];
+            float ours = LmLoss.nllSum(model, null, batch, exact, 4, m);
+            assertEquals(ref, ours, 1e-5 * ref);
+            assertTrue(exact[0], "row 0 predicts its targets");
+            assertTrue(!exact[1] && !exact[2], "random targets, and row 2 has no answer token");
+        }
+    }
+
     private record Gradients(float loss, float[] values) {}
 
     static void assertPlainStepMatchesFullLogits(LlamaModel model, StepOptions options) {

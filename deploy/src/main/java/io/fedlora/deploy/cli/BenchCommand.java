@@ -152,6 +152,10 @@ public final class BenchCommand {
                 + "(each layer re-run in backward: less memory, about one more forward pass of time).")
         boolean checkpointLayers;
 
+        @Option(names = "--pack", description = "Also train on the demo task's records (batch 16, max_seq_len 32) "
+                + "with one example per row and with packed rows, and report both rates.")
+        boolean pack;
+
         @Option(names = "--loss-chunk", defaultValue = "1024", description = "Answer tokens whose logits exist at "
                 + "once in the training loss (default: ${DEFAULT-VALUE}).")
         int lossChunk;
@@ -182,7 +186,8 @@ public final class BenchCommand {
             var o = new io.fedlora.client.bench.ModelBenchmark.Options(target, s, d, defaults.seed(),
                     defaults.maxShardBytes(), batch, seqLen, rank, targets, warmup, steps, scoreExamples, !noTrain,
                     !noScore).withQuantization(quantization.value)
-                    .withStepOptions(new io.fedlora.client.train.StepOptions(lossChunk, checkpointLayers));
+                    .withStepOptions(new io.fedlora.client.train.StepOptions(lossChunk, checkpointLayers))
+                    .withDemoPacking(pack);
             var r = io.fedlora.client.bench.ModelBenchmark.run(o, System.err::println);
             System.out.println(json ? r.toString() : r.toPrettyString());
             return 0;

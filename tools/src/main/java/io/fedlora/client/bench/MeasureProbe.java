@@ -22,7 +22,7 @@ public final class MeasureProbe {
     private MeasureProbe() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 17) {
+        if (args.length != 18) {
             System.err.println("usage: MeasureProbe (the arguments ModelBenchmark passes)");
             System.exit(2);
         }
@@ -44,7 +44,7 @@ public final class MeasureProbe {
                 Integer.toString(o.warmupSteps()), Integer.toString(o.measuredSteps()),
                 Integer.toString(o.scoreExamples()), Boolean.toString(o.train()), Boolean.toString(o.score()),
                 o.quantization().label(), Integer.toString(o.step().lossChunk()),
-                Boolean.toString(o.step().checkpointLayers())));
+                Boolean.toString(o.step().checkpointLayers()), Boolean.toString(o.demoPacking())));
     }
 
     static ModelBenchmark.Options decode(String[] a) {
@@ -53,6 +53,6 @@ public final class MeasureProbe {
                 Integer.parseInt(a[5]), Integer.parseInt(a[6]), Integer.parseInt(a[7]), Arrays.asList(a[8].split(",")),
                 Integer.parseInt(a[9]), Integer.parseInt(a[10]), Integer.parseInt(a[11]), Boolean.parseBoolean(a[12]),
                 Boolean.parseBoolean(a[13]), BaseQuantization.parse(a[14]),
-                new StepOptions(Integer.parseInt(a[15]), Boolean.parseBoolean(a[16])));
+                new StepOptions(Integer.parseInt(a[15]), Boolean.parseBoolean(a[16])), Boolean.parseBoolean(a[17]));
     }
 }

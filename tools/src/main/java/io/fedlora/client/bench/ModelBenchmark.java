@@ -94,25 +94,32 @@ public final class ModelBenchmark {
      */
     public record Options(Path dir, Size size, SafetensorsWriter.Dtype dtype, long seed, long maxShardBytes,
             int batchSize, int seqLen, int rank, List<String> targets, int warmupSteps, int measuredSteps,
-            int scoreExamples, boolean train, boolean score, BaseQuantization quantization, StepOptions step) {
+            int scoreExamples, boolean train, boolean score, BaseQuantization quantization, StepOptions step,
+            boolean demoPacking) {
 
         public Options(Path dir, Size size, SafetensorsWriter.Dtype dtype, long seed, long maxShardBytes, int batchSize,
                 int seqLen, int rank, List<String> targets, int warmupSteps, int measuredSteps, int scoreExamples,
                 boolean train, boolean score) {
             this(dir, size, dtype, seed, maxShardBytes, batchSize, seqLen, rank, targets, warmupSteps, measuredSteps,
-                    scoreExamples, train, score, BaseQuantization.NONE, StepOptions.DEFAULT);
+                    scoreExamples, train, score, BaseQuantization.NONE, StepOptions.DEFAULT, false);
         }
 
         /** The same with the base held as {@code q} (a quantised run also measures float32 as its baseline). */
         public Options withQuantization(BaseQuantization q) {
             return new Options(dir, size, dtype, seed, maxShardBytes, batchSize, seqLen, rank, targets, warmupSteps,
-                    measuredSteps, scoreExamples, train, score, q, step);
+                    measuredSteps, scoreExamples, train, score, q, step, demoPacking);
         }
 
         /** The same with training steps run as {@code options} say (loss chunk, layer checkpointing). */
         public Options withStepOptions(StepOptions options) {
             return new Options(dir, size, dtype, seed, maxShardBytes, batchSize, seqLen, rank, targets, warmupSteps,
-                    measuredSteps, scoreExamples, train, score, quantization, options);
+                    measuredSteps, scoreExamples, train, score, quantization, options, demoPacking);
+        }
+
+        /** The same, also measuring training on the demo task's data with and without packing (or not). */
+        public Options withDemoPacking(boolean on) {
+            return new Options(dir, size, dtype, seed, maxShardBytes, batchSize, seqLen, rank, targets, warmupSteps,
+                    measuredSteps, scoreExamples, train, score, quantization, step, on);
         }
 
         public Options {
@@ -291,6 +298,10 @@ public final class ModelBenchmark {
             out.put("parent_load_s", round3((System.nanoTime() - l) / 1e9));
             if (o.train()) {
                 out.set("train", train(model, o, progress));
+            }
+            if (o.demoPacking()) {
+                out.set("demo_train", DemoPackingBenchmark.run(model, o.dir(), o.step(), o.warmupSteps(),
+                        o.measuredSteps(), o.rank(), progress));
             }
             if (o.score()) {
                 out.set("score", score(model, o, progress));
