@@ -114,37 +114,62 @@ public final class DecoderPass {
 
     /** RMSNorm over the last axis, times the named weight. */
     public NDArray rmsNorm(NDArray x, String weight) {
-        return normalise(x).mul(weight(weight));
+        NDArray normed = normalise(x);
+        return spent(normed.mul(weight(weight)), normed);
     }
 
     /** Gemma's RMSNorm: times (1 + w), so a zero weight is the identity. */
     public NDArray rmsNormPlusOne(NDArray x, String weight) {
         NDArray normed = normalise(x);
-        return normed.add(normed.mul(weight(weight)));
+        NDArray scaled = normed.mul(weight(weight));
+        return spent(normed.add(scaled), normed, scaled);
     }
 
     private NDArray normalise(NDArray x) {
-        NDArray meanSquare = x.square().mean(new int[] {-1}, true);
+        NDArray square = x.square();
+        NDArray meanSquare = spent(square.mean(new int[] {-1}, true), square);
         NDArray rms = meanSquare.add(scalar(meanSquare, config.rmsNormEps())).sqrt();
         return x.div(rms);
     }
 
     /** silu(gate)·up. */
     public static NDArray swiGlu(NDArray gate, NDArray up) {
-        return Activation.sigmoid(gate).mul(gate).mul(up);
+        NDArray sigmoid = Activation.sigmoid(gate);
+        NDArray silu = spent(sigmoid.mul(gate), sigmoid);
+        return spent(silu.mul(up), silu);
     }
 
     /** gelu(gate)·up with GELU's tanh approximation (PyTorch's {@code gelu_pytorch_tanh}). */
     public static NDArray geGlu(NDArray gate, NDArray up) {
-        NDArray inner = gate.mul(gate).mul(gate).mul(scalar(gate, 0.044715)).add(gate)
-                .mul(scalar(gate, Math.sqrt(2 / Math.PI)));
+        NDArray square = gate.mul(gate);
+        NDArray cube = spent(square.mul(gate), square);
+        NDArray term = spent(cube.mul(scalar(gate, 0.044715)), cube);
+        NDArray sum = spent(term.add(gate), term);
+        NDArray inner = spent(sum.mul(scalar(gate, Math.sqrt(2 / Math.PI))), sum);
+        NDArray tanh = spent(inner.tanh(), inner);
         NDArray half = gate.mul(scalar(gate, 0.5));
-        return half.add(half.mul(inner.tanh())).mul(up);
+        NDArray halfTanh = spent(half.mul(tanh), tanh);
+        NDArray gelu = spent(half.add(halfTanh), half, halfTanh);
+        return spent(gelu.mul(up), gelu);
     }
 
     /** cap·tanh(x / cap). */
     public static NDArray softcap(NDArray x, double cap) {
-        return x.mul(scalar(x, 1 / cap)).tanh().mul(scalar(x, cap));
+        NDArray scaled = x.mul(scalar(x, 1 / cap));
+        NDArray tanh = spent(scaled.tanh(), scaled);
+        return spent(tanh.mul(scalar(x, cap)), tanh);
+    }
+
+    /**
+     * {@code next}, after closing {@code used}: intermediates of a layer are released as soon as they are
+     * consumed instead of when the layer's scope ends, so fewer of them exist at once. Safe when training:
+     * autograd keeps its own reference to what backward needs.
+     */
+    private static NDArray spent(NDArray next, NDArray... used) {
+        for (NDArray u : used) {
+            u.close();
+        }
+        return next;
     }
 
     public static NDArray scalar(NDArray like, double v) {
@@ -185,12 +210,13 @@ public final class DecoderPass {
             cache.put(layer, kh, vt);
         }
         NDArray raw = qg.matMul(kh.transpose(0, 1, 3, 2));
-        NDArray scores = raw.mul(scalar(raw, scale));
+        NDArray scores = spent(raw.mul(scalar(raw, scale)), raw);
         if (softcap > 0) {
-            scores = softcap(scores, softcap);
+            scores = spent(softcap(scores, softcap), scores);
         }
-        scores = scores.add(mask(sliding));
-        NDArray out = scores.softmax(-1).matMul(vt); // [B, KV, G·T, D]
+        scores = spent(scores.add(mask(sliding)), scores);
+        NDArray probabilities = spent(scores.softmax(-1), scores);
+        NDArray out = spent(probabilities.matMul(vt), probabilities); // [B, KV, G·T, D]
         return out.reshape(b, kvHeads, groups, t, d).transpose(0, 3, 1, 2, 4).reshape(b, t, (long) heads * d);
     }
 
@@ -244,8 +270,11 @@ public final class DecoderPass {
         long half = x.getShape().get(3) / 2;
         NDArray x1 = x.get("..., :" + half);
         NDArray x2 = x.get("..., " + half + ":");
-        NDArray rotated = x2.neg().concat(x1, -1);
-        return x.mul(rope[0]).add(rotated.mul(rope[1]));
+        NDArray negated = x2.neg();
+        NDArray rotated = spent(negated.concat(x1, -1), negated, x1, x2);
+        NDArray cos = x.mul(rope[0]);
+        NDArray sin = spent(rotated.mul(rope[1]), rotated);
+        return spent(cos.add(sin), cos, sin);
     }
 
     private NDArray mask(boolean sliding) {
