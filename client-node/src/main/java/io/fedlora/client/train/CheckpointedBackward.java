@@ -10,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import io.fedlora.client.data.Batch;
 import io.fedlora.client.model.DecoderPass;
 import io.fedlora.client.model.LlamaModel;
+import io.fedlora.client.model.NativeHeap;
 import io.fedlora.client.model.Projection;
 
 /**
@@ -49,6 +50,10 @@ final class CheckpointedBackward {
             reseed(seed, i);
             h = pass.layerOutput(i, h);
         }
+        // Only the layers' inputs are alive here, and after the loss: give the temporaries back. Between
+        // layers the backward's own blocks are reused as they are (same shapes each layer); trimming there
+        // too was measured to cost more time than it saved memory.
+        NativeHeap.trim();
         long forward = System.nanoTime();
         ChunkedHeadLoss.Result loss;
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -56,6 +61,7 @@ final class CheckpointedBackward {
                     step);
         }
         h.close();
+        NativeHeap.trim();
         long lossDone = System.nanoTime();
         NDArray upstream = null; // dL/d(output of the layer being re-run); the top's is the loss's, at its rows
         for (int i = layers - 1; i >= 0; i--) {

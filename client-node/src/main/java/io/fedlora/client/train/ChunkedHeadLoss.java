@@ -55,7 +55,9 @@ final class ChunkedHeadLoss {
                 NDArray logits = pass.logits(leaf);
                 NDArray targets = OwnedArrays.of(scope, slice(tokens.targets(), from, to), new Shape(to - from, 1));
                 NDArray weights = OwnedArrays.of(scope, slice(tokens.weights(), from, to), new Shape(to - from));
-                NDArray tokenNll = logits.logSoftmax(-1).gather(targets, -1).squeeze(-1).neg();
+                NDArray logProbabilities = logits.logSoftmax(-1);
+                logits.close(); // backward needs only the log-probabilities: one [chunk, vocab] array less
+                NDArray tokenNll = logProbabilities.gather(targets, -1).squeeze(-1).neg();
                 gc.backward(tokenNll.mul(weights).sum());
                 System.arraycopy(tokenNll.toFloatArray(), 0, nll, from, to - from);
                 NDArray g = leaf.getGradient();
