@@ -9,6 +9,7 @@ import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import io.fedlora.adapter.LoraTarget;
 import io.fedlora.client.data.Segments;
+import java.util.function.BiFunction;
 
 /**
  * One forward pass over a token batch, and the building blocks a {@link ModelFamily} writes its
@@ -110,6 +111,29 @@ public final class DecoderPass {
     /** x through a layer's projection, via the hook. */
     public NDArray project(NDArray x, int layer, LoraTarget target) {
         return projection.apply(x, layer, target);
+    }
+
+    /**
+     * q [B, T, heads, head_dim], k and v [B, T, kvHeads, head_dim] of a layer's normed input x through its
+     * separate q/k/v projections; q and k then through {@code headNorm} with the layer's q_norm/k_norm
+     * weights where the family norms them per head (null: it does not).
+     */
+    public NDArray[] queryKeyValue(NDArray x, int layer, BiFunction<NDArray, String, NDArray> headNorm) {
+        NDArray q = projectHeads(x, layer, LoraTarget.Q_PROJ, config.numAttentionHeads());
+        NDArray k = projectHeads(x, layer, LoraTarget.K_PROJ, config.numKeyValueHeads());
+        NDArray v = projectHeads(x, layer, LoraTarget.V_PROJ, config.numKeyValueHeads());
+        if (headNorm != null) {
+            String p = "model.layers." + layer + ".self_attn.";
+            q = headNorm.apply(q, p + "q_norm.weight");
+            k = headNorm.apply(k, p + "k_norm.weight");
+        }
+        return new NDArray[] {q, k, v};
+    }
+
+    /** x [B, T, in] through a layer's projection, split into {@code heads} heads: [B, T, heads, head_dim]. */
+    public NDArray projectHeads(NDArray x, int layer, LoraTarget target, int heads) {
+        Shape s = x.getShape();
+        return project(x, layer, target).reshape(s.get(0), s.get(1), heads, config.headDim());
     }
 
     /** RMSNorm over the last axis, times the named weight. */

@@ -123,19 +123,11 @@ record GemmaFamily(String modelType, String architecture, boolean gemma3) implem
     public NDArray layer(DecoderPass pass, int i, NDArray h) {
         LlamaConfig c = pass.config();
         LlamaConfig.Variant v = c.variant();
-        long b = h.getShape().get(0);
-        long t = h.getShape().get(1);
         double scale = 1 / Math.sqrt(v.queryPreAttnScalar());
         String p = "model.layers." + i + ".";
         NDArray x = pass.rmsNormPlusOne(h, p + "input_layernorm.weight");
-        NDArray q = pass.project(x, i, LoraTarget.Q_PROJ).reshape(b, t, c.numAttentionHeads(), c.headDim());
-        NDArray k = pass.project(x, i, LoraTarget.K_PROJ).reshape(b, t, c.numKeyValueHeads(), c.headDim());
-        NDArray val = pass.project(x, i, LoraTarget.V_PROJ).reshape(b, t, c.numKeyValueHeads(), c.headDim());
-        if (gemma3) {
-            q = pass.rmsNormPlusOne(q, p + "self_attn.q_norm.weight");
-            k = pass.rmsNormPlusOne(k, p + "self_attn.k_norm.weight");
-        }
-        NDArray attn = pass.project(pass.attention(i, q, k, val, scale, v.attnLogitSoftcapping()), i,
+        NDArray[] qkv = pass.queryKeyValue(x, i, gemma3 ? pass::rmsNormPlusOne : null);
+        NDArray attn = pass.project(pass.attention(i, qkv[0], qkv[1], qkv[2], scale, v.attnLogitSoftcapping()), i,
                 LoraTarget.O_PROJ);
         h = h.add(pass.rmsNormPlusOne(attn, p + "post_attention_layernorm.weight"));
         x = pass.rmsNormPlusOne(h, p + "pre_feedforward_layernorm.weight");

@@ -50,10 +50,7 @@ final class CheckpointedBackward {
             reseed(seed, i);
             h = pass.layerOutput(i, h);
         }
-        // Only the layers' inputs are alive here, and after the loss: give the temporaries back. Between
-        // layers the backward's own blocks are reused as they are (same shapes each layer); trimming there
-        // too was measured to cost more time than it saved memory.
-        NativeHeap.trim();
+        NativeHeap.trim(); // only the layers' inputs are alive now: give the forward's temporaries back
         long forward = System.nanoTime();
         ChunkedHeadLoss.Result loss;
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -82,6 +79,9 @@ final class CheckpointedBackward {
             upstream = input.getGradient();
             upstream.attach(step);
             input.close();
+            // Per layer: measured on the 100M model, 3.5x the weights' size at the peak against 5.0x when
+            // trimming only after the forward and the loss, for about 1.6x the backward's time.
+            NativeHeap.trim();
         }
         upstream.close();
         return new StepPhases(tokens.perExample(loss.nll()), forward - start, lossDone - forward,

@@ -22,8 +22,11 @@ import io.fedlora.client.model.OwnedArrays;
  */
 final class ChunkedHeadLoss {
 
-    /** Tokens per chunk: [1024, vocab] logits are 131 MB at vocabulary 32,000. */
-    static final int DEFAULT_CHUNK = 1024;
+    /**
+     * Tokens per chunk: [256, vocab] logits are 33 MB at vocabulary 32,000. 1,024 was measured no faster
+     * on the 100M model and left a checkpointed step's peak 1 GB higher (docs/benchmarks.md).
+     */
+    static final int DEFAULT_CHUNK = 256;
 
     /**
      * @param gradient dL/dh of the selected rows [count, hidden], out of any graph

@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,15 +27,11 @@ import org.junit.jupiter.api.Test;
  */
 class PackedBatchTest {
 
-    static NDManager root;
-
-    @BeforeAll
-    static void setUp() {
-        root = NDManager.newBaseManager();
-    }
+    /** The engine arrays of this class's tests; closed once they have all run. */
+    private static final NDManager root = NDManager.newBaseManager();
 
     @AfterAll
-    static void tearDown() {
+    static void releaseEngineArrays() {
         root.close();
     }
 

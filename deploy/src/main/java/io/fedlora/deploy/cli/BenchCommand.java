@@ -156,7 +156,7 @@ public final class BenchCommand {
                 + "with one example per row and with packed rows, and report both rates.")
         boolean pack;
 
-        @Option(names = "--loss-chunk", defaultValue = "1024", description = "Answer tokens whose logits exist at "
+        @Option(names = "--loss-chunk", defaultValue = "256", description = "Answer tokens whose logits exist at "
                 + "once in the training loss (default: ${DEFAULT-VALUE}).")
         int lossChunk;
 
