@@ -44,17 +44,35 @@ public record Batch(long[] inputs, long[] targets, float[] mask, int size, int l
     }
 
     /**
-     * The examples packed first-fit into rows of {@code rowLength} positions (at least the longest
-     * example's), in order: fewer rows and less padding than one example per row when examples are short.
+     * The examples packed first-fit, in order, into rows of one length: of the lengths from the longest
+     * example's to {@code maxRowLength} in steps of the longest example's, the one with the fewest
+     * positions in all (ties: the shorter rows). Fewer positions than one example per row when examples
+     * differ in length or rows may hold several.
      */
-    public static Batch packed(List<TokenizedExample> examples, int rowLength, int padId) {
+    public static Batch packed(List<TokenizedExample> examples, int maxRowLength, int padId) {
         if (examples.isEmpty()) {
             throw new IllegalArgumentException("empty batch");
         }
-        int len = Math.max(1, rowLength);
+        int longest = 1;
         for (TokenizedExample e : examples) {
-            len = Math.max(len, e.length() - 1);
+            longest = Math.max(longest, e.length() - 1);
         }
+        int best = longest;
+        long bestPositions = Long.MAX_VALUE;
+        for (int len = longest; len <= Math.max(longest, maxRowLength); len += longest) {
+            long positions = (long) firstFit(examples, len).rows() * len;
+            if (positions < bestPositions) {
+                best = len;
+                bestPositions = positions;
+            }
+        }
+        return layOut(examples, best, firstFit(examples, best), padId);
+    }
+
+    /** Row and offset of each example, first-fit into rows of {@code len}. */
+    private record Placement(int[] rowOf, int[] offsetOf, int rows) {}
+
+    private static Placement firstFit(List<TokenizedExample> examples, int len) {
         java.util.List<int[]> rowFill = new java.util.ArrayList<>(); // per row: positions used
         int[] rowOf = new int[examples.size()];
         int[] offsetOf = new int[examples.size()];
@@ -71,7 +89,11 @@ public record Batch(long[] inputs, long[] targets, float[] mask, int size, int l
             offsetOf[k] = rowFill.get(row)[0];
             rowFill.get(row)[0] += need;
         }
-        int n = rowFill.size();
+        return new Placement(rowOf, offsetOf, rowFill.size());
+    }
+
+    private static Batch layOut(List<TokenizedExample> examples, int len, Placement p, int padId) {
+        int n = p.rows();
         long[] in = new long[n * len];
         long[] tgt = new long[n * len];
         float[] mask = new float[n * len];
@@ -82,7 +104,7 @@ public record Batch(long[] inputs, long[] targets, float[] mask, int size, int l
         java.util.Arrays.fill(exampleOf, Segments.PADDING);
         for (int k = 0; k < examples.size(); k++) {
             TokenizedExample e = examples.get(k);
-            int base = rowOf[k] * len + offsetOf[k];
+            int base = p.rowOf()[k] * len + p.offsetOf()[k];
             for (int t = 0; t + 1 < e.length(); t++) {
                 in[base + t] = e.id(t);
                 tgt[base + t] = e.id(t + 1);

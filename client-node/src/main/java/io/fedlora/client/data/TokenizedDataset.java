@@ -17,9 +17,9 @@ public record TokenizedDataset(List<TokenizedExample> examples, int truncatedCou
         return Batch.of(chosen(indices), padId);
     }
 
-    /** The examples at {@code indices} packed into rows of {@code rowLength} positions ({@link Batch#packed}). */
-    public Batch packedBatch(int[] indices, int rowLength) {
-        return Batch.packed(chosen(indices), rowLength, padId);
+    /** The examples at {@code indices} packed into rows of at most {@code maxRowLength} positions ({@link Batch#packed}). */
+    public Batch packedBatch(int[] indices, int maxRowLength) {
+        return Batch.packed(chosen(indices), maxRowLength, padId);
     }
 
     private List<TokenizedExample> chosen(int[] indices) {

@@ -140,8 +140,9 @@ public final class DjlLoraTrainer implements LocalTrainer {
     }
 
     /**
-     * Packs each step's examples several to a row ({@link Batch#packed}, rows of max_seq_len − 1
-     * positions, attention and rotary positions per example): the same loss and gradient as one
+     * Packs each step's examples several to a row ({@link Batch#packed}: rows of up to 8 × max_seq_len
+     * positions, within the model's max positions; attention and rotary positions per example, so a row
+     * may be longer than max_seq_len): the same loss and gradient as one
      * example per row, with less padding to compute. Non-private steps only: DP-SGD needs one example
      * per row for its per-example gradients and never packs.
      */
@@ -301,7 +302,7 @@ public final class DjlLoraTrainer implements LocalTrainer {
                 try (AdamW opt = AdamW.standard(trainable, round, 0.0, 1.0).withProximal(tc.getProximalMu())) {
                     for (int s = 0; s < tc.getLocalSteps(); s++) {
                         int[] chosen = sample(rnd, data.size(), tc.getBatchSize());
-                        Batch batch = packing ? data.packedBatch(chosen, tc.getMaxSeqLen() - 1) : data.batch(chosen);
+                        Batch batch = packing ? data.packedBatch(chosen, packedRowLimit(tc)) : data.batch(chosen);
                         lossSum += TrainingStep.run(model, adapters, batch, opt, tc.getLearningRate(), round, stepOptions);
                     }
                     if (opt.skippedSteps() > 0) {
@@ -368,6 +369,11 @@ public final class DjlLoraTrainer implements LocalTrainer {
                 dp.noiseMultiplier(), dp.clipNorm(), seen, clipped, empty, dpSteps,
                 String.format("%.3f", epsilon(dp, dpSteps, 1e-5)));
         return lossSum;
+    }
+
+    /** How long a packed row may be: rotary positions restart per example, so only the model's table bounds it. */
+    private int packedRowLimit(TrainingConfig tc) {
+        return Math.min(model.config().maxPositionEmbeddings(), 8 * tc.getMaxSeqLen());
     }
 
     private static void validate(LoraConfig lora, TrainingConfig tc) {

@@ -78,7 +78,8 @@ final class DemoPackingBenchmark {
                     for (int i = 0; i < batch; i++) {
                         idx[i] = s * batch + i;
                     }
-                    Batch b = pack ? data.packedBatch(idx, DemoDefaults.MAX_SEQ_LEN - 1) : data.batch(idx);
+                    Batch b = pack ? data.packedBatch(idx, Math.min(model.config().maxPositionEmbeddings(),
+                            8 * DemoDefaults.MAX_SEQ_LEN)) : data.batch(idx);
                     long start = System.nanoTime();
                     TrainingStep.run(model, adapters, b, opt, 1e-4, root, step);
                     if (s >= warmup) {

@@ -192,7 +192,7 @@ public final class ModelBenchmark {
             load.put("resident_ratio_to_f32_load", round3(residentOver / f32Resident));
             load.put("weight_bytes_ratio_to_f32", round3(probe.get("weight_bytes").asDouble() / f32Bytes));
         }
-        if (o.train() || o.score()) {
+        if (o.train() || o.score() || o.demoPacking()) {
             if (o.quantization() != BaseQuantization.NONE) {
                 // Baseline first, in the same run: the quantised path's rates are reported against it.
                 out.set("f32", measureInChild(o.withQuantization(BaseQuantization.NONE), progress));
