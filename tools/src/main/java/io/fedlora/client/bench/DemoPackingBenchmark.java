@@ -22,9 +22,9 @@ import java.util.function.Consumer;
 
 /**
  * Training throughput on the demo task's records (short instructions, the demo's batch and
- * max_seq_len) with one example per row against packed rows ({@link Batch#packed}), on the same model,
- * examples and steps. Tokens are the examples' own positions, padding not counted, so the two rates
- * compare the same work.
+ * max_seq_len) with one example per row against packed rows ({@link Batch#packed}), on the same model
+ * and examples, the two modes alternating step by step. Tokens are the examples' own positions, padding
+ * not counted, so the two rates compare the same work.
  */
 final class DemoPackingBenchmark {
 
@@ -41,63 +41,75 @@ final class DemoPackingBenchmark {
             data = tok.tokenizeAll(DemoTask.clientSlice(0, 1, batch * (warmup + steps), DemoDefaults.TASK_SEED),
                     maxSeqLen);
         }
-        ObjectNode out = JSON.createObjectNode();
-        out.put("batch", batch);
-        out.put("max_seq_len", maxSeqLen);
-        double unpacked = 0;
-        for (boolean pack : new boolean[] {false, true}) {
-            ObjectNode n = out.putObject(pack ? "packed" : "unpacked");
-            double rate = measure(model, data, pack, step, warmup, steps, rank, n);
-            progress.accept(String.format(Locale.ROOT, "demo data, %s: %.0f tokens/s", pack ? "packed" : "unpacked",
-                    rate));
-            if (pack) {
-                out.put("packed_speedup", Math.round(rate / unpacked * 1000) / 1000.0);
-            } else {
-                unpacked = rate;
-            }
-        }
-        return out;
-    }
-
-    /** Tokens/s over the timed steps (the same examples in both modes); rows and positions per step into n. */
-    private static double measure(LlamaModel model, TokenizedDataset data, boolean pack, StepOptions step, int warmup,
-            int steps, int rank, ObjectNode n) {
-        int batch = DemoDefaults.BATCH_SIZE;
+        Mode[] modes = {new Mode(false), new Mode(true)};
+        int maxRow = Math.min(model.config().maxPositionEmbeddings(), 8 * maxSeqLen);
         var layout = LoraLayouts.of(model.config().loraSites(), rank, DemoDefaults.TARGETS);
-        long tokens = 0;
-        long positions = 0;
-        long rows = 0;
-        long nanos = 0;
         try (NDManager root = NDManager.newBaseManager();
-                LoraAdapters adapters = LoraAdapters.create(model, FlatAdapter.initial(layout, 1), 2.0 * rank, 0, root)) {
-            var trainable = adapters.factors(false);
-            trainable.forEach(p -> p.setRequiresGradient(true));
-            try (AdamW opt = AdamW.standard(trainable, root, 0, 1.0)) {
+                LoraAdapters plain = LoraAdapters.create(model, FlatAdapter.initial(layout, 1), 2.0 * rank, 0, root);
+                LoraAdapters packed = LoraAdapters.create(model, FlatAdapter.initial(layout, 1), 2.0 * rank, 0, root)) {
+            plain.factors(false).forEach(p -> p.setRequiresGradient(true));
+            packed.factors(false).forEach(p -> p.setRequiresGradient(true));
+            try (AdamW plainOpt = AdamW.standard(plain.factors(false), root, 0, 1.0);
+                    AdamW packedOpt = AdamW.standard(packed.factors(false), root, 0, 1.0)) {
+                LoraAdapters[] adapters = {plain, packed};
+                AdamW[] optimizers = {plainOpt, packedOpt};
+                // The two modes alternate step by step on the same examples, so a change in the machine's
+                // load hits both alike.
                 for (int s = 0; s < warmup + steps; s++) {
                     int[] idx = new int[batch];
                     for (int i = 0; i < batch; i++) {
                         idx[i] = s * batch + i;
                     }
-                    Batch b = pack ? data.packedBatch(idx, Math.min(model.config().maxPositionEmbeddings(),
-                            8 * DemoDefaults.MAX_SEQ_LEN)) : data.batch(idx);
-                    long start = System.nanoTime();
-                    TrainingStep.run(model, adapters, b, opt, 1e-4, root, step);
-                    if (s >= warmup) {
-                        nanos += System.nanoTime() - start;
-                        rows += b.size();
-                        positions += (long) b.size() * b.length();
-                        for (int i : idx) {
-                            tokens += data.examples().get(i).length() - 1;
+                    for (int m = 0; m < 2; m++) {
+                        Batch b = modes[m].pack ? data.packedBatch(idx, maxRow) : data.batch(idx);
+                        long start = System.nanoTime();
+                        TrainingStep.run(model, adapters[m], b, optimizers[m], 1e-4, root, step);
+                        if (s >= warmup) {
+                            modes[m].add(b, System.nanoTime() - start, data, idx);
                         }
                     }
                 }
             }
         }
-        double rate = tokens / (nanos / 1e9);
-        n.put("tokens_per_s", Math.round(rate * 10) / 10.0);
-        n.put("rows_per_step", (double) rows / steps);
-        n.put("positions_per_step", (double) positions / steps);
-        n.put("example_tokens_per_step", (double) tokens / steps);
-        return rate;
+        ObjectNode out = JSON.createObjectNode();
+        out.put("batch", batch);
+        out.put("max_seq_len", maxSeqLen);
+        for (Mode m : modes) {
+            ObjectNode n = out.putObject(m.pack ? "packed" : "unpacked");
+            n.put("tokens_per_s", Math.round(m.rate() * 10) / 10.0);
+            n.put("rows_per_step", (double) m.rows / steps);
+            n.put("positions_per_step", (double) m.positions / steps);
+            n.put("example_tokens_per_step", (double) m.tokens / steps);
+            progress.accept(String.format(Locale.ROOT, "demo data, %s: %.0f tokens/s", m.pack ? "packed" : "unpacked",
+                    m.rate()));
+        }
+        out.put("packed_speedup", Math.round(modes[1].rate() / modes[0].rate() * 1000) / 1000.0);
+        return out;
+    }
+
+    /** One mode's totals over the timed steps; tokens are the examples' own positions, padding not counted. */
+    private static final class Mode {
+        final boolean pack;
+        long tokens;
+        long positions;
+        long rows;
+        long nanos;
+
+        Mode(boolean pack) {
+            this.pack = pack;
+        }
+
+        void add(Batch b, long stepNanos, TokenizedDataset data, int[] idx) {
+            nanos += stepNanos;
+            rows += b.size();
+            positions += (long) b.size() * b.length();
+            for (int i : idx) {
+                tokens += data.examples().get(i).length() - 1;
+            }
+        }
+
+        double rate() {
+            return tokens / (nanos / 1e9);
+        }
     }
 }
