@@ -14,10 +14,19 @@ public record TokenizedDataset(List<TokenizedExample> examples, int truncatedCou
     }
 
     public Batch batch(int[] indices) {
+        return Batch.of(chosen(indices), padId);
+    }
+
+    /** The examples at {@code indices} packed into rows of at most {@code maxRowLength} positions ({@link Batch#packed}). */
+    public Batch packedBatch(int[] indices, int maxRowLength) {
+        return Batch.packed(chosen(indices), maxRowLength, padId);
+    }
+
+    private List<TokenizedExample> chosen(int[] indices) {
         TokenizedExample[] chosen = new TokenizedExample[indices.length];
         for (int i = 0; i < indices.length; i++) {
             chosen[i] = examples.get(indices[i]);
         }
-        return Batch.of(List.of(chosen), padId);
+        return List.of(chosen);
     }
 }

@@ -8,6 +8,8 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import io.fedlora.adapter.LoraTarget;
+import io.fedlora.client.data.Segments;
+import java.util.function.BiFunction;
 
 /**
  * One forward pass over a token batch, and the building blocks a {@link ModelFamily} writes its
@@ -28,12 +30,22 @@ public final class DecoderPass {
     private final int past;
     private final int length;
     private final KvCache cache;
+    private final Segments segments;
     private NDArray[] globalRope;
     private NDArray[] localRope;
     private NDArray fullMask;
     private NDArray slidingMask;
 
     DecoderPass(LlamaModel model, Projection projection, NDArray tokens, KvCache cache) {
+        this(model, projection, tokens, cache, null);
+    }
+
+    /** {@code segments} non-null: a packed batch (no cache), attention and positions per example. */
+    DecoderPass(LlamaModel model, Projection projection, NDArray tokens, KvCache cache, Segments segments) {
+        if (segments != null && (cache != null || segments.positions().length != tokens.getShape().size())) {
+            throw new IllegalArgumentException("segments need a batch of their size and no cache");
+        }
+        this.segments = segments;
         this.model = model;
         this.config = model.config();
         this.projection = projection;
@@ -61,37 +73,39 @@ public final class DecoderPass {
         return Embedding.embedding(tokens, weight("model.embed_tokens.weight"), SparseFormat.DENSE).head();
     }
 
-    /**
-     * A scope for one decoder layer whose input is {@code input}: the layer's temporaries (norms, q/k/v,
-     * scores, MLP activations, dequantised weights) land in it and are released when it closes; only
-     * what {@link Layer#output} marks outlives it. Safe when training too: autograd holds its own
-     * reference to whatever the backward pass needs, so releasing DJL's handle frees only the rest.
-     */
-    public Layer layer(NDArray input) {
-        return new Layer(input);
+    /** The first hidden states [B, T, hidden]: the embedding as the family scales it. */
+    public NDArray firstHidden() {
+        return config.family().embed(this);
     }
 
-    /** See {@link #layer}. */
-    public static final class Layer implements AutoCloseable {
-        private final NDManager outer;
-        private final NDManager scope;
-
-        private Layer(NDArray input) {
-            this.outer = input.getManager();
-            this.scope = outer.newSubManager();
-            input.tempAttach(scope); // results of ops on the input land in the scope; the input goes back on close
+    /**
+     * Decoder layer {@code i} on its input {@code h}, in a scope of its own: the layer's temporaries
+     * (norms, q/k/v, scores, MLP activations, dequantised weights) land in the scope and are released
+     * as it returns; only the output lands in h's manager. Safe when training too: autograd holds its
+     * own reference to whatever the backward pass needs, so releasing DJL's handle frees only the rest.
+     */
+    public NDArray layerOutput(int i, NDArray h) {
+        NDManager outer = h.getManager();
+        try (NDManager scope = outer.newSubManager()) {
+            h.tempAttach(scope); // results of ops on the input land in the scope; the input goes back on close
+            NDArray out = config.family().layer(this, i, h);
+            out.attach(outer);
+            return out;
         }
+    }
 
-        /** The layer's result, kept past the scope. */
-        public NDArray output(NDArray h) {
-            h.attach(outer);
-            return h;
+    /** The hidden states after every decoder layer, before the final norm. */
+    public NDArray lastHidden() {
+        NDArray h = firstHidden();
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            h = layerOutput(i, h);
         }
+        return h;
+    }
 
-        @Override
-        public void close() {
-            scope.close();
-        }
+    /** Logits [..., vocab] of hidden states [..., hidden] from {@link #lastHidden}: final norm and head. */
+    public NDArray logits(NDArray hidden) {
+        return config.family().logits(this, hidden);
     }
 
     /** x through a layer's projection, via the hook. */
@@ -99,39 +113,87 @@ public final class DecoderPass {
         return projection.apply(x, layer, target);
     }
 
+    /**
+     * q [B, T, heads, head_dim], k and v [B, T, kvHeads, head_dim] of a layer's normed input x through its
+     * separate q/k/v projections; q and k then through {@code headNorm} with the layer's q_norm/k_norm
+     * weights where the family norms them per head (null: it does not).
+     */
+    public NDArray[] queryKeyValue(NDArray x, int layer, BiFunction<NDArray, String, NDArray> headNorm) {
+        NDArray q = projectHeads(x, layer, LoraTarget.Q_PROJ, config.numAttentionHeads());
+        NDArray k = projectHeads(x, layer, LoraTarget.K_PROJ, config.numKeyValueHeads());
+        NDArray v = projectHeads(x, layer, LoraTarget.V_PROJ, config.numKeyValueHeads());
+        if (headNorm != null) {
+            String p = "model.layers." + layer + ".self_attn.";
+            q = headNorm.apply(q, p + "q_norm.weight");
+            k = headNorm.apply(k, p + "k_norm.weight");
+        }
+        return new NDArray[] {q, k, v};
+    }
+
+    /** x [B, T, in] through a layer's projection, split into {@code heads} heads: [B, T, heads, head_dim]. */
+    public NDArray projectHeads(NDArray x, int layer, LoraTarget target, int heads) {
+        Shape s = x.getShape();
+        return project(x, layer, target).reshape(s.get(0), s.get(1), heads, config.headDim());
+    }
+
     /** RMSNorm over the last axis, times the named weight. */
     public NDArray rmsNorm(NDArray x, String weight) {
-        return normalise(x).mul(weight(weight));
+        NDArray normed = normalise(x);
+        return spent(normed.mul(weight(weight)), normed);
     }
 
     /** Gemma's RMSNorm: times (1 + w), so a zero weight is the identity. */
     public NDArray rmsNormPlusOne(NDArray x, String weight) {
         NDArray normed = normalise(x);
-        return normed.add(normed.mul(weight(weight)));
+        NDArray scaled = normed.mul(weight(weight));
+        return spent(normed.add(scaled), normed, scaled);
     }
 
     private NDArray normalise(NDArray x) {
-        NDArray meanSquare = x.square().mean(new int[] {-1}, true);
+        NDArray square = x.square();
+        NDArray meanSquare = spent(square.mean(new int[] {-1}, true), square);
         NDArray rms = meanSquare.add(scalar(meanSquare, config.rmsNormEps())).sqrt();
         return x.div(rms);
     }
 
     /** silu(gate)·up. */
     public static NDArray swiGlu(NDArray gate, NDArray up) {
-        return Activation.sigmoid(gate).mul(gate).mul(up);
+        NDArray sigmoid = Activation.sigmoid(gate);
+        NDArray silu = spent(sigmoid.mul(gate), sigmoid);
+        return spent(silu.mul(up), silu);
     }
 
     /** gelu(gate)·up with GELU's tanh approximation (PyTorch's {@code gelu_pytorch_tanh}). */
     public static NDArray geGlu(NDArray gate, NDArray up) {
-        NDArray inner = gate.mul(gate).mul(gate).mul(scalar(gate, 0.044715)).add(gate)
-                .mul(scalar(gate, Math.sqrt(2 / Math.PI)));
+        NDArray square = gate.mul(gate);
+        NDArray cube = spent(square.mul(gate), square);
+        NDArray term = spent(cube.mul(scalar(gate, 0.044715)), cube);
+        NDArray sum = spent(term.add(gate), term);
+        NDArray inner = spent(sum.mul(scalar(gate, Math.sqrt(2 / Math.PI))), sum);
+        NDArray tanh = spent(inner.tanh(), inner);
         NDArray half = gate.mul(scalar(gate, 0.5));
-        return half.add(half.mul(inner.tanh())).mul(up);
+        NDArray halfTanh = spent(half.mul(tanh), tanh);
+        NDArray gelu = spent(half.add(halfTanh), half, halfTanh);
+        return spent(gelu.mul(up), gelu);
     }
 
     /** cap·tanh(x / cap). */
     public static NDArray softcap(NDArray x, double cap) {
-        return x.mul(scalar(x, 1 / cap)).tanh().mul(scalar(x, cap));
+        NDArray scaled = x.mul(scalar(x, 1 / cap));
+        NDArray tanh = spent(scaled.tanh(), scaled);
+        return spent(tanh.mul(scalar(x, cap)), tanh);
+    }
+
+    /**
+     * {@code next}, after closing {@code used}: intermediates of a layer are released as soon as they are
+     * consumed instead of when the layer's scope ends, so fewer of them exist at once. Safe when training:
+     * autograd keeps its own reference to what backward needs.
+     */
+    private static NDArray spent(NDArray next, NDArray... used) {
+        for (NDArray u : used) {
+            u.close();
+        }
+        return next;
     }
 
     public static NDArray scalar(NDArray like, double v) {
@@ -172,12 +234,13 @@ public final class DecoderPass {
             cache.put(layer, kh, vt);
         }
         NDArray raw = qg.matMul(kh.transpose(0, 1, 3, 2));
-        NDArray scores = raw.mul(scalar(raw, scale));
+        NDArray scores = spent(raw.mul(scalar(raw, scale)), raw);
         if (softcap > 0) {
-            scores = softcap(scores, softcap);
+            scores = spent(softcap(scores, softcap), scores);
         }
-        scores = scores.add(mask(sliding));
-        NDArray out = scores.softmax(-1).matMul(vt); // [B, KV, G·T, D]
+        scores = spent(scores.add(mask(sliding)), scores);
+        NDArray probabilities = spent(scores.softmax(-1), scores);
+        NDArray out = spent(probabilities.matMul(vt), probabilities); // [B, KV, G·T, D]
         return out.reshape(b, kvHeads, groups, t, d).transpose(0, 3, 1, 2, 4).reshape(b, t, (long) heads * d);
     }
 
@@ -200,14 +263,18 @@ public final class DecoderPass {
         return globalRope;
     }
 
-    /** cos and sin [T, 1, D] in Hugging Face's layout: the D/2 frequencies repeated twice. */
+    /**
+     * cos and sin [T, 1, D] in Hugging Face's layout: the D/2 frequencies repeated twice; [B, T, 1, D]
+     * for a packed batch, whose positions restart at each example.
+     */
     private NDArray[] rotary(double[] inv) {
         int d = config.headDim();
         int half = d / 2;
-        float[] cos = new float[length * d];
-        float[] sin = new float[length * d];
-        for (int p = 0; p < length; p++) {
-            int pos = past + p;
+        int rows = segments == null ? 1 : Math.toIntExact(tokens.getShape().get(0));
+        float[] cos = new float[rows * length * d];
+        float[] sin = new float[rows * length * d];
+        for (int p = 0; p < rows * length; p++) {
+            int pos = segments == null ? past + p : segments.positions()[p];
             for (int i = 0; i < half; i++) {
                 double angle = pos * inv[i];
                 float c = (float) Math.cos(angle);
@@ -218,7 +285,8 @@ public final class DecoderPass {
                 sin[p * d + i + half] = s;
             }
         }
-        return new NDArray[] {OwnedArrays.of(m, cos, new Shape(length, 1, d)), OwnedArrays.of(m, sin, new Shape(length, 1, d))};
+        Shape shape = segments == null ? new Shape(length, 1, d) : new Shape(rows, length, 1, d);
+        return new NDArray[] {OwnedArrays.of(m, cos, shape), OwnedArrays.of(m, sin, shape)};
     }
 
     /** x·cos + rotate_half(x)·sin, rotate_half(x) = [-x2, x1] on the two halves of the head dimension. */
@@ -226,8 +294,11 @@ public final class DecoderPass {
         long half = x.getShape().get(3) / 2;
         NDArray x1 = x.get("..., :" + half);
         NDArray x2 = x.get("..., " + half + ":");
-        NDArray rotated = x2.neg().concat(x1, -1);
-        return x.mul(rope[0]).add(rotated.mul(rope[1]));
+        NDArray negated = x2.neg();
+        NDArray rotated = spent(negated.concat(x1, -1), negated, x1, x2);
+        NDArray cos = x.mul(rope[0]);
+        NDArray sin = spent(rotated.mul(rope[1]), rotated);
+        return spent(cos.add(sin), cos, sin);
     }
 
     private NDArray mask(boolean sliding) {
@@ -245,22 +316,33 @@ public final class DecoderPass {
 
     /**
      * Additive mask [G·T, past + T] for the grouped query layout: row g·T + i (the query at position
-     * p = past + i) sees key columns j with p - window < j <= p.
+     * p = past + i) sees key columns j with p - window < j <= p. For a packed batch [B, 1, G·T, T]:
+     * the same inside each example, nothing across examples.
      */
     private NDArray causalMask(int window) {
         int groups = config.kvGroups();
         int s = past + length;
-        float[] mask = new float[groups * length * s];
-        for (int g = 0; g < groups; g++) {
-            for (int i = 0; i < length; i++) {
-                int p = past + i;
-                for (int j = 0; j < s; j++) {
-                    if (j > p || (long) p - j >= window) {
-                        mask[(g * length + i) * s + j] = MASKED;
+        int rows = segments == null ? 1 : Math.toIntExact(tokens.getShape().get(0));
+        float[] mask = new float[rows * groups * length * s];
+        for (int r = 0; r < rows; r++) {
+            for (int g = 0; g < groups; g++) {
+                for (int i = 0; i < length; i++) {
+                    int p = past + i;
+                    int at = ((r * groups + g) * length + i) * s;
+                    for (int j = 0; j < s; j++) {
+                        if (j > p || (long) p - j >= window || !sameExample(r, i, j)) {
+                            mask[at + j] = MASKED;
+                        }
                     }
                 }
             }
         }
-        return OwnedArrays.of(m, mask, new Shape((long) groups * length, s));
+        Shape shape = segments == null ? new Shape((long) groups * length, s)
+                : new Shape(rows, 1, (long) groups * length, s);
+        return OwnedArrays.of(m, mask, shape);
+    }
+
+    private boolean sameExample(int row, int i, int j) {
+        return segments == null || segments.exampleOf()[row * length + i] == segments.exampleOf()[row * length + j];
     }
 }

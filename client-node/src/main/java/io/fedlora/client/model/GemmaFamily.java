@@ -114,35 +114,26 @@ record GemmaFamily(String modelType, String architecture, boolean gemma3) implem
     }
 
     @Override
-    public NDArray layers(DecoderPass pass) {
+    public NDArray embed(DecoderPass pass) {
+        NDArray e = pass.embed();
+        return e.mul(DecoderPass.scalar(e, Math.sqrt(pass.config().hiddenSize())));
+    }
+
+    @Override
+    public NDArray layer(DecoderPass pass, int i, NDArray h) {
         LlamaConfig c = pass.config();
         LlamaConfig.Variant v = c.variant();
-        NDArray e = pass.embed();
-        NDArray h = e.mul(DecoderPass.scalar(e, Math.sqrt(c.hiddenSize())));
-        long b = h.getShape().get(0);
-        long t = h.getShape().get(1);
         double scale = 1 / Math.sqrt(v.queryPreAttnScalar());
-        for (int i = 0; i < c.numHiddenLayers(); i++) {
-            try (DecoderPass.Layer layer = pass.layer(h)) {
-                String p = "model.layers." + i + ".";
-                NDArray x = pass.rmsNormPlusOne(h, p + "input_layernorm.weight");
-                NDArray q = pass.project(x, i, LoraTarget.Q_PROJ).reshape(b, t, c.numAttentionHeads(), c.headDim());
-                NDArray k = pass.project(x, i, LoraTarget.K_PROJ).reshape(b, t, c.numKeyValueHeads(), c.headDim());
-                NDArray val = pass.project(x, i, LoraTarget.V_PROJ).reshape(b, t, c.numKeyValueHeads(), c.headDim());
-                if (gemma3) {
-                    q = pass.rmsNormPlusOne(q, p + "self_attn.q_norm.weight");
-                    k = pass.rmsNormPlusOne(k, p + "self_attn.k_norm.weight");
-                }
-                NDArray attn = pass.project(pass.attention(i, q, k, val, scale, v.attnLogitSoftcapping()), i,
-                        LoraTarget.O_PROJ);
-                h = h.add(pass.rmsNormPlusOne(attn, p + "post_attention_layernorm.weight"));
-                x = pass.rmsNormPlusOne(h, p + "pre_feedforward_layernorm.weight");
-                NDArray act = DecoderPass.geGlu(pass.project(x, i, LoraTarget.GATE_PROJ), pass.project(x, i, LoraTarget.UP_PROJ));
-                NDArray mlp = pass.project(act, i, LoraTarget.DOWN_PROJ);
-                h = layer.output(h.add(pass.rmsNormPlusOne(mlp, p + "post_feedforward_layernorm.weight")));
-            }
-        }
-        return h;
+        String p = "model.layers." + i + ".";
+        NDArray x = pass.rmsNormPlusOne(h, p + "input_layernorm.weight");
+        NDArray[] qkv = pass.queryKeyValue(x, i, gemma3 ? pass::rmsNormPlusOne : null);
+        NDArray attn = pass.project(pass.attention(i, qkv[0], qkv[1], qkv[2], scale, v.attnLogitSoftcapping()), i,
+                LoraTarget.O_PROJ);
+        h = h.add(pass.rmsNormPlusOne(attn, p + "post_attention_layernorm.weight"));
+        x = pass.rmsNormPlusOne(h, p + "pre_feedforward_layernorm.weight");
+        NDArray act = DecoderPass.geGlu(pass.project(x, i, LoraTarget.GATE_PROJ), pass.project(x, i, LoraTarget.UP_PROJ));
+        NDArray mlp = pass.project(act, i, LoraTarget.DOWN_PROJ);
+        return h.add(pass.rmsNormPlusOne(mlp, p + "post_feedforward_layernorm.weight"));
     }
 
     @Override

@@ -83,30 +83,21 @@ record LlamaFamily(String modelType, String architecture, boolean qkvBias, boole
     }
 
     @Override
-    public NDArray layers(DecoderPass pass) {
+    public NDArray embed(DecoderPass pass) {
+        return pass.embed();
+    }
+
+    @Override
+    public NDArray layer(DecoderPass pass, int i, NDArray h) {
         LlamaConfig c = pass.config();
-        NDArray h = pass.embed();
-        long b = h.getShape().get(0);
-        long t = h.getShape().get(1);
         double scale = 1 / Math.sqrt(c.headDim());
-        for (int i = 0; i < c.numHiddenLayers(); i++) {
-            try (DecoderPass.Layer layer = pass.layer(h)) {
-                String p = "model.layers." + i + ".";
-                NDArray x = pass.rmsNorm(h, p + "input_layernorm.weight");
-                NDArray q = pass.project(x, i, LoraTarget.Q_PROJ).reshape(b, t, c.numAttentionHeads(), c.headDim());
-                NDArray k = pass.project(x, i, LoraTarget.K_PROJ).reshape(b, t, c.numKeyValueHeads(), c.headDim());
-                NDArray v = pass.project(x, i, LoraTarget.V_PROJ).reshape(b, t, c.numKeyValueHeads(), c.headDim());
-                if (qkNorm) {
-                    q = pass.rmsNorm(q, p + "self_attn.q_norm.weight");
-                    k = pass.rmsNorm(k, p + "self_attn.k_norm.weight");
-                }
-                h = h.add(pass.project(pass.attention(i, q, k, v, scale, 0), i, LoraTarget.O_PROJ));
-                x = pass.rmsNorm(h, p + "post_attention_layernorm.weight");
-                NDArray act = DecoderPass.swiGlu(pass.project(x, i, LoraTarget.GATE_PROJ), pass.project(x, i, LoraTarget.UP_PROJ));
-                h = layer.output(h.add(pass.project(act, i, LoraTarget.DOWN_PROJ)));
-            }
-        }
-        return h;
+        String p = "model.layers." + i + ".";
+        NDArray x = pass.rmsNorm(h, p + "input_layernorm.weight");
+        NDArray[] qkv = pass.queryKeyValue(x, i, qkNorm ? pass::rmsNorm : null);
+        h = h.add(pass.project(pass.attention(i, qkv[0], qkv[1], qkv[2], scale, 0), i, LoraTarget.O_PROJ));
+        x = pass.rmsNorm(h, p + "post_attention_layernorm.weight");
+        NDArray act = DecoderPass.swiGlu(pass.project(x, i, LoraTarget.GATE_PROJ), pass.project(x, i, LoraTarget.UP_PROJ));
+        return h.add(pass.project(act, i, LoraTarget.DOWN_PROJ));
     }
 
     @Override

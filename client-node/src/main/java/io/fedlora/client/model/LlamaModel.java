@@ -340,23 +340,38 @@ public final class LlamaModel implements AutoCloseable {
      * per-example (DP-SGD) path attaches its own LoRA factors to the same forward.
      */
     public NDArray forward(NDArray tokens, Projection projection) {
-        DecoderPass pass = new DecoderPass(this, projection, tokens, null);
-        ModelFamily family = config.family();
-        return family.logits(pass, family.layers(pass));
+        DecoderPass pass = pass(tokens, projection);
+        return pass.logits(pass.lastHidden());
+    }
+
+    /**
+     * A pass over tokens [B, T] with every projection going through {@code projection}, to run layer by
+     * layer: training takes hidden states from it and applies the head to the rows it needs.
+     */
+    public DecoderPass pass(NDArray tokens, Projection projection) {
+        return pass(tokens, projection, null);
+    }
+
+    /** As {@link #pass(NDArray, Projection)} over a packed batch laid out by {@code segments} (null: unpacked). */
+    public DecoderPass pass(NDArray tokens, Projection projection, io.fedlora.client.data.Segments segments) {
+        return new DecoderPass(this, projection, tokens, null, segments);
     }
 
     private NDArray forward(NDArray tokens, LoraAdapters lora, boolean training, KvCache cache, boolean lastOnly) {
-        DecoderPass pass = new DecoderPass(this, (x, layer, target) -> project(x, layer, target, lora, training),
-                tokens, cache);
-        ModelFamily family = config.family();
-        NDArray h = family.layers(pass);
+        DecoderPass pass = new DecoderPass(this, projection(lora, training), tokens, cache);
+        NDArray h = pass.lastHidden();
         if (cache != null) {
             cache.advance(Math.toIntExact(tokens.getShape().get(1)));
         }
         if (lastOnly) {
             h = h.get(":, -1, :");
         }
-        return family.logits(pass, h);
+        return pass.logits(h);
+    }
+
+    /** The projections with {@code lora} where it wraps one (null: the base model); dropout when training. */
+    public Projection projection(LoraAdapters lora, boolean training) {
+        return (x, layer, target) -> project(x, layer, target, lora, training);
     }
 
     private NDArray project(NDArray x, int layer, LoraTarget target, LoraAdapters lora, boolean training) {

@@ -63,9 +63,15 @@ public interface ModelFamily {
 
     LoraSites loraSites(LlamaConfig config);
 
-    /** The hidden states [B, T, hidden] after the last decoder layer, before the final norm. */
-    NDArray layers(DecoderPass pass);
+    /** The first hidden states [B, T, hidden]: the token embeddings, scaled where the family scales them. */
+    NDArray embed(DecoderPass pass);
 
-    /** Logits [..., vocab] of hidden states [..., hidden] from {@link #layers}: final norm and head. */
+    /**
+     * Decoder layer {@code i} on its input {@code h} [B, T, hidden]; the output has the same shape. Called
+     * through {@link DecoderPass#layerOutput}, which scopes the layer's temporaries.
+     */
+    NDArray layer(DecoderPass pass, int i, NDArray h);
+
+    /** Logits [..., vocab] of hidden states [..., hidden] after the last layer: final norm and head. */
     NDArray logits(DecoderPass pass, NDArray hidden);
 }

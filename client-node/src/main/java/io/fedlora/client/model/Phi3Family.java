@@ -79,31 +79,30 @@ final class Phi3Family implements ModelFamily {
     }
 
     @Override
-    public NDArray layers(DecoderPass pass) {
+    public NDArray embed(DecoderPass pass) {
+        return pass.embed();
+    }
+
+    @Override
+    public NDArray layer(DecoderPass pass, int i, NDArray h) {
         LlamaConfig c = pass.config();
-        NDArray h = pass.embed();
         long b = h.getShape().get(0);
         long t = h.getShape().get(1);
         long q = (long) c.numAttentionHeads() * c.headDim();
         long kv = (long) c.numKeyValueHeads() * c.headDim();
         double scale = 1 / Math.sqrt(c.headDim());
-        for (int i = 0; i < c.numHiddenLayers(); i++) {
-            try (DecoderPass.Layer layer = pass.layer(h)) {
-                String p = "model.layers." + i + ".";
-                NDArray x = pass.rmsNorm(h, p + "input_layernorm.weight");
-                NDArray qkv = pass.project(x, i, LoraTarget.QKV_PROJ);
-                NDArray qh = qkv.get("..., :" + q).reshape(b, t, c.numAttentionHeads(), c.headDim());
-                NDArray kh = qkv.get("..., " + q + ":" + (q + kv)).reshape(b, t, c.numKeyValueHeads(), c.headDim());
-                NDArray vh = qkv.get("..., " + (q + kv) + ":").reshape(b, t, c.numKeyValueHeads(), c.headDim());
-                h = h.add(pass.project(pass.attention(i, qh, kh, vh, scale, 0), i, LoraTarget.O_PROJ));
-                x = pass.rmsNorm(h, p + "post_attention_layernorm.weight");
-                NDArray gateUp = pass.project(x, i, LoraTarget.GATE_UP_PROJ);
-                long inter = c.intermediateSize();
-                NDArray act = DecoderPass.swiGlu(gateUp.get("..., :" + inter), gateUp.get("..., " + inter + ":"));
-                h = layer.output(h.add(pass.project(act, i, LoraTarget.DOWN_PROJ)));
-            }
-        }
-        return h;
+        String p = "model.layers." + i + ".";
+        NDArray x = pass.rmsNorm(h, p + "input_layernorm.weight");
+        NDArray qkv = pass.project(x, i, LoraTarget.QKV_PROJ);
+        NDArray qh = qkv.get("..., :" + q).reshape(b, t, c.numAttentionHeads(), c.headDim());
+        NDArray kh = qkv.get("..., " + q + ":" + (q + kv)).reshape(b, t, c.numKeyValueHeads(), c.headDim());
+        NDArray vh = qkv.get("..., " + (q + kv) + ":").reshape(b, t, c.numKeyValueHeads(), c.headDim());
+        h = h.add(pass.project(pass.attention(i, qh, kh, vh, scale, 0), i, LoraTarget.O_PROJ));
+        x = pass.rmsNorm(h, p + "post_attention_layernorm.weight");
+        NDArray gateUp = pass.project(x, i, LoraTarget.GATE_UP_PROJ);
+        long inter = c.intermediateSize();
+        NDArray act = DecoderPass.swiGlu(gateUp.get("..., :" + inter), gateUp.get("..., " + inter + ":"));
+        return h.add(pass.project(act, i, LoraTarget.DOWN_PROJ));
     }
 
     @Override

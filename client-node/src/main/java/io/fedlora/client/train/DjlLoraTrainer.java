@@ -57,6 +57,8 @@ public final class DjlLoraTrainer implements LocalTrainer {
     private Long dpTestSeed;
     /** DP-SGD steps taken by this trainer (all rounds, this process) with the current settings. */
     private long dpSteps;
+    private StepOptions stepOptions = StepOptions.DEFAULT;
+    private boolean packing;
 
     /**
      * Loads the model and tokenizer and checks that the tokenizer can take the data (for chat data:
@@ -125,6 +127,27 @@ public final class DjlLoraTrainer implements LocalTrainer {
         }
         this.dp = dp;
         this.dpTestSeed = null;
+        return this;
+    }
+
+    /**
+     * How each training step trades memory for time (loss chunk, layer checkpointing); the gradients,
+     * and so the round's result, are the same with any of them.
+     */
+    public DjlLoraTrainer withStepOptions(StepOptions options) {
+        this.stepOptions = java.util.Objects.requireNonNull(options);
+        return this;
+    }
+
+    /**
+     * Packs each step's examples several to a row ({@link Batch#packed}: rows of up to 8 × max_seq_len
+     * positions, within the model's max positions; attention and rotary positions per example, so a row
+     * may be longer than max_seq_len): the same loss and gradient as one
+     * example per row, with less padding to compute. Non-private steps only: DP-SGD needs one example
+     * per row for its per-example gradients and never packs.
+     */
+    public DjlLoraTrainer withPacking(boolean on) {
+        this.packing = on;
         return this;
     }
 
@@ -278,8 +301,9 @@ public final class DjlLoraTrainer implements LocalTrainer {
                 trainable.forEach(p -> p.setRequiresGradient(true));
                 try (AdamW opt = AdamW.standard(trainable, round, 0.0, 1.0).withProximal(tc.getProximalMu())) {
                     for (int s = 0; s < tc.getLocalSteps(); s++) {
-                        Batch batch = data.batch(sample(rnd, data.size(), tc.getBatchSize()));
-                        lossSum += TrainingStep.run(model, adapters, batch, opt, tc.getLearningRate(), round);
+                        int[] chosen = sample(rnd, data.size(), tc.getBatchSize());
+                        Batch batch = packing ? data.packedBatch(chosen, packedRowLimit(tc)) : data.batch(chosen);
+                        lossSum += TrainingStep.run(model, adapters, batch, opt, tc.getLearningRate(), round, stepOptions);
                     }
                     if (opt.skippedSteps() > 0) {
                         LOG.warn("{} of {} steps skipped: gradient not finite", opt.skippedSteps(), tc.getLocalSteps());
@@ -325,7 +349,7 @@ public final class DjlLoraTrainer implements LocalTrainer {
             for (int s = 0; s < tc.getLocalSteps(); s++) {
                 int[] sample = DpSgdStep.poissonSample(sampler, n, dp.samplingRate());
                 DpSgdStep.Stats st = DpSgdStep.run(model, adapters, trainable, sample, data::batch, expected, dp,
-                        dropout, noise, opt, tc.getLearningRate(), round);
+                        dropout, noise, opt, tc.getLearningRate(), round, stepOptions);
                 if (st.sampleSize() == 0) {
                     empty++;
                 } else {
@@ -345,6 +369,11 @@ public final class DjlLoraTrainer implements LocalTrainer {
                 dp.noiseMultiplier(), dp.clipNorm(), seen, clipped, empty, dpSteps,
                 String.format("%.3f", epsilon(dp, dpSteps, 1e-5)));
         return lossSum;
+    }
+
+    /** How long a packed row may be: rotary positions restart per example, so only the model's table bounds it. */
+    private int packedRowLimit(TrainingConfig tc) {
+        return Math.min(model.config().maxPositionEmbeddings(), 8 * tc.getMaxSeqLen());
     }
 
     private static void validate(LoraConfig lora, TrainingConfig tc) {
@@ -432,8 +461,7 @@ public final class DjlLoraTrainer implements LocalTrainer {
                 Batch batch = data.batch(idx);
                 boolean[] ok = new boolean[idx.length];
                 try (NDManager step = eval.newSubManager()) {
-                    NDArray logits = model.forward(LmLoss.inputs(step, batch), adapters, false);
-                    nll += LmLoss.nllSum(logits, batch, ok);
+                    nll += LmLoss.nllSum(model, adapters, batch, ok, stepOptions.lossChunk(), step);
                 }
                 tokens += batch.answerTokens();
                 for (int i = 0; i < ok.length; i++) {

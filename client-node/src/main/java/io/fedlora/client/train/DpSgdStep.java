@@ -47,10 +47,18 @@ public final class DpSgdStep {
     public static Stats run(LlamaModel model, LoraAdapters lora, List<NDArray> trainable, int[] sample,
             Function<int[], Batch> batchOf, double expectedBatch, DpSgdConfig dp, double dropout,
             GaussianNoise noise, AdamW optimizer, double lr, NDManager parent) {
+        return run(model, lora, trainable, sample, batchOf, expectedBatch, dp, dropout, noise, optimizer, lr, parent,
+                StepOptions.DEFAULT);
+    }
+
+    /** As above, each micro-batch's backward as {@code options} say. */
+    public static Stats run(LlamaModel model, LoraAdapters lora, List<NDArray> trainable, int[] sample,
+            Function<int[], Batch> batchOf, double expectedBatch, DpSgdConfig dp, double dropout,
+            GaussianNoise noise, AdamW optimizer, double lr, NDManager parent, StepOptions options) {
         double[] stats = new double[2];
         try (NDManager step = parent.newSubManager()) {
             NDArray[] grad = privateGradient(model, lora, trainable, sample, batchOf, expectedBatch, dp, dropout, noise,
-                    step, stats);
+                    step, stats, options);
             optimizer.step(lr, grad);
         }
         double mean = sample.length == 0 ? Double.NaN : stats[0] / sample.length;
@@ -68,7 +76,7 @@ public final class DpSgdStep {
      */
     static NDArray[] privateGradient(LlamaModel model, LoraAdapters lora, List<NDArray> trainable, int[] sample,
             Function<int[], Batch> batchOf, double expectedBatch, DpSgdConfig dp, double dropout, GaussianNoise noise,
-            NDManager step, double[] statsOut) {
+            NDManager step, double[] statsOut, StepOptions options) {
         double lossSum = 0;
         int clipped = 0;
         NDArray[] sum = new NDArray[trainable.size()];
@@ -80,7 +88,7 @@ public final class DpSgdStep {
             Batch batch = batchOf.apply(micro);
             float[] losses = new float[micro.length];
             try (NDManager mb = step.newSubManager()) {
-                NDArray[] g = PerExampleLora.gradients(model, lora, trainable, batch, dropout, true, mb, losses);
+                NDArray[] g = PerExampleLora.gradients(model, lora, trainable, batch, dropout, true, mb, losses, options);
                 clipped += clipAndAccumulate(g, dp.clipNorm(), sum, mb);
             }
             for (float l : losses) {

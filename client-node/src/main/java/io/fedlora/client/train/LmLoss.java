@@ -4,8 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.fedlora.client.data.Batch;
+import io.fedlora.client.model.DecoderPass;
+import io.fedlora.client.model.LlamaModel;
+import io.fedlora.client.model.LoraAdapters;
 
-/** Next-token cross-entropy on answer tokens only, and the per-example exact-match check. */
+/**
+ * Next-token cross-entropy on answer tokens only over full logits (the reference the chunked training
+ * loss is tested against), and the per-example exact-match check (chunked).
+ */
 public final class LmLoss {
 
     private LmLoss() {}
@@ -31,27 +37,28 @@ public final class LmLoss {
         return nll.mul(mask).sum().div(io.fedlora.client.model.OwnedArrays.of(m, new float[] {count}, new Shape()));
     }
 
-    /** Sum of per-token NLL over answer tokens, and per example whether every answer argmax is right. */
-    static float nllSum(NDArray logits, Batch batch, boolean[] exactOut) {
-        NDManager m = logits.getManager();
-        NDArray targets = io.fedlora.client.model.OwnedArrays.of(m, batch.targets(), new Shape(batch.size(), batch.length(), 1));
-        NDArray mask = io.fedlora.client.model.OwnedArrays.of(m, batch.mask(), new Shape(batch.size(), batch.length()));
-        float sum = logits.logSoftmax(-1).gather(targets, -1).squeeze(-1).neg().mul(mask).sum().getFloat();
-        long[] argmax = logits.argMax(-1).toLongArray();
-        long[] tgt = batch.targets();
-        float[] msk = batch.mask();
-        int len = batch.length();
-        for (int b = 0; b < batch.size(); b++) {
-            boolean ok = true;
-            boolean any = false;
-            for (int t = 0; t < len && ok; t++) {
-                int i = b * len + t;
-                if (msk[i] > 0) {
-                    any = true;
-                    ok = argmax[i] == tgt[i];
-                }
-            }
-            exactOut[b] = ok && any;
+    /**
+     * Sum of per-token NLL over answer tokens, and per example whether every answer argmax is right;
+     * logits only at answer positions, {@code chunk} of them at a time. No gradients are recorded.
+     */
+    static float nllSum(LlamaModel model, LoraAdapters lora, Batch batch, boolean[] exactOut, int chunk,
+            NDManager step) {
+        AnswerTokens tokens = AnswerTokens.meanOverBatch(batch);
+        DecoderPass pass = model.pass(inputs(step, batch), model.projection(lora, false), batch.segments());
+        boolean[] correct = new boolean[tokens.count()];
+        float[] nll = ChunkedHeadLoss.score(pass, ChunkedHeadLoss.select(pass.lastHidden(), tokens), tokens, chunk,
+                correct);
+        java.util.Arrays.fill(exactOut, 0, batch.examples(), true);
+        boolean[] any = new boolean[batch.examples()];
+        float sum = 0;
+        for (int i = 0; i < nll.length; i++) {
+            sum += nll[i];
+            int e = tokens.exampleOf()[i];
+            any[e] = true;
+            exactOut[e] &= correct[i];
+        }
+        for (int e = 0; e < any.length; e++) {
+            exactOut[e] &= any[e];
         }
         return sum;
     }

@@ -1,13 +1,11 @@
 package io.fedlora.client.train;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
 import io.fedlora.adapter.LoraTarget;
 import io.fedlora.client.data.Batch;
 import io.fedlora.client.model.LlamaModel;
@@ -25,7 +23,8 @@ import java.util.Map;
  * <p>Each trainable factor P [..] is expanded to a leaf P_e [N, ..] (one copy per example) and the
  * LoRA branch is computed with batched matmuls {@code x_i·A_iᵀ·B_iᵀ}; autograd then leaves example
  * i's gradient in row i of P_e's gradient. The loss is the sum over examples of each example's own
- * mean answer-token NLL, so row i is exactly the gradient a batch of one would give.
+ * mean answer-token NLL ({@link AnswerTokens#meanPerExample}), so row i is exactly the gradient a batch
+ * of one would give; the loss itself is {@link ChunkedHeadLoss}'s, per token, so the same holds there.
  *
  * <p>The forward pass is the model's own ({@link LlamaModel#forward(NDArray, Projection)}); only
  * the projections differ, through its {@link Projection} hook: {@link LoraLinear} takes 2-D factors,
@@ -35,14 +34,24 @@ final class PerExampleLora {
 
     private PerExampleLora() {}
 
+    /** {@link #gradients(LlamaModel, LoraAdapters, List, Batch, double, boolean, NDManager, float[], StepOptions)} with the defaults. */
+    static NDArray[] gradients(LlamaModel model, LoraAdapters lora, List<NDArray> trainable, Batch batch,
+            double dropout, boolean training, NDManager step, float[] lossesOut) {
+        return gradients(model, lora, trainable, batch, dropout, training, step, lossesOut, StepOptions.DEFAULT);
+    }
+
     /**
      * Per-example gradients [N, shape of p] for each p in {@code trainable} (arrays in {@code step}).
-     * Records and closes a gradient collector; grad mode is off on return.
+     * Records and closes gradient collectors; grad mode is off on return.
      *
      * @param lossesOut per-example losses, length N (may be null)
      */
     static NDArray[] gradients(LlamaModel model, LoraAdapters lora, List<NDArray> trainable, Batch batch,
-            double dropout, boolean training, NDManager step, float[] lossesOut) {
+            double dropout, boolean training, NDManager step, float[] lossesOut, StepOptions options) {
+        if (batch.isPacked()) {
+            // The expanded factors are per row: a row must be one example. DP-SGD batches are never packed.
+            throw new IllegalArgumentException("per-example gradients need one example per row, not a packed batch");
+        }
         int n = batch.size();
         JniUtils.setGradMode(false);
         Map<NDArray, NDArray> expanded = new IdentityHashMap<>();
@@ -55,45 +64,18 @@ final class PerExampleLora {
             leaves[i] = e;
             expanded.put(p, e);
         }
-        NDArray[] grads = new NDArray[leaves.length];
-        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray logits = forward(model, lora, expanded, LmLoss.inputs(step, batch), dropout, training);
-            NDArray perExample = perExampleLoss(logits, batch);
-            gc.backward(perExample.sum());
-            if (lossesOut != null) {
-                float[] l = perExample.toFloatArray();
-                System.arraycopy(l, 0, lossesOut, 0, n);
-            }
+        // Each example's mean over its own answer tokens: row i of a leaf's gradient is example i's alone.
+        float[] losses = AnswerLossBackward.run(model, new Projector(model, lora, expanded, (float) dropout, training),
+                batch, AnswerTokens.meanPerExample(batch), options, step).perExampleLoss();
+        if (lossesOut != null) {
+            System.arraycopy(losses, 0, lossesOut, 0, n);
         }
-        JniUtils.setGradMode(false); // per thread: see TrainingStep
+        NDArray[] grads = new NDArray[leaves.length];
         for (int i = 0; i < leaves.length; i++) {
             grads[i] = leaves[i].getGradient();
             grads[i].attach(step);
         }
         return grads;
-    }
-
-    /** Each example's mean NLL over its own answer tokens [N] (0 for an example with none). */
-    static NDArray perExampleLoss(NDArray logits, Batch batch) {
-        NDManager m = logits.getManager();
-        int n = batch.size();
-        int len = batch.length();
-        NDArray targets = OwnedArrays.of(m, batch.targets(), new Shape(n, len, 1));
-        float[] mask = batch.mask();
-        float[] weights = new float[mask.length];
-        for (int b = 0; b < n; b++) {
-            int count = 0;
-            for (int t = 0; t < len; t++) {
-                count += mask[b * len + t] > 0 ? 1 : 0;
-            }
-            float w = 1f / Math.max(1, count);
-            for (int t = 0; t < len; t++) {
-                weights[b * len + t] = mask[b * len + t] * w;
-            }
-        }
-        NDArray wt = OwnedArrays.of(m, weights, new Shape(n, len));
-        NDArray nll = logits.logSoftmax(-1).gather(targets, -1).squeeze(-1).neg();
-        return nll.mul(wt).sum(new int[] {1});
     }
 
     /** {@link LlamaModel#forward} with per-example LoRA factors where {@code expanded} has them. */

@@ -1,10 +1,6 @@
 package io.fedlora.client.train;
 
-import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import io.fedlora.client.data.Batch;
 import io.fedlora.client.model.LlamaModel;
 import io.fedlora.client.model.LoraAdapters;
@@ -14,30 +10,36 @@ public final class TrainingStep {
 
     private TrainingStep() {}
 
-    /**
-     * Runs the step in its own sub-manager (all activations are freed on return) and returns the
-     * batch loss. Which arrays learn is decided by the caller: those with gradients enabled that
-     * the optimizer holds.
-     */
+    /** {@link #run(LlamaModel, LoraAdapters, Batch, AdamW, double, NDManager, StepOptions)} with the defaults. */
     public static float run(LlamaModel model, LoraAdapters lora, Batch batch, AdamW optimizer, double lr,
             NDManager parent) {
-        float loss;
+        return run(model, lora, batch, optimizer, lr, parent, StepOptions.DEFAULT);
+    }
+
+    /**
+     * Runs the step in its own sub-manager (all activations are freed on return) and returns the
+     * batch loss, the mean NLL over its answer tokens. Which arrays learn is decided by the caller:
+     * those with gradients enabled that the optimizer holds.
+     */
+    public static float run(LlamaModel model, LoraAdapters lora, Batch batch, AdamW optimizer, double lr,
+            NDManager parent, StepOptions options) {
+        return runTimed(model, lora, batch, optimizer, lr, parent, options).loss();
+    }
+
+    /** As {@link #run(LlamaModel, LoraAdapters, Batch, AdamW, double, NDManager, StepOptions)}, with the phases' times. */
+    public static StepPhases runTimed(LlamaModel model, LoraAdapters lora, Batch batch, AdamW optimizer, double lr,
+            NDManager parent, StepOptions options) {
+        StepPhases phases;
         try (NDManager step = parent.newSubManager()) {
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray logits = model.forward(LmLoss.inputs(step, batch), lora, true);
-                NDArray l = LmLoss.maskedCrossEntropy(logits, batch);
-                gc.backward(l);
-                loss = l.getFloat();
-            }
-            // PyTorch's grad mode is per thread and on by default; the collector's close only turns it
-            // off on threads the engine has seen. Agents train on a worker thread, so say it here:
-            // in-place updates of leaf parameters must not be recorded.
-            JniUtils.setGradMode(false);
+            AnswerTokens tokens = AnswerTokens.meanOverBatch(batch);
+            phases = AnswerLossBackward.run(model, model.projection(lora, true), batch, tokens, options, step);
+            long start = System.nanoTime();
             optimizer.step(lr);
+            phases = phases.withOptimizer(System.nanoTime() - start);
         }
-        if (!Float.isFinite(loss)) {
-            throw new ArithmeticException("training loss is not finite (" + loss + "); lower the learning rate");
+        if (!Float.isFinite(phases.loss())) {
+            throw new ArithmeticException("training loss is not finite (" + phases.loss() + "); lower the learning rate");
         }
-        return loss;
+        return phases;
     }
 }

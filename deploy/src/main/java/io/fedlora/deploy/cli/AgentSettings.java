@@ -80,6 +80,14 @@ public final class AgentSettings {
             .defaultValue(false).bareFlag("true")
             .doc("DEVELOPMENT ONLY: also take rounds without secure aggregation, sending this node's update in the"
                     + " clear.").build();
+    public static final Setting<Boolean> PACK = Setting.define("pack", BOOLEAN)
+            .defaultValue(false).bareFlag("true")
+            .doc("Pack several short examples into each row of a training batch (attention and positions stay per"
+                    + " example; same gradient, less padding). Non-private rounds only: DP-SGD never packs.").build();
+    public static final Setting<Boolean> CHECKPOINT_LAYERS = Setting.define("checkpoint-layers", BOOLEAN)
+            .defaultValue(false).bareFlag("true")
+            .doc("Recompute each decoder layer during backward instead of keeping its activations: less training"
+                    + " memory (docs/benchmarks.md), about one more forward pass of time; same gradient.").build();
     public static final Setting<Integer> MIN_SECURE_COHORT = Setting.define("min-secure-cohort", INTEGER)
             .defaultValue(AgentConfig.DEFAULT_MIN_SECURE_COHORT).paramLabel("N")
             .check(n -> n >= 3, "must be at least 3 (SecAgg+ needs 3 clients)")
@@ -94,7 +102,8 @@ public final class AgentSettings {
                     + " fetch, train and upload) to this OTLP/HTTP collector, e.g. http://collector:4318.").build();
 
     public static final ConfigDef DEF = ConfigDef.of("fedlora client")
-            .add(COORDINATOR, DATA, EVAL_DATA, BASE_QUANTIZATION, MODEL, STATE_DIR, NAME, PRIVACY_BUDGET,
+            .add(COORDINATOR, DATA, EVAL_DATA, BASE_QUANTIZATION, PACK, CHECKPOINT_LAYERS, MODEL, STATE_DIR, NAME,
+                    PRIVACY_BUDGET,
                     PRIVACY_DELTA, RECORD_UPDATES, ENROLL_TOKEN, ENROLL_TOKEN_FILE, CA_CERT, INSECURE_TRANSPORT,
                     INSECURE_PLAINTEXT, MIN_SECURE_COHORT, RENEW_BEFORE, OTLP_ENDPOINT)
             .rule(v -> v.isSet(ENROLL_TOKEN) && v.isSet(ENROLL_TOKEN_FILE)

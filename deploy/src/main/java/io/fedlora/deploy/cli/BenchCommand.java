@@ -53,7 +53,7 @@ public final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             TrainingBenchmark.Config plain = new TrainingBenchmark.Config(model, batch, seqLen, rank, targets, warmup,
-                    steps, false);
+                    steps);
             if (!dp) {
                 TrainingBenchmark.Result r = TrainingBenchmark.run(plain);
                 print(r, json ? "" : null);
@@ -148,6 +148,18 @@ public final class BenchCommand {
         @Option(names = "--no-score", description = "Skip the score measurement.")
         boolean noScore;
 
+        @Option(names = "--checkpoint-layers", description = "Train with per-layer activation checkpointing "
+                + "(each layer re-run in backward: less memory, about one more forward pass of time).")
+        boolean checkpointLayers;
+
+        @Option(names = "--pack", description = "Also train on the demo task's records (batch 16, max_seq_len 32) "
+                + "with one example per row and with packed rows, and report both rates.")
+        boolean pack;
+
+        @Option(names = "--loss-chunk", defaultValue = "256", description = "Answer tokens whose logits exist at "
+                + "once in the training loss (default: ${DEFAULT-VALUE}).")
+        int lossChunk;
+
         @picocli.CommandLine.Mixin
         BaseQuantizationOption quantization = new BaseQuantizationOption();
 
@@ -173,7 +185,9 @@ public final class BenchCommand {
             var defaults = io.fedlora.client.bench.ModelBenchmark.Options.defaults(target);
             var o = new io.fedlora.client.bench.ModelBenchmark.Options(target, s, d, defaults.seed(),
                     defaults.maxShardBytes(), batch, seqLen, rank, targets, warmup, steps, scoreExamples, !noTrain,
-                    !noScore).withQuantization(quantization.value);
+                    !noScore).withQuantization(quantization.value)
+                    .withStepOptions(new io.fedlora.client.train.StepOptions(lossChunk, checkpointLayers))
+                    .withDemoPacking(pack);
             var r = io.fedlora.client.bench.ModelBenchmark.run(o, System.err::println);
             System.out.println(json ? r.toString() : r.toPrettyString());
             return 0;

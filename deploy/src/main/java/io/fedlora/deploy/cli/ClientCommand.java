@@ -11,6 +11,7 @@ import io.fedlora.client.model.ComputeDevice;
 import io.fedlora.client.privacy.PrivacyBudget;
 import io.fedlora.client.tls.EnrollmentToken;
 import io.fedlora.client.train.DjlLoraTrainer;
+import io.fedlora.client.train.StepOptions;
 import io.fedlora.client.train.LocalTrainer;
 import io.fedlora.config.ConfigValues;
 import io.fedlora.deploy.local.RecordingTrainer;
@@ -48,7 +49,9 @@ public final class ClientCommand implements Callable<Integer> {
         String nodeName = config.find(NAME).orElse(InetAddress.getLocalHost().getHostName());
         List<TrainingExample> heldOut = config.find(EVAL_DATA).isEmpty() ? List.of()
                 : JsonlExamples.read(config.get(EVAL_DATA)).examples();
-        LocalTrainer trainer = new DjlLoraTrainer(model, examples, config.get(BASE_QUANTIZATION)).withHeldOut(heldOut);
+        LocalTrainer trainer = new DjlLoraTrainer(model, examples, config.get(BASE_QUANTIZATION)).withHeldOut(heldOut)
+                .withPacking(config.get(PACK))
+                .withStepOptions(StepOptions.DEFAULT.withCheckpointLayers(config.get(CHECKPOINT_LAYERS)));
         Optional<Path> recordUpdates = config.find(RECORD_UPDATES);
         if (recordUpdates.isPresent()) {
             trainer = new RecordingTrainer(trainer, recordUpdates.get());

@@ -3,6 +3,7 @@ package io.fedlora.client.bench;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fedlora.adapter.SafetensorsWriter;
 import io.fedlora.client.model.BaseQuantization;
+import io.fedlora.client.train.StepOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,7 +22,7 @@ public final class MeasureProbe {
     private MeasureProbe() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 15) {
+        if (args.length != 18) {
             System.err.println("usage: MeasureProbe (the arguments ModelBenchmark passes)");
             System.exit(2);
         }
@@ -42,7 +43,8 @@ public final class MeasureProbe {
                 Integer.toString(o.seqLen()), Integer.toString(o.rank()), String.join(",", o.targets()),
                 Integer.toString(o.warmupSteps()), Integer.toString(o.measuredSteps()),
                 Integer.toString(o.scoreExamples()), Boolean.toString(o.train()), Boolean.toString(o.score()),
-                o.quantization().label()));
+                o.quantization().label(), Integer.toString(o.step().lossChunk()),
+                Boolean.toString(o.step().checkpointLayers()), Boolean.toString(o.demoPacking())));
     }
 
     static ModelBenchmark.Options decode(String[] a) {
@@ -50,6 +52,7 @@ public final class MeasureProbe {
                 SafetensorsWriter.Dtype.valueOf(a[2]), Long.parseLong(a[3]), Long.parseLong(a[4]),
                 Integer.parseInt(a[5]), Integer.parseInt(a[6]), Integer.parseInt(a[7]), Arrays.asList(a[8].split(",")),
                 Integer.parseInt(a[9]), Integer.parseInt(a[10]), Integer.parseInt(a[11]), Boolean.parseBoolean(a[12]),
-                Boolean.parseBoolean(a[13]), BaseQuantization.parse(a[14]));
+                Boolean.parseBoolean(a[13]), BaseQuantization.parse(a[14]),
+                new StepOptions(Integer.parseInt(a[15]), Boolean.parseBoolean(a[16])), Boolean.parseBoolean(a[17]));
     }
 }

@@ -21,6 +21,7 @@ import io.fedlora.client.model.LlamaConfig;
 import io.fedlora.client.model.LlamaModel;
 import io.fedlora.client.train.DjlLoraTrainer;
 import io.fedlora.client.train.EvalResult;
+import io.fedlora.client.train.StepOptions;
 import io.fedlora.client.train.TrainingBenchmark;
 import java.io.IOException;
 import java.io.InputStream;
@@ -93,23 +94,37 @@ public final class ModelBenchmark {
      */
     public record Options(Path dir, Size size, SafetensorsWriter.Dtype dtype, long seed, long maxShardBytes,
             int batchSize, int seqLen, int rank, List<String> targets, int warmupSteps, int measuredSteps,
-            int scoreExamples, boolean train, boolean score, BaseQuantization quantization) {
+            int scoreExamples, boolean train, boolean score, BaseQuantization quantization, StepOptions step,
+            boolean demoPacking) {
 
         public Options(Path dir, Size size, SafetensorsWriter.Dtype dtype, long seed, long maxShardBytes, int batchSize,
                 int seqLen, int rank, List<String> targets, int warmupSteps, int measuredSteps, int scoreExamples,
                 boolean train, boolean score) {
             this(dir, size, dtype, seed, maxShardBytes, batchSize, seqLen, rank, targets, warmupSteps, measuredSteps,
-                    scoreExamples, train, score, BaseQuantization.NONE);
+                    scoreExamples, train, score, BaseQuantization.NONE, StepOptions.DEFAULT, false);
         }
 
         /** The same with the base held as {@code q} (a quantised run also measures float32 as its baseline). */
         public Options withQuantization(BaseQuantization q) {
             return new Options(dir, size, dtype, seed, maxShardBytes, batchSize, seqLen, rank, targets, warmupSteps,
-                    measuredSteps, scoreExamples, train, score, q);
+                    measuredSteps, scoreExamples, train, score, q, step, demoPacking);
+        }
+
+        /** The same with training steps run as {@code options} say (loss chunk, layer checkpointing). */
+        public Options withStepOptions(StepOptions options) {
+            return new Options(dir, size, dtype, seed, maxShardBytes, batchSize, seqLen, rank, targets, warmupSteps,
+                    measuredSteps, scoreExamples, train, score, quantization, options, demoPacking);
+        }
+
+        /** The same, also measuring training on the demo task's data with and without packing (or not). */
+        public Options withDemoPacking(boolean on) {
+            return new Options(dir, size, dtype, seed, maxShardBytes, batchSize, seqLen, rank, targets, warmupSteps,
+                    measuredSteps, scoreExamples, train, score, quantization, step, on);
         }
 
         public Options {
             targets = List.copyOf(targets);
+            java.util.Objects.requireNonNull(step);
             if (batchSize <= 0 || seqLen < 2 || rank <= 0 || warmupSteps < 0 || measuredSteps <= 0
                     || scoreExamples <= 0 || maxShardBytes <= 0) {
                 throw new IllegalArgumentException("invalid model benchmark options " + this);
@@ -177,7 +192,7 @@ public final class ModelBenchmark {
             load.put("resident_ratio_to_f32_load", round3(residentOver / f32Resident));
             load.put("weight_bytes_ratio_to_f32", round3(probe.get("weight_bytes").asDouble() / f32Bytes));
         }
-        if (o.train() || o.score()) {
+        if (o.train() || o.score() || o.demoPacking()) {
             if (o.quantization() != BaseQuantization.NONE) {
                 // Baseline first, in the same run: the quantised path's rates are reported against it.
                 out.set("f32", measureInChild(o.withQuantization(BaseQuantization.NONE), progress));
@@ -284,6 +299,10 @@ public final class ModelBenchmark {
             if (o.train()) {
                 out.set("train", train(model, o, progress));
             }
+            if (o.demoPacking()) {
+                out.set("demo_train", DemoPackingBenchmark.run(model, o.dir(), o.step(), o.warmupSteps(),
+                        o.measuredSteps(), o.rank(), progress));
+            }
             if (o.score()) {
                 out.set("score", score(model, o, progress));
             }
@@ -323,7 +342,7 @@ public final class ModelBenchmark {
     private static ObjectNode train(LlamaModel model, Options o, Consumer<String> progress) {
         double gemm = gemmGflops(model.config(), 2.0);
         TrainingBenchmark.Config c = new TrainingBenchmark.Config(o.dir(), o.batchSize(), o.seqLen(), o.rank(),
-                o.targets(), o.warmupSteps(), o.measuredSteps());
+                o.targets(), o.warmupSteps(), o.measuredSteps()).withStepOptions(o.step());
         double[] spent = {0};
         double rssAtStart = TrainingBenchmark.procStatusMb("VmRSS:");
         boolean reset = TrainingBenchmark.resetPeakRss();
@@ -342,7 +361,15 @@ public final class ModelBenchmark {
         n.put("ms_per_step", round1(r.msPerStep()));
         n.put("tokens_per_s", round1(r.tokensPerSecond()));
         n.put("peak_rss_mb", round1(r.peakRssMb()));
+        n.put("peak_rss_ratio_to_f32_weights", round3(r.peakRssMb() / (4.0 * model.parameterCount() / (1 << 20))));
         n.put("rss_at_start_mb", round1(rssAtStart));
+        n.put("loss_chunk", o.step().lossChunk());
+        n.put("checkpoint_layers", o.step().checkpointLayers());
+        ObjectNode phases = n.putObject("phase_ms");
+        phases.put("forward", round1(r.forwardMs()));
+        phases.put("loss", round1(r.lossMs()));
+        phases.put("backward", round1(r.backwardMs()));
+        phases.put("optimizer", round1(r.optimizerMs()));
         n.put("hwm_reset", reset);
         double gflops = r.tokensPerSecond() * 2 * forwardFlopsPerToken(model.config(), o.seqLen()) / 1e9;
         n.put("est_gflops", round1(gflops));

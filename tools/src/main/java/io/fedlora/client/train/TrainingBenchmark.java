@@ -35,20 +35,25 @@ public final class TrainingBenchmark {
      *     nothing measurable next to a step.
      */
     public record Config(Path modelDir, int batchSize, int seqLen, int rank, List<String> targets, int warmupSteps,
-            int measuredSteps, boolean dp) {
+            int measuredSteps, boolean dp, StepOptions step) {
 
-        /** Non-private steps (the original signature). */
+        /** Non-private steps with the default step options (the original signature). */
         public Config(Path modelDir, int batchSize, int seqLen, int rank, List<String> targets, int warmupSteps,
                 int measuredSteps) {
-            this(modelDir, batchSize, seqLen, rank, targets, warmupSteps, measuredSteps, false);
+            this(modelDir, batchSize, seqLen, rank, targets, warmupSteps, measuredSteps, false, StepOptions.DEFAULT);
         }
 
         public Config withDp(boolean on) {
-            return new Config(modelDir, batchSize, seqLen, rank, targets, warmupSteps, measuredSteps, on);
+            return new Config(modelDir, batchSize, seqLen, rank, targets, warmupSteps, measuredSteps, on, step);
+        }
+
+        public Config withStepOptions(StepOptions options) {
+            return new Config(modelDir, batchSize, seqLen, rank, targets, warmupSteps, measuredSteps, dp, options);
         }
 
         public Config {
             targets = List.copyOf(targets);
+            java.util.Objects.requireNonNull(step);
             if (batchSize <= 0 || seqLen < 2 || rank <= 0 || warmupSteps < 0 || measuredSteps <= 0) {
                 throw new IllegalArgumentException("invalid benchmark config " + this);
             }
@@ -59,9 +64,13 @@ public final class TrainingBenchmark {
         }
     }
 
-    /** Wall time per step, tokens per second (batch × seqLen per step) and the process's peak RSS. */
+    /**
+     * Wall time per step, tokens per second (batch × seqLen per step) and the process's peak RSS; the
+     * mean time per measured step of each phase (non-private steps only; zero for DP-SGD).
+     */
     public record Result(String model, long parameters, int batchSize, int seqLen, int rank, int steps,
-            double msPerStep, double tokensPerSecond, double peakRssMb) {}
+            double msPerStep, double tokensPerSecond, double peakRssMb, double forwardMs, double lossMs,
+            double backwardMs, double optimizerMs) {}
 
     private TrainingBenchmark() {}
 
@@ -106,6 +115,7 @@ public final class TrainingBenchmark {
                     all[i] = i;
                 }
                 int total = c.warmupSteps() + c.measuredSteps();
+                long[] phaseNs = new long[4];
                 try (AdamW opt = AdamW.standard(trainable, root, 0, c.dp() ? 0 : 1.0)) {
                     for (int s = 0; s < total; s++) {
                         if (s == c.warmupSteps()) {
@@ -115,15 +125,23 @@ public final class TrainingBenchmark {
                         Batch batch = randomBatch(rnd, c, cfg.vocabSize());
                         if (c.dp()) {
                             DpSgdStep.run(model, adapters, trainable, all, idx -> batch, c.batchSize(), dp, 0, noise,
-                                    opt, 1e-4, root);
+                                    opt, 1e-4, root, c.step());
                         } else {
-                            TrainingStep.run(model, adapters, batch, opt, 1e-4, root);
+                            StepPhases p = TrainingStep.runTimed(model, adapters, batch, opt, 1e-4, root, c.step());
+                            if (s >= c.warmupSteps()) {
+                                phaseNs[0] += p.forwardNs();
+                                phaseNs[1] += p.lossNs();
+                                phaseNs[2] += p.backwardNs();
+                                phaseNs[3] += p.optimizerNs();
+                            }
                         }
                         listener.stepDone(s + 1, total, s < c.warmupSteps(), (System.nanoTime() - stepStart) / 1e9);
                     }
                     double ms = (System.nanoTime() - start) / 1e6 / c.measuredSteps();
+                    double perStep = 1e6 * c.measuredSteps();
                     return new Result(modelName, model.parameterCount(), c.batchSize(), c.seqLen(), c.rank(),
-                            c.measuredSteps(), ms, c.batchSize() * (double) c.seqLen() / (ms / 1000), peakRssMb());
+                            c.measuredSteps(), ms, c.batchSize() * (double) c.seqLen() / (ms / 1000), peakRssMb(),
+                            phaseNs[0] / perStep, phaseNs[1] / perStep, phaseNs[2] / perStep, phaseNs[3] / perStep);
                 }
             }
         }

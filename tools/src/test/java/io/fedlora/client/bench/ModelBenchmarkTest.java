@@ -92,6 +92,25 @@ class ModelBenchmarkTest {
         }
     }
 
+    /** --checkpoint-layers and --pack reach the child JVM; packing needs fewer rows for the same examples. */
+    @Test
+    void checkpointedTrainingAndTheDemoPackingComparisonRun() throws Exception {
+        Path ckpt = dir.resolve("ckpt");
+        JsonNode r = ModelBenchmark.run(new ModelBenchmark.Options(ckpt, ModelBenchmark.Size.M1,
+                SafetensorsWriter.Dtype.BF16, 1, 1_000_000L, 2, 16, 4, LoraTarget.DEFAULT, 1, 1, 3, true, false)
+                .withStepOptions(new io.fedlora.client.train.StepOptions(8, true)).withDemoPacking(true), l -> { });
+        JsonNode train = r.get("train");
+        assertTrue(train.get("checkpoint_layers").asBoolean(), train.toString());
+        assertEquals(8, train.get("loss_chunk").asInt());
+        assertTrue(train.get("phase_ms").get("backward").asDouble() > 0, train.toString());
+        JsonNode demo = r.get("demo_train");
+        assertEquals(demo.get("unpacked").get("example_tokens_per_step").asDouble(),
+                demo.get("packed").get("example_tokens_per_step").asDouble());
+        assertTrue(demo.get("packed").get("rows_per_step").asDouble() < demo.get("unpacked").get("rows_per_step")
+                .asDouble(), demo.toString());
+        assertTrue(demo.get("packed_speedup").asDouble() > 0, demo.toString());
+    }
+
     @Test
     void theDefaultSizeIsAbout100MParametersAndItsFlopCountIsTheDocumentedOne() {
         var c = ModelBenchmark.Size.M100.config();

@@ -15,7 +15,7 @@ class DpBenchmarkTest {
     @Test
     void dpModeRunsInTheBenchmark() throws Exception {
         TrainingBenchmark.Config c = new TrainingBenchmark.Config(null, 4, 16, 4, java.util.List.of("q_proj", "v_proj"),
-                1, 2, true);
+                1, 2).withDp(true);
         TrainingBenchmark.Result r = TrainingBenchmark.run(c);
         assertTrue(r.msPerStep() > 0, r.toString());
     }
