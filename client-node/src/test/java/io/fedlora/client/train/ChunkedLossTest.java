@@ -108,6 +108,70 @@ class ChunkedLossTest {
         }
     }
 
+    /**
+     * With LoRA dropout, the re-run of each layer must draw the forward's masks: then the checkpointed
+     * gradient is the derivative of the loss the step reports, which a central difference along the
+     * gradient checks (same engine seed each time, so the forward's masks repeat). Masks drawn afresh
+     * in the re-run (the reseeding removed) give a gradient of another loss, far off this one.
+     */
+    @Test
+    void checkpointedLayersWithDropoutDifferentiateTheReportedLoss() {
+        try (LlamaModel model = LlamaModel.random(TestModels.tiny(false), 7, root)) {
+            Batch batch = DpSgdTest.randomBatch(4, 9, model.config().vocabSize(), 11);
+            StepOptions options = SMALL_CHUNKS.withCheckpointLayers(true);
+            DropoutStep at = withDropout(model, batch, options, null, 0);
+            double norm = 0;
+            for (float[] g : at.gradients) {
+                for (float v : g) {
+                    norm += (double) v * v;
+                }
+            }
+            norm = Math.sqrt(norm);
+            assertTrue(norm > 1e-3, "a gradient to follow: " + norm);
+            double eps = 1e-2;
+            double slope = (withDropout(model, batch, options, at.gradients, eps / norm).loss
+                    - withDropout(model, batch, options, at.gradients, -eps / norm).loss) / (2 * eps);
+            assertEquals(norm, slope, 0.05 * norm, "the loss's slope along the gradient is the gradient's norm");
+        }
+    }
+
+    private record DropoutStep(float loss, List<float[]> gradients) {}
+
+    /**
+     * One checkpointed step with dropout 0.5 on every adapter, the engine seeded alike every time; the
+     * trainable factors first moved by {@code scale * direction} when a direction is given.
+     */
+    private static DropoutStep withDropout(LlamaModel model, Batch batch, StepOptions options, List<float[]> direction,
+            double scale) {
+        AdapterLayout layout = LoraLayouts.of(model.config().loraSites(), 4, TARGETS);
+        try (NDManager m = root.newSubManager();
+                LoraAdapters lora = LoraAdapters.create(model, DpSgdTest.randomAdapter(layout, 4), 8, 0.5, m)) {
+            List<NDArray> trainable = new ArrayList<>(lora.factors(false));
+            trainable.addAll(lora.factors(true));
+            JniUtils.setGradMode(false);
+            for (int i = 0; direction != null && i < trainable.size(); i++) {
+                NDArray p = trainable.get(i);
+                p.addi(m.create(direction.get(i), p.getShape()).mul((float) scale));
+            }
+            trainable.forEach(p -> p.setRequiresGradient(true));
+            Engine.getInstance().setRandomSeed(1234);
+            float loss;
+            List<float[]> gradients = new ArrayList<>();
+            try (NDManager step = m.newSubManager()) {
+                loss = AnswerLossBackward.run(model, model.projection(lora, true), batch,
+                        AnswerTokens.meanOverBatch(batch), options, step).loss();
+                JniUtils.setGradMode(false);
+                for (NDArray p : trainable) {
+                    NDArray grad = p.getGradient();
+                    grad.attach(step);
+                    gradients.add(grad.toFloatArray());
+                }
+            }
+            trainable.forEach(p -> p.setRequiresGradient(false));
+            return new DropoutStep(loss, gradients);
+        }
+    }
+
     private record Gradients(float loss, float[] values) {}
 
     static void assertPlainStepMatchesFullLogits(LlamaModel model, StepOptions options) {
