@@ -98,11 +98,10 @@ public final class CoordinatorServer implements AutoCloseable {
     private final JobLog jobLog = new JobLog();
     private volatile DashboardLogins dashboardLogins;
     private volatile DashboardServer dashboard;
-    private boolean closed;
+    private volatile boolean closed;
     private final CompletableFuture<String> leaseLost = new CompletableFuture<>();
     private ActiveLease lease;
     private volatile StoreHealth storeHealth;
-    private volatile boolean closing;
 
     @FunctionalInterface
     private interface Step {
@@ -300,7 +299,7 @@ public final class CoordinatorServer implements AutoCloseable {
      */
     public boolean serving() {
         StoreHealth h = storeHealth;
-        return h != null && !closing && !leaseLost.isDone() && h.serving();
+        return h != null && !closed && !leaseLost.isDone() && h.serving();
     }
 
     /**
@@ -487,7 +486,6 @@ public final class CoordinatorServer implements AutoCloseable {
     /** Stops in reverse order of start within the shutdown timeout; rethrows the first failure. */
     @Override
     public synchronized void close() {
-        closing = true;
         if (closed) {
             return;
         }

@@ -81,15 +81,22 @@ class ConfigFileCliTest {
 
     @Test
     void aJobFileWithMistakesIsRefusedWithEveryProblemBeforeAnythingIsSent() throws Exception {
-        Path f = file("model = models/fedlora-tiny\nrounds = 0\nstrategy = sgd\nrank: 8\nrnk = 8\n");
+        Path f = file("model = models/fedlora-tiny\nrounds = many\nstrategy = sgd\nrank: 8\nrnk = 8\n");
         CliRun r = CliRun.run("admin", "create-job", "--config", f.toString(), "--coordinator", "127.0.0.1:1");
         assertEquals(2, r.exit(), r.err());
         String err = r.err();
         assertTrue(err.contains("4 problems"), err);
-        assertTrue(err.contains("rounds: must be positive, got '0' (" + f + ":2)"), err);
+        assertTrue(err.contains("rounds: must be an integer, got 'many' (" + f + ":2)"), err);
         assertTrue(err.contains("strategy: must be one of fedavg|fedavgm|fedadagrad|fedadam|fedyogi, got 'sgd' (" + f
                 + ":3)"), err);
         assertTrue(err.contains(f + ":4: expected 'key = value'"), err);
         assertTrue(err.contains(f + ":5: unknown key 'rnk'"), err);
+
+        // Values that parse but that the coordinator would refuse are refused here, before any call.
+        Path g = file("model = models/fedlora-tiny\nrounds = 0\nmin-clients = 9\n");
+        CliRun refused = CliRun.run("admin", "create-job", "--config", g.toString(), "--coordinator", "127.0.0.1:1");
+        assertEquals(2, refused.exit(), refused.err());
+        assertTrue(refused.err().contains("rounds: must be >= 1, got 0"), refused.err());
+        assertTrue(refused.err().contains("clients_per_round: must be >= min_clients (9)"), refused.err());
     }
 }

@@ -57,7 +57,7 @@ public final class ConfigDef {
     }
 
     /** Where a value for {@code s} may be given, for messages: its flag, its variable, a file line. */
-    public String sources(Setting<?> s) {
+    private String sources(Setting<?> s) {
         String env = readsEnvironment ? s.envVar() + " or " : "";
         return s.flag().map(f -> f + ", ").orElse("") + env + "'" + s.key() + " = ...' in the --config file";
     }

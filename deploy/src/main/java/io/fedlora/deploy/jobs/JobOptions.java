@@ -6,7 +6,9 @@ import com.google.protobuf.DoubleValue;
 import io.fedlora.adapter.CheckpointFiles;
 import io.fedlora.adapter.LoraLayouts;
 import io.fedlora.client.model.LlamaConfig;
+import io.fedlora.config.ConfigException;
 import io.fedlora.config.ConfigValues;
+import io.fedlora.coordinator.JobConfigValidator;
 import io.fedlora.config.Setting;
 import io.fedlora.proto.v1.JobConfig;
 import io.fedlora.proto.v1.LoraConfig;
@@ -17,6 +19,7 @@ import io.fedlora.proto.v1.StrategyOptions;
 import io.fedlora.proto.v1.TrainingConfig;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -80,7 +83,22 @@ public final class JobOptions {
                 .setStragglerCutoffSeconds(values.get(STRAGGLER_CUTOFF)).build();
     }
 
+    /**
+     * The job to send, checked by the coordinator's own validator first: every problem at once, each
+     * naming its JobConfig field.
+     *
+     * @throws ConfigException listing the problems
+     */
     public JobConfig toConfig() throws IOException {
+        JobConfig config = build();
+        List<String> problems = JobConfigValidator.problems(config, values.get(INSECURE_PLAINTEXT));
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return config;
+    }
+
+    private JobConfig build() throws IOException {
         Path model = values.get(MODEL);
         LlamaConfig cfg = LlamaConfig.readDir(model);
         int rank = values.get(RANK);

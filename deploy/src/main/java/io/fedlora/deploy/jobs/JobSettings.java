@@ -17,13 +17,13 @@ import io.fedlora.proto.v1.Strategy;
 import io.fedlora.rounds.SecureRoundSetup;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Every setting of a job ({@code fedlora admin create-job} and {@code job-config}), declared once: its
  * flag, its line in a {@code --config job.properties} file and its row in docs/configuration.md follow
- * from here. The coordinator checks the whole job again when it is created; these rules only make a
- * mistake show up before anything is sent, all at once.
+ * from here. The declarations parse; what the values must satisfy is the coordinator's own
+ * {@link io.fedlora.coordinator.JobConfigValidator}, which {@link JobOptions#toConfig} runs before
+ * anything is sent, so the command and the coordinator cannot disagree.
  */
 public final class JobSettings {
 
@@ -35,56 +35,51 @@ public final class JobSettings {
 
     public static final Setting<Path> MODEL = Setting.define("model", PATH).required().paramLabel("DIR")
             .doc("Base model directory (config.json, model.safetensors); its sha256 names the model in the job.").build();
-    public static final Setting<String> NAME = Setting.define("name", STRING).defaultValue("job").paramLabel("NAME").doc("Job name.").build();
-    public static final Setting<Integer> ROUNDS = positive("rounds", 5, "Rounds.");
-    public static final Setting<Integer> CLIENTS_PER_ROUND = positive("clients-per-round", 4, "Cohort size.");
-    public static final Setting<Integer> MIN_CLIENTS = positive("min-clients", 3,
+    public static final Setting<String> NAME = Setting.define("name", STRING).defaultValue("job").paramLabel("NAME")
+            .doc("Job name.").build();
+    public static final Setting<Integer> ROUNDS = integer("rounds", 5, "Rounds.");
+    public static final Setting<Integer> CLIENTS_PER_ROUND = integer("clients-per-round", 4, "Cohort size.");
+    public static final Setting<Integer> MIN_CLIENTS = integer("min-clients", 3,
             "Fewest contributions for a round to count.");
-    public static final Setting<Integer> DEADLINE_SECONDS = positive("deadline-seconds", 120, "Round deadline.");
-    public static final Setting<Integer> RANK = positive("rank", 8, "LoRA rank.");
+    public static final Setting<Integer> DEADLINE_SECONDS = integer("deadline-seconds", 120, "Round deadline.");
+    public static final Setting<Integer> RANK = integer("rank", 8, "LoRA rank.");
     public static final Setting<Double> ALPHA = Setting.define("alpha", DECIMAL).defaultValue(16.0)
-            .check(a -> a > 0, "must be positive").doc("LoRA alpha.").build();
+            .doc("LoRA alpha.").build();
     public static final Setting<Double> DROPOUT = Setting.define("dropout", DECIMAL).defaultValue(0.0)
-            .check(d -> d >= 0 && d < 1, "must be in [0, 1)").doc("LoRA dropout.").build();
+            .doc("LoRA dropout.").build();
     public static final Setting<List<String>> TARGETS = Setting.define("targets", STRINGS)
-            .defaultValue(List.of("q_proj", "v_proj")).paramLabel("MODULE").check(t -> !t.isEmpty(), "must name at least one module")
-            .doc("LoRA target modules.").build();
+            .defaultValue(List.of("q_proj", "v_proj")).paramLabel("MODULE").doc("LoRA target modules.").build();
     public static final Setting<AggregationMode> AGGREGATION_MODE = Setting.define("aggregation", AGGREGATION)
             .defaultValue(AggregationMode.AGGREGATION_MODE_EXACT_FROZEN_A).paramLabel("exact|inexact")
             .doc("exact (A frozen at a job seed, only B trained: the sum is exact) or inexact (average A and B).")
             .build();
     public static final Setting<Long> A_SEED = Setting.define("a-seed", LONG).defaultValue(1L)
             .doc("Seed of the frozen A.").build();
-    public static final Setting<Integer> LOCAL_STEPS = positive("local-steps", 20, "Optimizer steps per round.");
-    public static final Setting<Integer> BATCH_SIZE = positive("batch-size", 16, "Examples per step.");
+    public static final Setting<Integer> LOCAL_STEPS = integer("local-steps", 20, "Optimizer steps per round.");
+    public static final Setting<Integer> BATCH_SIZE = integer("batch-size", 16, "Examples per step.");
     public static final Setting<Double> LEARNING_RATE = Setting.define("lr", DECIMAL).defaultValue(0.003)
-            .check(r -> r > 0, "must be positive").doc("Learning rate.").build();
-    public static final Setting<Integer> MAX_SEQ_LEN = positive("max-seq-len", 64, "Longest tokenized example.");
+            .doc("Learning rate.").build();
+    public static final Setting<Integer> MAX_SEQ_LEN = integer("max-seq-len", 64, "Longest tokenized example.");
     public static final Setting<Long> TRAIN_SEED = Setting.define("train-seed", LONG).defaultValue(7L)
             .doc("Seed of local batch sampling.").build();
     public static final Setting<Double> DP_NOISE_MULTIPLIER = Setting.define("dp-noise-multiplier", DECIMAL)
-            .defaultText("no DP-SGD").check(z -> z > 0, "must be positive (leave it unset for no DP-SGD)")
-            .doc("Turn on record-level DP-SGD with this noise multiplier.").build();
+            .defaultText("no DP-SGD").doc("Turn on record-level DP-SGD with this noise multiplier.").build();
     public static final Setting<Double> DP_CLIP_NORM = Setting.define("dp-clip-norm", DECIMAL).defaultValue(1.0)
-            .check(c -> c > 0, "must be positive").doc("DP-SGD per-example clip norm.").build();
+            .doc("DP-SGD per-example clip norm.").build();
     public static final Setting<Double> DP_SAMPLING_RATE = Setting.define("dp-sampling-rate", DECIMAL)
-            .defaultValue(0.05).check(q -> q > 0 && q <= 1, "must be in (0, 1]").doc("DP-SGD Poisson sampling rate.")
-            .build();
+            .defaultValue(0.05).doc("DP-SGD Poisson sampling rate.").build();
     public static final Setting<Double> DP_DELTA = Setting.define("dp-delta", DECIMAL).defaultValue(1e-5)
-            .check(d -> d > 0 && d < 1, "must be in (0, 1)").doc("DP-SGD delta.").build();
+            .doc("DP-SGD delta.").build();
     public static final Setting<Double> SECAGG_DROPOUT = Setting.define("secagg-dropout", DECIMAL).defaultValue(0.25)
-            .check(f -> f >= 0 && f < 1, "must be in [0, 1)")
             .doc("Secure aggregation: fraction of a cohort that may drop out.").build();
     public static final Setting<Double> SECAGG_CORRUPT = Setting.define("secagg-corrupt", DECIMAL).defaultValue(0.0)
-            .check(f -> f >= 0 && f < 1, "must be in [0, 1)")
             .doc("Secure aggregation: fraction of a cohort that may collude with the coordinator (cohorts under ~10"
                     + " tolerate only 0).").build();
     public static final Setting<Double> SECAGG_CLIP_NORM = Setting.define("secagg-clip-norm", DECIMAL)
-            .defaultValue(50.0).check(c -> c > 0, "must be positive")
-            .doc("Secure aggregation: L2 bound on each update before fixed-point encoding.").build();
-    public static final Setting<Integer> SECAGG_MAX_WEIGHT = positive("secagg-max-weight", 16384,
+            .defaultValue(50.0).doc("Secure aggregation: L2 bound on each update before fixed-point encoding.").build();
+    public static final Setting<Integer> SECAGG_MAX_WEIGHT = integer("secagg-max-weight", 16384,
             "Secure aggregation: cap on a client's example weight.");
-    public static final Setting<Integer> SECAGG_STAGE_TIMEOUT = positive("secagg-stage-timeout",
+    public static final Setting<Integer> SECAGG_STAGE_TIMEOUT = integer("secagg-stage-timeout",
             SecureRoundSetup.DEFAULT_STAGE_TIMEOUT_SECONDS,
             "Secure aggregation: seconds for each key-exchange and unmasking stage.");
     public static final Setting<Strategy> STRATEGY_NAME = Setting.define("strategy", STRATEGY)
@@ -106,14 +101,13 @@ public final class JobSettings {
             .bareFlag("true")
             .doc("Select the nodes chosen least often so far first, so selection counts stay close to the mean.").build();
     public static final Setting<Integer> COOLDOWN_ROUNDS = Setting.define("cooldown-rounds", INTEGER).defaultValue(0)
-            .check(n -> n >= 0, "must not be negative")
             .doc("Rounds a selected node sits out while enough others are eligible.").build();
     public static final Setting<Double> OVER_SELECTION = Setting.define("over-selection", DECIMAL).defaultValue(0.0)
-            .paramLabel("FRACTION").check(f -> f >= 0 && f <= 1, "must be in [0, 1]")
+            .paramLabel("FRACTION")
             .doc("Ask this fraction more nodes than --clients-per-round; a plaintext round closes once"
                     + " --clients-per-round answered.").build();
     public static final Setting<Integer> STRAGGLER_CUTOFF = Setting.define("straggler-cutoff", INTEGER).defaultValue(0)
-            .paramLabel("SECONDS").check(n -> n >= 0, "must not be negative")
+            .paramLabel("SECONDS")
             .doc("Close a plaintext round this long after it started once --min-clients answered (0: off).").build();
     public static final Setting<Boolean> INSECURE_PLAINTEXT = Setting.define("insecure-plaintext", BOOLEAN)
             .defaultValue(false).bareFlag("true")
@@ -128,23 +122,18 @@ public final class JobSettings {
                     SERVER_MOMENTUM, BETA1, BETA2, TAU, FEDPROX_MU, FAIR_SELECTION, COOLDOWN_ROUNDS, OVER_SELECTION,
                     STRAGGLER_CUTOFF, INSECURE_PLAINTEXT)
             .withoutEnvironment()
-            .rule(v -> v.get(MIN_CLIENTS) <= v.get(CLIENTS_PER_ROUND) ? Optional.empty()
-                    : Optional.of("--min-clients (" + v.get(MIN_CLIENTS) + ") exceeds --clients-per-round ("
-                            + v.get(CLIENTS_PER_ROUND) + ")"))
             .build();
 
     private JobSettings() {
     }
 
-    private static Setting<Integer> positive(String key, int defaultValue, String doc) {
-        return Setting.define(key, INTEGER).defaultValue(defaultValue).check(n -> n > 0, "must be positive")
-                .doc(doc).build();
+    private static Setting<Integer> integer(String key, int defaultValue, String doc) {
+        return Setting.define(key, INTEGER).defaultValue(defaultValue).doc(doc).build();
     }
 
     /** Unset unless given: the coordinator fills in the strategy's own default when it creates the job. */
     private static Setting<Double> strategyOption(String key, String label, String defaultText, String doc) {
-        return Setting.define(key, DECIMAL).paramLabel(label).defaultText(defaultText)
-                .check(x -> Double.isFinite(x), "must be a finite number").doc(doc).build();
+        return Setting.define(key, DECIMAL).paramLabel(label).defaultText(defaultText).doc(doc).build();
     }
 
     private static AggregationMode aggregation(String s) {

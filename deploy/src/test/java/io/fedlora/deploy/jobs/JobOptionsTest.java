@@ -60,15 +60,30 @@ class JobOptionsTest {
                 + " (flag --strategy)"), e.problems());
     }
 
+    /** The values' rules are the coordinator's own validator's, run before anything is sent. */
     @Test
-    void everyBadValueAndBrokenRuleIsReportedAtOnce() {
-        ConfigException e = assertThrows(ConfigException.class, () -> parse("--rounds", "0", "--aggregation", "both",
-                "--min-clients", "5", "--dp-noise-multiplier", "0", "--over-selection", "2"));
-        assertEquals(java.util.Set.of("rounds: must be positive, got '0' (flag --rounds)",
-                "aggregation: must be exact or inexact, got 'both' (flag --aggregation)",
-                "dp-noise-multiplier: must be positive (leave it unset for no DP-SGD), got '0' (flag --dp-noise-multiplier)",
-                "over-selection: must be in [0, 1], got '2' (flag --over-selection)",
-                "--min-clients (5) exceeds --clients-per-round (4)"), java.util.Set.copyOf(e.problems()));
+    void everyValueTheCoordinatorWouldRefuseIsReportedAtOnce() {
+        java.util.List<String> flags = java.util.List.of("--model", "models/fedlora-tiny", "--rounds", "0",
+                "--min-clients", "5", "--dp-noise-multiplier", "0", "--over-selection", "2");
+        Map<String, String> given = new LinkedHashMap<>();
+        for (int i = 0; i < flags.size(); i += 2) {
+            given.put(flags.get(i).substring(2), flags.get(i + 1));
+        }
+        JobOptions o = new JobOptions(JobSettings.DEF.resolve(Optional.empty(), Map.of(), given));
+        ConfigException e = assertThrows(ConfigException.class, o::toConfig);
+        assertTrue(e.problems().containsAll(java.util.List.of("rounds: must be >= 1, got 0",
+                "clients_per_round: must be >= min_clients (5) and >= 1, got 4",
+                "training.dp.noise_multiplier: must be a finite number > 0, got 0.0",
+                "scheduling.over_selection: must be in [0, 1], got 2.0")), e.problems().toString());
+    }
+
+    @Test
+    void aValueThatDoesNotParseNamesItsFlag() {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("--rounds", "five", "--aggregation",
+                "both"));
+        assertEquals(java.util.Set.of("rounds: must be an integer, got 'five' (flag --rounds)",
+                "aggregation: must be exact or inexact, got 'both' (flag --aggregation)"),
+                java.util.Set.copyOf(e.problems()));
     }
 
     @Test
